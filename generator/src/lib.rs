@@ -1,0 +1,229 @@
+//! The site generator for the DockerCon EU 2015 session notes.
+//!
+//! [`build`] runs the pipeline, one module per stage:
+//!
+//! 1. [`config`]: `site.toml` → [`config::SiteConfig`];
+//! 2. [`discover`]: `content/` → the Markdown files and the assets, in path order;
+//! 3. [`front_matter`] and [`model`]: files → a checked, ordered [`model::Site`];
+//! 4. [`markdown`] (with [`highlight`]): each body → HTML, table of contents, `@/` links;
+//! 5. [`links`]: every `@/` link checked against every page's headings;
+//! 6. [`render`]: the site through the Tera templates → output files;
+//! 7. [`output`]: files, `static/` and assets → a staging directory swapped in for `public/`.
+//!
+//! Stages 1–6 collect problems instead of stopping at the first one; any problem fails the
+//! build with all of them, sorted, before anything is written.
+
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod error;
+pub mod front_matter;
+pub mod fs;
+pub mod highlight;
+pub mod links;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::config::SiteConfig;
+use crate::discover::FileKind;
+use crate::error::{BuildError, Diagnostics, Location, SourceError, SourceErrorKind, Warning};
+use crate::highlight::Highlighter;
+use crate::markdown::{MarkdownContext, RenderedMarkdown, render_markdown};
+use crate::render::{OutputFile, RenderedSite};
+
+/// What to build and where.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site root: `site.toml`, `content/`, `templates/`, `static/`.
+    pub root: PathBuf,
+    /// The output directory (default `<root>/public`).
+    pub out_dir: Option<PathBuf>,
+    /// Replaces `base_url` from `site.toml`.
+    pub base_url: Option<String>,
+    /// Include sessions marked `draft = true`.
+    pub drafts: bool,
+    /// Write the output; `false` only validates (`check`).
+    pub write: bool,
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// Session pages.
+    pub sessions: usize,
+    /// Category pages.
+    pub categories: usize,
+    /// Tag pages (the index excluded).
+    pub tags: usize,
+    /// Speaker pages (the index excluded).
+    pub speakers: usize,
+    /// Every HTML page rendered.
+    pub pages: usize,
+    /// Files written to the output directory (0 for `check`).
+    pub files_written: usize,
+    /// The output directory.
+    pub out_dir: PathBuf,
+    /// Soft problems, sorted.
+    pub warnings: Vec<Warning>,
+    /// Wall time of the whole build.
+    pub elapsed: Duration,
+}
+
+/// Builds (or, with `write: false`, checks) the site.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let root = options.root.as_path();
+    let content_dir = root.join("content");
+    let out_dir = options.out_dir.clone().unwrap_or_else(|| root.join("public"));
+    if options.write && output::is_within(&out_dir, &content_dir) {
+        return Err(BuildError::Usage(format!(
+            "output directory `{}` is inside the content directory `{}`: choose a directory outside it, such as `{}`",
+            out_dir.display(),
+            content_dir.display(),
+            root.join("public").display()
+        )));
+    }
+
+    let mut diagnostics = Diagnostics::default();
+    let config = load_config(root, options.base_url.as_deref(), &mut diagnostics)?;
+    let (discovered, discover_errors) = discover::discover(root, &content_dir);
+    diagnostics.extend(discover_errors);
+    let tera = match render::load_templates(root, &root.join("templates")) {
+        Ok(tera) => Some(tera),
+        Err(errors) => {
+            diagnostics.extend(errors);
+            None
+        }
+    };
+    let site = match config.map(|c| model::link(c, &discovered, options.drafts)) {
+        Some((site, errors)) => {
+            diagnostics.extend(errors);
+            site
+        }
+        None => None,
+    };
+    let Some(site) = site else {
+        return Err(diagnostics.into());
+    };
+
+    let highlighter = Highlighter::new();
+    let base_path = site.config.base_path();
+    let ctx = MarkdownContext {
+        highlighter: &highlighter,
+        allow_html: site.config.allow_html,
+        base_path: &base_path,
+    };
+    let rendered = RenderedSite {
+        home: render_markdown(&site.home.1, ctx),
+        categories: site.categories.par_iter().map(|c| render_markdown(&c.source, ctx)).collect(),
+        sessions: site.sessions.par_iter().map(|s| render_markdown(&s.source, ctx)).collect(),
+    };
+
+    let pages: BTreeMap<String, &BTreeSet<String>> = site
+        .categories
+        .iter()
+        .zip(&rendered.categories)
+        .map(|(c, md)| (format!("{}/_index.md", c.slug), &md.anchors))
+        .chain(
+            site.sessions
+                .iter()
+                .zip(&rendered.sessions)
+                .map(|(s, md)| (format!("{}/{}.md", s.category, s.slug), &md.anchors)),
+        )
+        .collect();
+    let all_pages = || -> Vec<(&Path, &RenderedMarkdown)> {
+        std::iter::once((site.home.1.path.as_path(), &rendered.home))
+            .chain(
+                site.categories.iter().map(|c| c.source.path.as_path()).zip(&rendered.categories),
+            )
+            .chain(site.sessions.iter().map(|s| s.source.path.as_path()).zip(&rendered.sessions))
+            .collect()
+    };
+    let unparsed: BTreeSet<String> = discovered
+        .kinds
+        .iter()
+        .filter_map(|kind| match kind {
+            FileKind::CategoryIndex { category } => Some(format!("{category}/_index.md")),
+            FileKind::Session { category, slug } => Some(format!("{category}/{slug}.md")),
+            FileKind::Home => None,
+        })
+        .filter(|key| !pages.contains_key(key))
+        .collect();
+    diagnostics.extend(links::check_links(all_pages(), &pages, &unparsed));
+    let mut warnings: Vec<Warning> =
+        all_pages().into_iter().flat_map(|(_, md)| md.warnings.iter().cloned()).collect();
+    warnings.sort();
+
+    // Templates render only a site whose content is valid: a partial site would show
+    // template errors that are consequences of content errors already reported.
+    let tera = match tera {
+        Some(tera) if diagnostics.is_empty() => tera,
+        _ => return Err(diagnostics.into()),
+    };
+    let mut files = render::render_site(&site, &rendered, &tera)?;
+    let pages_rendered = files.len();
+    files.push(OutputFile {
+        rel_path: PathBuf::from("css/highlight.css"),
+        bytes: highlighter.css().into_bytes(),
+    });
+
+    let files_written = if options.write {
+        output::write_site(&files, &root.join("static"), &discovered.assets, &out_dir)?
+    } else {
+        0
+    };
+    Ok(BuildReport {
+        sessions: site.sessions.len(),
+        categories: site.categories.len(),
+        tags: site.tags.len(),
+        speakers: site.speakers.len(),
+        pages: pages_rendered,
+        files_written,
+        out_dir,
+        warnings,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn load_config(
+    root: &Path,
+    base_url: Option<&str>,
+    diagnostics: &mut Diagnostics,
+) -> Result<Option<SiteConfig>, BuildError> {
+    let rel = Path::new("site.toml");
+    let text = match fs::read(&root.join(rel)) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                diagnostics.push(SourceError::new(rel, Location::START, SourceErrorKind::NotUtf8));
+                return Ok(None);
+            }
+        },
+        Err(err) => {
+            diagnostics.push(SourceError::new(
+                rel,
+                Location::START,
+                SourceErrorKind::Unreadable(err.to_string()),
+            ));
+            return Ok(None);
+        }
+    };
+    match SiteConfig::parse(rel, &text) {
+        Ok(config) => match base_url {
+            Some(url) => config.with_base_url(url).map(Some).map_err(BuildError::Usage),
+            None => Ok(Some(config)),
+        },
+        Err(err) => {
+            diagnostics.push(err);
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! `cargo run --release`: builds the site into `public/`. See `generator --help`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use generator::cli::Cli;
+use generator::error::BuildError;
+
+fn main() -> ExitCode {
+    let options = Cli::parse().into_options();
+    match generator::build(&options) {
+        Ok(report) => {
+            for warning in &report.warnings {
+                eprintln!("{warning}");
+            }
+            let verb = if options.write { "Built" } else { "Checked" };
+            println!(
+                "{verb} {} pages ({} sessions, {} categories, {} tags, {} speakers, home, indexes, 404) in {} ms",
+                report.pages,
+                report.sessions,
+                report.categories,
+                report.tags,
+                report.speakers,
+                report.elapsed.as_millis()
+            );
+            if options.write {
+                println!("Wrote {} files to {}", report.files_written, report.out_dir.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(BuildError::Invalid(errors)) => {
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            eprintln!("error: {} problem(s) found; nothing was written", errors.len());
+            ExitCode::from(1)
+        }
+        Err(BuildError::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        Err(BuildError::Internal(err)) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

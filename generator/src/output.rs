@@ -1,0 +1,150 @@
+//! Output: writes the rendered files, the copied static files and the content's assets into a
+//! fresh directory beside the output directory, then swaps it in.
+//!
+//! Nothing touches the existing output until everything has been written, so a build that
+//! fails at any point, including while writing, leaves the previous site exactly as it was.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use walkdir::WalkDir;
+
+use crate::fs;
+use crate::render::OutputFile;
+
+/// Writes `files`, then copies every file under `static_dir` and every `(source, rel)` asset,
+/// into `out_dir`, replacing it as a whole. Returns the number of files written.
+pub fn write_site(
+    files: &[OutputFile],
+    static_dir: &Path,
+    assets: &[(PathBuf, PathBuf)],
+    out_dir: &Path,
+) -> Result<usize> {
+    let name =
+        out_dir.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = write_all(files, static_dir, assets, &staging).and_then(|count| {
+        swap_in(&staging, out_dir, parent, &name)?;
+        Ok(count)
+    });
+    if result.is_err() {
+        // Best effort: the staging directory is ours alone; leave no half-written copy behind.
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn write_all(
+    files: &[OutputFile],
+    static_dir: &Path,
+    assets: &[(PathBuf, PathBuf)],
+    staging: &Path,
+) -> Result<usize> {
+    fs::remove_dir_all(staging)?;
+    fs::create_dir_all(staging)?;
+    let mut count = 0;
+    if static_dir.is_dir() {
+        for entry in WalkDir::new(static_dir).sort_by_file_name() {
+            let entry =
+                entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
+                fs::copy(entry.path(), &staging.join(rel))?;
+                count += 1;
+            }
+        }
+    }
+    for (source, rel) in assets {
+        fs::copy(source, &staging.join(rel))?;
+        count += 1;
+    }
+    for file in files {
+        fs::write(&staging.join(&file.rel_path), &file.bytes)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+fn swap_in(staging: &Path, out_dir: &Path, parent: &Path, name: &str) -> Result<()> {
+    if out_dir.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        fs::remove_dir_all(&old)?;
+        fs::rename(out_dir, &old)?;
+        if let Err(err) = fs::rename(staging, out_dir) {
+            // Put the previous site back before reporting.
+            let _ = fs::rename(&old, out_dir);
+            return Err(err);
+        }
+        fs::remove_dir_all(&old)
+    } else {
+        fs::rename(staging, out_dir)
+    }
+}
+
+/// Whether `inner` is `outer` or lies below it, comparing absolute, normalised paths (the
+/// directories need not exist yet).
+pub fn is_within(inner: &Path, outer: &Path) -> bool {
+    normalise(inner).starts_with(normalise(outer))
+}
+
+fn normalise(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    // Resolve symlinks on the longest existing prefix, then apply the rest lexically.
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
+    for part in rest.iter().rev() {
+        if part == ".." {
+            out.pop();
+        } else if part != "." {
+            out.push(part);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_nested_output_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        std::fs::create_dir(&content).unwrap();
+        assert!(is_within(&content.join("public"), &content));
+        assert!(is_within(&content.join("x/../public"), &content));
+        assert!(!is_within(&dir.path().join("public"), &content));
+        assert!(!is_within(&content.join("../public"), &content));
+    }
+
+    #[test]
+    fn replaces_the_output_as_a_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("stale.html"), "old").unwrap();
+        let files = [OutputFile { rel_path: "a/index.html".into(), bytes: b"new".to_vec() }];
+        let count = write_site(&files, &dir.path().join("static"), &[], &out).unwrap();
+        assert_eq!(count, 1);
+        assert!(!out.join("stale.html").exists());
+        assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "new");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "only public/ remains");
+    }
+}

@@ -1,0 +1,503 @@
+//! Rendering: the checked [`Site`] and its rendered Markdown, through the Tera templates of
+//! `templates/`, into output files.
+//!
+//! Templates receive borrowed, serialize-only `*View` structs built for them; the model types
+//! do not derive `Serialize`. Pages render in parallel and come back sorted by path, so the
+//! output does not depend on thread scheduling. Template errors are diagnostics naming the
+//! template file (with the line and column Tera gives for syntax errors) and the page.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::error::{Diagnostics, Location, SourceError, SourceErrorKind};
+use crate::markdown::{RenderedMarkdown, TocEntry};
+use crate::model::{Session, Site, slugify};
+
+/// One file to write, relative to the output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path under the output directory (`security/userns/index.html`).
+    pub rel_path: PathBuf,
+    /// The file's contents.
+    pub bytes: Vec<u8>,
+}
+
+/// The site's Markdown, rendered: one entry per page of the model, in model order.
+pub struct RenderedSite {
+    /// The home page body.
+    pub home: RenderedMarkdown,
+    /// One per [`Site::categories`].
+    pub categories: Vec<RenderedMarkdown>,
+    /// One per [`Site::sessions`].
+    pub sessions: Vec<RenderedMarkdown>,
+}
+
+/// The loaded templates, with their text for locating render errors.
+pub struct Templates {
+    tera: Tera,
+    sources: BTreeMap<String, String>,
+}
+
+/// Loads every `*.html` under `dir`, named by their path relative to it (`partials/x.html`).
+/// Each syntax error is a diagnostic on its template file.
+pub fn load_templates(root: &Path, dir: &Path) -> Result<Templates, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let mut templates = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                diagnostics.push(SourceError::new(
+                    crate::error::relative(root, err.path().unwrap_or(dir)),
+                    Location::START,
+                    SourceErrorKind::Unreadable(err.to_string()),
+                ));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let rel = crate::error::relative(root, path);
+        let name = crate::error::relative(dir, path).to_string_lossy().replace('\\', "/");
+        let text = match crate::fs::read(path).map(String::from_utf8) {
+            Ok(Ok(text)) => text,
+            Ok(Err(_)) => {
+                diagnostics.push(SourceError::new(rel, Location::START, SourceErrorKind::NotUtf8));
+                continue;
+            }
+            Err(err) => {
+                diagnostics.push(SourceError::new(
+                    rel,
+                    Location::START,
+                    SourceErrorKind::Unreadable(err.to_string()),
+                ));
+                continue;
+            }
+        };
+        // Parse each template alone first, so that every syntax error is reported, not only
+        // the first one Tera meets when loading them together.
+        if let Err(err) = Tera::default().add_raw_template(&name, &text)
+            && let Some((location, message)) = syntax_error(&err)
+        {
+            diagnostics.push(SourceError::new(
+                rel,
+                location,
+                SourceErrorKind::TemplateSyntax(message),
+            ));
+            continue;
+        }
+        templates.push((name, text, rel));
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html"]);
+    // Tera's default escaper also escapes `/`, which makes every URL unreadable in the source.
+    tera.set_escape_fn(crate::highlight::escape);
+    let raw: Vec<(&str, &str)> =
+        templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str())).collect();
+    if let Err(err) = tera.add_raw_templates(raw) {
+        let path = dir.strip_prefix(root).unwrap_or(dir).to_path_buf();
+        diagnostics.push(SourceError::new(
+            path,
+            Location::START,
+            SourceErrorKind::TemplateSyntax(chain(&err)),
+        ));
+        return Err(diagnostics);
+    }
+    let sources = templates.into_iter().map(|(name, text, _)| (name, text)).collect();
+    Ok(Templates { tera, sources })
+}
+
+/// The position and explanation of a Tera syntax error, from pest's ` --> L:C` and ` = …` lines.
+fn syntax_error(err: &tera::Error) -> Option<(Location, String)> {
+    let source = std::error::Error::source(err)?.to_string();
+    let position = source.lines().find_map(|l| l.trim_start().strip_prefix("--> "))?;
+    let (line, column) = position.trim().split_once(':')?;
+    let location = Location { line: line.parse().ok()?, column: column.parse().ok()? };
+    let message = source
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("= "))
+        .unwrap_or("invalid syntax")
+        .to_owned();
+    Some((location, message))
+}
+
+/// Tera's error and its causes, joined.
+fn chain(err: &tera::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        parts.push(cause.to_string());
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    base_path: String,
+    language: &'a str,
+    categories: Vec<CategoryLinkView<'a>>,
+    session_count: usize,
+}
+
+#[derive(Serialize)]
+struct CategoryLinkView<'a> {
+    slug: &'a str,
+    title: &'a str,
+    description: &'a str,
+    url: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct LinkView<'a> {
+    name: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct SpeakerView<'a> {
+    name: &'a str,
+    affiliation: Option<&'a str>,
+    handle: Option<&'a str>,
+    unverified: bool,
+    note: Option<&'a str>,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct SessionView<'a> {
+    title: &'a str,
+    summary: &'a str,
+    url: String,
+    category: CategoryLinkView<'a>,
+    date: String,
+    date_long: String,
+    day: Option<u8>,
+    track: Option<&'a str>,
+    tags: Vec<LinkView<'a>>,
+    confidence: &'static str,
+    speakers: Vec<SpeakerView<'a>>,
+    slides: Option<&'a str>,
+    video: Option<&'a str>,
+    source: Option<&'a str>,
+    source_path: String,
+}
+
+#[derive(Serialize)]
+struct SessionPageView<'a> {
+    #[serde(flatten)]
+    session: SessionView<'a>,
+    content: &'a str,
+    toc: &'a [TocEntry],
+    words: usize,
+    reading_minutes: usize,
+    later: bool,
+    unconfirmed: bool,
+    previous: Option<LinkView<'a>>,
+    next: Option<LinkView<'a>>,
+}
+
+#[derive(Serialize)]
+struct TagView<'a> {
+    name: &'a str,
+    url: String,
+    sessions: Vec<SessionView<'a>>,
+}
+
+#[derive(Serialize)]
+struct SpeakerPageView<'a> {
+    name: &'a str,
+    url: String,
+    affiliations: Vec<&'a str>,
+    handle: Option<&'a str>,
+    sessions: Vec<SessionView<'a>>,
+}
+
+struct Views<'a> {
+    site: &'a Site,
+    base: String,
+}
+
+impl<'a> Views<'a> {
+    fn category(&self, index: usize) -> CategoryLinkView<'a> {
+        let c = &self.site.categories[index];
+        CategoryLinkView {
+            slug: &c.slug,
+            title: &c.meta.title,
+            description: &c.meta.description,
+            url: format!("{}{}/", self.base, c.slug),
+            count: c.sessions.len(),
+        }
+    }
+
+    fn category_of(&self, session: &Session) -> CategoryLinkView<'a> {
+        let index = self.site.categories.iter().position(|c| c.slug == session.category);
+        self.category(index.unwrap_or_default())
+    }
+
+    fn session_url(&self, session: &Session) -> String {
+        format!("{}{}/{}/", self.base, session.category, session.slug)
+    }
+
+    fn session(&self, index: usize) -> SessionView<'a> {
+        let s = &self.site.sessions[index];
+        let meta = &s.meta;
+        SessionView {
+            title: &meta.title,
+            summary: &meta.summary,
+            url: self.session_url(s),
+            category: self.category_of(s),
+            date: meta.date.to_string(),
+            date_long: meta.date.long(),
+            day: meta.day,
+            track: meta.track.as_deref(),
+            tags: meta.tags.iter().map(|t| self.tag_link(t)).collect(),
+            confidence: meta.confidence.as_str(),
+            speakers: meta
+                .speakers
+                .iter()
+                .map(|sp| SpeakerView {
+                    name: &sp.name,
+                    affiliation: sp.affiliation.as_deref(),
+                    handle: sp.handle.as_deref(),
+                    unverified: sp.unverified,
+                    note: sp.note.as_deref(),
+                    url: format!("{}speakers/{}/", self.base, slugify(&sp.name)),
+                })
+                .collect(),
+            slides: meta.links.slides.as_deref(),
+            video: meta.links.video.as_deref(),
+            source: meta.links.source.as_deref(),
+            source_path: s.source.path.to_string_lossy().replace('\\', "/"),
+        }
+    }
+
+    fn tag_link(&self, tag: &'a str) -> LinkView<'a> {
+        LinkView { name: tag, url: format!("{}tags/{tag}/", self.base) }
+    }
+
+    fn site_view(&self) -> SiteView<'a> {
+        let config = &self.site.config;
+        SiteView {
+            title: &config.title,
+            description: &config.description,
+            base_url: &config.base_url,
+            base_path: self.base.clone(),
+            language: &config.language,
+            categories: (0..self.site.categories.len()).map(|i| self.category(i)).collect(),
+            session_count: self.site.sessions.len(),
+        }
+    }
+}
+
+/// A page to render: its output path, template, what it is (for messages) and its context.
+struct Job {
+    rel_path: PathBuf,
+    template: &'static str,
+    page: String,
+    context: Context,
+}
+
+/// Renders every page of the site.
+pub fn render_site(
+    site: &Site,
+    rendered: &RenderedSite,
+    templates: &Templates,
+) -> Result<Vec<OutputFile>, Diagnostics> {
+    let views = Views { site, base: site.config.base_path() };
+    let site_view = views.site_view();
+    let mut jobs = Vec::new();
+    let mut job =
+        |rel_path: String, template: &'static str, page: String, title: &str, extra: Context| {
+            let mut context = Context::new();
+            context.insert("site", &site_view);
+            context.insert("page_title", title);
+            context.insert("page_path", &rel_path.trim_end_matches("index.html"));
+            context.extend(extra);
+            jobs.push(Job { rel_path: PathBuf::from(rel_path), template, page, context });
+        };
+
+    let (home_meta, home_source) = &site.home;
+    let mut ctx = Context::new();
+    ctx.insert("content", &rendered.home.html);
+    ctx.insert("home_title", &home_meta.title);
+    ctx.insert(
+        "home_description",
+        home_meta.description.as_deref().unwrap_or(&site.config.description),
+    );
+    let latest: Vec<SessionView<'_>> = (0..site.sessions.len()).map(|i| views.session(i)).collect();
+    ctx.insert("sessions", &latest);
+    job("index.html".into(), "index.html", display(&home_source.path), &site.config.title, ctx);
+
+    for (i, category) in site.categories.iter().enumerate() {
+        let mut ctx = Context::new();
+        ctx.insert("category", &views.category(i));
+        ctx.insert("content", &rendered.categories[i].html);
+        let sessions: Vec<SessionView<'_>> =
+            category.sessions.iter().map(|&s| views.session(s)).collect();
+        ctx.insert("sessions", &sessions);
+        job(
+            format!("{}/index.html", category.slug),
+            "category.html",
+            display(&category.source.path),
+            &category.meta.title,
+            ctx,
+        );
+    }
+
+    for (i, session) in site.sessions.iter().enumerate() {
+        let category = site.categories.iter().find(|c| c.slug == session.category);
+        let siblings = category.map_or(&[][..], |c| c.sessions.as_slice());
+        let position = siblings.iter().position(|&s| s == i);
+        let neighbour = |offset: isize| {
+            let at = position?.checked_add_signed(offset)?;
+            let &index = siblings.get(at)?;
+            let s = &site.sessions[index];
+            Some(LinkView { name: &s.meta.title, url: views.session_url(s) })
+        };
+        let md = &rendered.sessions[i];
+        let page = SessionPageView {
+            session: views.session(i),
+            content: &md.html,
+            toc: &md.toc,
+            words: md.words,
+            reading_minutes: md.words.div_ceil(200).max(1),
+            later: md.badges.0,
+            unconfirmed: md.badges.1,
+            previous: neighbour(-1),
+            next: neighbour(1),
+        };
+        let mut ctx = Context::new();
+        ctx.insert("session", &page);
+        job(
+            format!("{}/{}/index.html", session.category, session.slug),
+            "session.html",
+            display(&session.source.path),
+            &session.meta.title,
+            ctx,
+        );
+    }
+
+    let tag_views: Vec<TagView<'_>> = site
+        .tags
+        .iter()
+        .map(|(name, sessions)| TagView {
+            name,
+            url: format!("{}tags/{name}/", views.base),
+            sessions: sessions.iter().map(|&s| views.session(s)).collect(),
+        })
+        .collect();
+    for tag in &tag_views {
+        let mut ctx = Context::new();
+        ctx.insert("tag", tag);
+        job(
+            format!("tags/{}/index.html", tag.name),
+            "tag.html",
+            format!("tag `{}`", tag.name),
+            &format!("Tag: {}", tag.name),
+            ctx,
+        );
+    }
+    let mut ctx = Context::new();
+    ctx.insert("tags", &tag_views);
+    job("tags/index.html".into(), "tags.html", "the tags index".into(), "Tags", ctx);
+
+    let speaker_views: Vec<SpeakerPageView<'_>> = site
+        .speakers
+        .iter()
+        .map(|(slug, speaker)| SpeakerPageView {
+            name: &speaker.name,
+            url: format!("{}speakers/{slug}/", views.base),
+            affiliations: speaker.affiliations.iter().map(String::as_str).collect(),
+            handle: speaker.handle.as_deref(),
+            sessions: speaker.sessions.iter().map(|&s| views.session(s)).collect(),
+        })
+        .collect();
+    for (slug, speaker) in site.speakers.keys().zip(&speaker_views) {
+        let mut ctx = Context::new();
+        ctx.insert("speaker", speaker);
+        job(
+            format!("speakers/{slug}/index.html"),
+            "speaker.html",
+            format!("speaker `{}`", speaker.name),
+            speaker.name,
+            ctx,
+        );
+    }
+    let mut ctx = Context::new();
+    ctx.insert("speakers", &speaker_views);
+    job(
+        "speakers/index.html".into(),
+        "speakers.html",
+        "the speakers index".into(),
+        "Speakers",
+        ctx,
+    );
+
+    job("404.html".into(), "404.html", "the 404 page".into(), "Page not found", Context::new());
+
+    let results: Vec<Result<OutputFile, SourceError>> = jobs
+        .par_iter()
+        .map(|job| {
+            templates
+                .tera
+                .render(job.template, &job.context)
+                .map(|html| OutputFile { rel_path: job.rel_path.clone(), bytes: html.into_bytes() })
+                .map_err(|err| render_error(job, &err, &templates.sources))
+        })
+        .collect();
+    let mut diagnostics = Diagnostics::default();
+    let mut files = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(file) => files.push(file),
+            Err(err) => diagnostics.push(err),
+        }
+    }
+    files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    diagnostics.finish(files)
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// A render error as a diagnostic. Tera gives no position for these, so when the error names a
+/// variable, the diagnostic points at the variable's first use in the failing template.
+fn render_error(job: &Job, err: &tera::Error, sources: &BTreeMap<String, String>) -> SourceError {
+    let mut message = chain(err);
+    let prefix = format!("Failed to render '{}': ", job.template);
+    if let Some(rest) = message.strip_prefix(&prefix) {
+        message = rest.to_owned();
+    }
+    let template = message
+        .rsplit_once("while rendering '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map_or(job.template, |(name, _)| name);
+    let location = message
+        .split_once("Variable `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .and_then(|(variable, _)| {
+            let text = sources.get(template)?;
+            text.find(variable).map(|i| Location::from_offset(text, i))
+        })
+        .unwrap_or(Location::START);
+    SourceError::new(
+        Path::new("templates").join(template),
+        location,
+        SourceErrorKind::TemplateRender { page: job.page.clone(), message },
+    )
+}

@@ -1,0 +1,102 @@
+//! Invalid sites: each case's exact diagnostics, exit code 1, and an untouched `public/`.
+
+use std::path::Path;
+
+use crate::site_test::{SiteTest, fixtures};
+
+const SENTINEL: &str = "public/previous-build.html";
+
+/// Builds `site` over a pre-existing `public/` and checks that it failed with `expected` on
+/// stderr, exit code 1, and left `public/` byte for byte as it was.
+fn assert_fails_untouched(site: &SiteTest, args: &[&str], expected: &str) {
+    std::fs::create_dir_all(site.root().join("public/css")).expect("create public");
+    std::fs::write(site.root().join(SENTINEL), "previous").expect("write sentinel");
+    std::fs::write(site.root().join("public/css/site.css"), "old css").expect("write css");
+    let before = site.snapshot_tree("public");
+    let run = site.run(args);
+    assert_eq!(run.stderr, expected, "stderr of {args:?}");
+    assert_eq!(run.code, 1, "exit code; stdout: {}", run.stdout);
+    assert_eq!(site.snapshot_tree("public"), before, "public/ must be left untouched");
+}
+
+#[test]
+fn every_invalid_fixture_reports_its_exact_diagnostics() {
+    let cases = fixtures().join("invalid");
+    let mut names: Vec<_> = std::fs::read_dir(&cases)
+        .expect("invalid fixtures")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 12, "found only {names:?}");
+    for name in names {
+        let case = cases.join(&name);
+        let expected = std::fs::read_to_string(case.join("expected.txt"))
+            .unwrap_or_else(|_| panic!("{name}: missing expected.txt"));
+        let site = SiteTest::minimal_with(&[&case]);
+        assert_fails_untouched(&site, &["build"], &expected);
+        let check = site.run(&["check"]);
+        assert_eq!((check.code, check.stderr.as_str()), (1, expected.as_str()), "check of {name}");
+    }
+}
+
+#[test]
+fn rejects_non_utf8_content_at_the_first_bad_byte() {
+    let site = SiteTest::minimal();
+    let path = site.root().join("content/talks/two.md");
+    let mut bytes = std::fs::read(&path).expect("read");
+    bytes.extend_from_slice(b"\nCaf\xe9 au lait\n");
+    std::fs::write(&path, bytes).expect("write");
+    assert_fails_untouched(
+        &site,
+        &[],
+        "content/talks/two.md:21:4: file is not valid UTF-8 (save it as UTF-8)\n\
+         error: 1 problem(s) found; nothing was written\n",
+    );
+}
+
+#[test]
+fn rejects_an_unreadable_file() {
+    let site = SiteTest::minimal();
+    std::os::unix::fs::symlink("missing-target.md", site.root().join("content/talks/gone.md"))
+        .expect("symlink");
+    assert_fails_untouched(
+        &site,
+        &[],
+        "content/talks/gone.md:1:1: cannot read file: No such file or directory (os error 2)\n\
+         error: 1 problem(s) found; nothing was written\n",
+    );
+}
+
+#[test]
+fn rejects_a_missing_home_page() {
+    let site = SiteTest::minimal();
+    std::fs::remove_file(site.root().join("content/_index.md")).expect("remove");
+    assert_fails_untouched(
+        &site,
+        &[],
+        "content/_index.md:1:1: the home page text is missing: create `content/_index.md` with a `title`\n\
+         error: 1 problem(s) found; nothing was written\n",
+    );
+}
+
+#[test]
+fn rejects_an_output_directory_inside_content() {
+    let site = SiteTest::minimal();
+    assert_fails_untouched(
+        &site,
+        &["build", "--out", "content/public"],
+        "error: output directory `content/public` is inside the content directory `./content`: \
+         choose a directory outside it, such as `./public`\n",
+    );
+    assert!(!Path::new(&site.root().join("content/public")).exists());
+}
+
+#[test]
+fn rejects_a_relative_base_url_option() {
+    let site = SiteTest::minimal();
+    assert_fails_untouched(
+        &site,
+        &["build", "--base-url", "/x/"],
+        "error: --base-url `/x/` must be an absolute http(s) URL\n",
+    );
+}

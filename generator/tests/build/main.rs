@@ -1,0 +1,6 @@
+//! Integration tests: build fixture sites with the real templates and check the output and the
+//! diagnostics, through the library and through the `generator` binary.
+
+mod errors;
+mod render;
+mod site_test;

@@ -1,0 +1,204 @@
+//! Valid sites: the pages produced, their links, and byte-identical rebuilds.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::site_test::{SiteTest, workspace_root};
+
+#[test]
+fn minimal_site_has_every_page_kind() {
+    let site = SiteTest::minimal();
+    let run = site.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    assert!(
+        run.stdout.starts_with(
+            "Built 14 pages (3 sessions, 2 categories, 3 tags, 2 speakers, home, indexes, 404) in "
+        ),
+        "{}",
+        run.stdout
+    );
+    for page in [
+        "index.html",
+        "404.html",
+        "talks/index.html",
+        "notes/index.html",
+        "talks/one/index.html",
+        "talks/two/index.html",
+        "notes/yaml-note/index.html",
+        "tags/index.html",
+        "tags/kernel/index.html",
+        "speakers/index.html",
+        "speakers/jerome-example/index.html",
+        "speakers/ann-other/index.html",
+        "css/site.css",
+        "css/highlight.css",
+    ] {
+        assert!(site.root().join("public").join(page).is_file(), "missing {page}");
+    }
+}
+
+/// Pulls `<body>`'s fragment between `start` and the matching `end` marker.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html.find(start).unwrap_or_else(|| panic!("no {start:?} in page"));
+    let to = html[from..].find(end).map_or(html.len(), |i| from + i + end.len());
+    &html[from..to]
+}
+
+#[test]
+fn session_page_fragments() {
+    let site = SiteTest::minimal();
+    assert_eq!(site.run(&[]).code, 0);
+    let html = site.read("public/talks/one/index.html");
+    insta::assert_snapshot!("session_facts", between(&html, "<dl class=\"facts\">", "</dl>"));
+    insta::assert_snapshot!(
+        "session_body",
+        between(&html, "<div class=\"prose\">", "</div>\n  </div>")
+    );
+    insta::assert_snapshot!("session_pager", between(&html, "<nav class=\"pager\"", "</nav>"));
+    let two = site.read("public/talks/two/index.html");
+    insta::assert_snapshot!(
+        "speakers_with_unverified",
+        between(&two, "<ul class=\"speakers\">", "</ul>")
+    );
+    let note = site.read("public/notes/yaml-note/index.html");
+    assert!(note.contains("<strong>low</strong> confidence"), "low confidence notice");
+}
+
+#[test]
+fn home_lists_categories_with_counts() {
+    let site = SiteTest::minimal();
+    assert_eq!(site.run(&[]).code, 0);
+    let html = site.read("public/index.html");
+    insta::assert_snapshot!(
+        "home_categories",
+        between(&html, "<ul class=\"category-grid\">", "</ul>")
+    );
+    assert!(html.contains("<a href=\"/sub/talks/one/#details\">link to one</a>"));
+    assert!(html.contains("<link rel=\"canonical\" href=\"https://example.org/sub/\">"));
+}
+
+#[test]
+fn base_url_option_rewrites_links() {
+    let site = SiteTest::minimal();
+    let run = site.run(&["build", "--base-url", "http://127.0.0.1:8000/", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = site.read("out/talks/one/index.html");
+    assert!(html.contains("href=\"/talks/two/\""), "internal link under the new base");
+    assert!(html.contains("<link rel=\"stylesheet\" href=\"/css/site.css\">"));
+}
+
+#[test]
+fn drafts_are_left_out_unless_asked_for() {
+    let site = SiteTest::minimal();
+    let path = site.root().join("content/notes/yaml-note.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replace("confidence: low\n", "confidence: low\ndraft: true\n"))
+        .expect("write");
+    assert_eq!(site.run(&[]).code, 0);
+    assert!(!site.root().join("public/notes/yaml-note/index.html").exists());
+    // The home page links to the draft's heading, so the draft must be present for links:
+    // with --drafts it is built.
+    let run = site.run(&["build", "--drafts"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(site.root().join("public/notes/yaml-note/index.html").exists());
+}
+
+#[test]
+fn check_writes_nothing() {
+    let site = SiteTest::minimal();
+    let run = site.run(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("Checked 14 pages"), "{}", run.stdout);
+    assert!(!site.root().join("public").exists());
+}
+
+#[test]
+fn unknown_language_is_a_warning_naming_file_and_line() {
+    let site = SiteTest::minimal();
+    let path = site.root().join("content/talks/two.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, format!("{text}\n```klingon\nqapla'\n```\n")).expect("write");
+    let run = site.run(&[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stderr,
+        "content/talks/two.md:21:1: warning: unknown code language `klingon`, rendered as plain text\n"
+    );
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let site = SiteTest::minimal();
+    assert_eq!(site.run(&["build", "--out", "a"]).code, 0);
+    assert_eq!(site.run(&["build", "--out", "b"]).code, 0);
+    let a = site.snapshot_tree("a");
+    assert!(!a.is_empty());
+    assert_eq!(a, site.snapshot_tree("b"));
+}
+
+/// Every `href`/`src` starting with the base path must name a file in the output, and every
+/// page but the 404 must be the target of at least one link. Returns the number of pages.
+fn assert_all_linked_and_no_broken_links(out: &Path, base_path: &str) -> usize {
+    let mut pages = BTreeSet::new();
+    let mut targets = BTreeSet::new();
+    for entry in walkdir::WalkDir::new(out).into_iter().filter_map(Result::ok) {
+        if entry.path().extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        pages.insert(entry.path().to_path_buf());
+        let html = std::fs::read_to_string(entry.path()).expect("read page");
+        for attr in ["href=\"", "src=\""] {
+            for piece in html.split(attr).skip(1) {
+                let url = piece.split('"').next().unwrap_or_default();
+                let Some(rel) = url.strip_prefix(base_path) else { continue };
+                let rel = rel.split('#').next().unwrap_or_default();
+                let target = if rel.is_empty() || rel.ends_with('/') {
+                    out.join(rel).join("index.html")
+                } else {
+                    out.join(rel)
+                };
+                assert!(target.is_file(), "{} links to missing {url}", entry.path().display());
+                targets.insert(target);
+            }
+        }
+    }
+    pages.remove(&out.join("404.html"));
+    let orphans: Vec<_> = pages.difference(&targets).collect();
+    assert!(orphans.is_empty(), "pages no link reaches: {orphans:?}");
+    pages.len()
+}
+
+#[test]
+fn the_real_site_builds_with_every_page_linked() {
+    let site = SiteTest::minimal();
+    for dir in ["content", "templates", "static"] {
+        let _ = std::fs::remove_dir_all(site.root().join(dir));
+        crate::site_test::copy_tree(&workspace_root().join(dir), &site.root().join(dir));
+    }
+    std::fs::copy(workspace_root().join("site.toml"), site.root().join("site.toml")).expect("copy");
+    let run = site.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "", "the real site builds without warnings");
+    let out = site.root().join("public");
+    let sessions = walkdir::WalkDir::new(&out)
+        .min_depth(3)
+        .max_depth(3)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name() == "index.html"
+                && !e.path().starts_with(out.join("tags"))
+                && !e.path().starts_with(out.join("speakers"))
+        })
+        .count();
+    assert_eq!(sessions, 23, "one page per session");
+    assert_eq!(assert_all_linked_and_no_broken_links(&out, "/"), 166);
+}
+
+#[test]
+fn minimal_site_has_no_broken_internal_links() {
+    let site = SiteTest::minimal();
+    assert_eq!(site.run(&[]).code, 0);
+    assert_eq!(assert_all_linked_and_no_broken_links(&site.root().join("public"), "/sub/"), 13);
+}
