@@ -1,5 +1,6 @@
 //! `cargo run --release`: builds the site into `public/`. See `generator --help`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -14,7 +15,10 @@ fn main() -> ExitCode {
                 eprintln!("{warning}");
             }
             let verb = if options.write { "Built" } else { "Checked" };
-            println!(
+            // A closed stdout (`| head`) must not turn a successful build into a panic.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
                 "{verb} {} pages ({} sessions, {} categories, {} tags, {} speakers, home, indexes, 404) in {} ms",
                 report.pages,
                 report.sessions,
@@ -24,7 +28,12 @@ fn main() -> ExitCode {
                 report.elapsed.as_millis()
             );
             if options.write {
-                println!("Wrote {} files to {}", report.files_written, report.out_dir.display());
+                let _ = writeln!(
+                    out,
+                    "Wrote {} files to {}",
+                    report.files_written,
+                    report.out_dir.display()
+                );
             }
             ExitCode::SUCCESS
         }
