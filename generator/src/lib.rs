@@ -7,7 +7,8 @@
 //! 3. [`front_matter`] and [`model`]: files → a checked, ordered [`model::Site`];
 //! 4. [`markdown`] (with [`highlight`]): each body → HTML, table of contents, `@/` links;
 //! 5. [`links`]: every `@/` link checked against every page's headings;
-//! 6. [`render`]: the site through the Tera templates → output files;
+//! 6. [`render`]: the site through the Tera templates → output files, and [`feeds`]: Atom
+//!    feeds, sitemap, robots.txt and `sessions.json`;
 //! 7. [`output`]: files, `static/` and assets → a staging directory swapped in for `public/`.
 //!
 //! Stages 1–6 collect problems instead of stopping at the first one; any problem fails the
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod error;
+pub mod feeds;
 pub mod front_matter;
 pub mod fs;
 pub mod highlight;
@@ -170,6 +172,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     let mut files = render::render_site(&site, &rendered, &tera)?;
     let pages_rendered = files.len();
+    let feeds = feeds::render_feeds(&site, &files);
+    files.extend(feeds);
     files.push(OutputFile {
         rel_path: PathBuf::from("css/highlight.css"),
         bytes: highlighter.css().into_bytes(),

@@ -320,27 +320,35 @@ pub fn render_site(
     let views = Views { site, base: site.config.base_path() };
     let site_view = views.site_view();
     let mut jobs = Vec::new();
-    let mut job =
-        |rel_path: String, template: &'static str, page: String, title: &str, extra: Context| {
-            let mut context = Context::new();
-            context.insert("site", &site_view);
-            context.insert("page_title", title);
-            context.insert("page_path", &rel_path.trim_end_matches("index.html"));
-            context.extend(extra);
-            jobs.push(Job { rel_path: PathBuf::from(rel_path), template, page, context });
-        };
+    let mut job = |rel_path: String,
+                   template: &'static str,
+                   page: String,
+                   (title, description): (&str, &str),
+                   extra: Context| {
+        let mut context = Context::new();
+        context.insert("site", &site_view);
+        context.insert("page_title", title);
+        context.insert("page_description", description);
+        context.insert("page_type", if template == "session.html" { "article" } else { "website" });
+        context.insert("page_path", &rel_path.trim_end_matches("index.html"));
+        context.extend(extra);
+        jobs.push(Job { rel_path: PathBuf::from(rel_path), template, page, context });
+    };
 
     let (home_meta, home_source) = &site.home;
     let mut ctx = Context::new();
     ctx.insert("content", &rendered.home.html);
     ctx.insert("home_title", &home_meta.title);
-    ctx.insert(
-        "home_description",
-        home_meta.description.as_deref().unwrap_or(&site.config.description),
-    );
     let latest: Vec<SessionView<'_>> = (0..site.sessions.len()).map(|i| views.session(i)).collect();
     ctx.insert("sessions", &latest);
-    job("index.html".into(), "index.html", display(&home_source.path), &site.config.title, ctx);
+    let home_description = home_meta.description.as_deref().unwrap_or(&site.config.description);
+    job(
+        "index.html".into(),
+        "index.html",
+        display(&home_source.path),
+        (&site.config.title, home_description),
+        ctx,
+    );
 
     for (i, category) in site.categories.iter().enumerate() {
         let mut ctx = Context::new();
@@ -353,7 +361,7 @@ pub fn render_site(
             format!("{}/index.html", category.slug),
             "category.html",
             display(&category.source.path),
-            &category.meta.title,
+            (&category.meta.title, &category.meta.description),
             ctx,
         );
     }
@@ -386,7 +394,7 @@ pub fn render_site(
             format!("{}/{}/index.html", session.category, session.slug),
             "session.html",
             display(&session.source.path),
-            &session.meta.title,
+            (&session.meta.title, &session.meta.summary),
             ctx,
         );
     }
@@ -407,13 +415,22 @@ pub fn render_site(
             format!("tags/{}/index.html", tag.name),
             "tag.html",
             format!("tag `{}`", tag.name),
-            &format!("Tag: {}", tag.name),
+            (
+                &format!("Tag: {}", tag.name),
+                &format!("DockerCon EU 2015 sessions tagged {}.", tag.name),
+            ),
             ctx,
         );
     }
     let mut ctx = Context::new();
     ctx.insert("tags", &tag_views);
-    job("tags/index.html".into(), "tags.html", "the tags index".into(), "Tags", ctx);
+    job(
+        "tags/index.html".into(),
+        "tags.html",
+        "the tags index".into(),
+        ("Tags", "Every tag of the DockerCon EU 2015 session notes."),
+        ctx,
+    );
 
     let speaker_views: Vec<SpeakerPageView<'_>> = site
         .speakers
@@ -433,7 +450,7 @@ pub fn render_site(
             format!("speakers/{slug}/index.html"),
             "speaker.html",
             format!("speaker `{}`", speaker.name),
-            speaker.name,
+            (speaker.name, &format!("DockerCon EU 2015 sessions given by {}.", speaker.name)),
             ctx,
         );
     }
@@ -443,11 +460,17 @@ pub fn render_site(
         "speakers/index.html".into(),
         "speakers.html",
         "the speakers index".into(),
-        "Speakers",
+        ("Speakers", "Every speaker of the DockerCon EU 2015 session notes."),
         ctx,
     );
 
-    job("404.html".into(), "404.html", "the 404 page".into(), "Page not found", Context::new());
+    job(
+        "404.html".into(),
+        "404.html",
+        "the 404 page".into(),
+        ("Page not found", &site.config.description),
+        Context::new(),
+    );
 
     let results: Vec<Result<OutputFile, SourceError>> = jobs
         .par_iter()

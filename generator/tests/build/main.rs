@@ -2,5 +2,6 @@
 //! diagnostics, through the library and through the `generator` binary.
 
 mod errors;
+mod feeds;
 mod render;
 mod site_test;
