@@ -1,0 +1,378 @@
+//! [`IpvsSim`]: one virtual service plus its connection table, driven by [`IpvsOp`]s.
+//!
+//! Every op either succeeds or leaves the state unchanged and returns an [`IpvsError`], as a
+//! failing `ipvsadm` call would. A pick that finds no destination is not an error: the pick
+//! is none (the kernel logs "no destination available" and drops the packet).
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use super::conn::{ConnState, Connection, MAX_CONNS};
+use super::dest::DestId;
+use super::error::IpvsError;
+use super::sched::{Packet, SchedState, SchedulerKind, ServiceFlags};
+use super::service::{DestSpec, ServiceConfig, VirtualService, check_name};
+
+/// Largest `count` of one `schedule`/`new`/`open` op.
+pub const MAX_COUNT: u32 = 10_000;
+/// Longest single `tick`: 31 days.
+pub const MAX_TICK_MS: u64 = 31 * 24 * 60 * 60 * 1000;
+/// Client used when an op gives no `src`.
+pub const DEFAULT_CLIENT: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 1024);
+
+fn default_weight() -> i64 {
+    1
+}
+
+/// One scenario operation; `{"op": "add_dest", ...}` in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum IpvsOp {
+    /// `ipvsadm -a -r addr -w weight -x u_threshold -y l_threshold`.
+    AddDest {
+        /// Name of the new destination.
+        name: String,
+        /// `ip:port`.
+        addr: String,
+        /// Weight, default 1 (ipvsadm's).
+        #[serde(default = "default_weight")]
+        weight: i64,
+        /// Upper threshold, default 0 (none).
+        #[serde(default)]
+        u_threshold: i64,
+        /// Lower threshold, default 0.
+        #[serde(default)]
+        l_threshold: i64,
+    },
+    /// `ipvsadm -e`: the fields given change, the others are kept.
+    EditDest {
+        /// Destination name.
+        dest: String,
+        /// New weight.
+        #[serde(default)]
+        weight: Option<i64>,
+        /// New upper threshold.
+        #[serde(default)]
+        u_threshold: Option<i64>,
+        /// New lower threshold.
+        #[serde(default)]
+        l_threshold: Option<i64>,
+    },
+    /// `ipvsadm -d`.
+    DelDest {
+        /// Destination name.
+        dest: String,
+    },
+    /// `ipvsadm -E -s scheduler -b flags`.
+    EditService {
+        /// New scheduler; a different one is bound to the current list.
+        #[serde(default)]
+        scheduler: Option<String>,
+        /// New flag set (replaces the old one).
+        #[serde(default)]
+        flags: Option<Vec<String>>,
+    },
+    /// Runs the scheduler without creating a connection.
+    Schedule {
+        /// Client `ip:port` (default 192.0.2.1:1024).
+        #[serde(default)]
+        src: Option<String>,
+        /// Destination IP of the packet (default: the virtual address).
+        #[serde(default)]
+        dst: Option<String>,
+        /// twos: `[r1, r2]` per pick; missing pairs come from the seeded PRNG.
+        #[serde(default)]
+        draws: Option<Vec<[u32; 2]>>,
+        /// Repeat count (default 1).
+        #[serde(default)]
+        count: Option<u32>,
+    },
+    /// Schedules and binds a new connection (counted inactive, TCP `SYN_RECV`).
+    New {
+        /// Connection name (`<conn>-<i>`, i from 1, when `count` is given).
+        conn: String,
+        /// Client `ip:port`.
+        #[serde(default)]
+        src: Option<String>,
+        /// Destination IP.
+        #[serde(default)]
+        dst: Option<String>,
+        /// twos draws.
+        #[serde(default)]
+        draws: Option<Vec<[u32; 2]>>,
+        /// Repeat count.
+        #[serde(default)]
+        count: Option<u32>,
+    },
+    /// `new` then `est` in one step (the connection counts active at once over TCP).
+    Open {
+        /// Connection name.
+        conn: String,
+        /// Client `ip:port`.
+        #[serde(default)]
+        src: Option<String>,
+        /// Destination IP.
+        #[serde(default)]
+        dst: Option<String>,
+        /// twos draws.
+        #[serde(default)]
+        draws: Option<Vec<[u32; 2]>>,
+        /// Repeat count.
+        #[serde(default)]
+        count: Option<u32>,
+    },
+    /// The TCP connection reaches ESTABLISHED (counted active).
+    Est {
+        /// Connection name.
+        conn: String,
+    },
+    /// The TCP connection leaves ESTABLISHED for FIN_WAIT (counted inactive again).
+    Fin {
+        /// Connection name.
+        conn: String,
+    },
+    /// The connection expires and is unbound.
+    Expire {
+        /// Connection name.
+        conn: String,
+    },
+    /// `ipvsadm -e -w weight` (thresholds kept).
+    SetWeight {
+        /// Destination name.
+        dest: String,
+        /// New weight.
+        weight: i64,
+    },
+    /// Sets or clears OVERLOAD by hand (a stand-in for a crossed threshold).
+    SetOverload {
+        /// Destination name.
+        dest: String,
+        /// The new flag.
+        overloaded: bool,
+    },
+    /// Advances the clock (lblc/lblcr expiry).
+    Tick {
+        /// Milliseconds.
+        ms: u64,
+    },
+}
+
+/// One pick of a `schedule`/`new`/`open` op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    /// The destination chosen, or none ("no destination available").
+    pub dest: Option<DestId>,
+    /// The connection created (`new`/`open` with a destination).
+    pub conn: Option<String>,
+    /// twos: the two raw draws used.
+    pub draws: Option<[u32; 2]>,
+}
+
+/// What an op did beyond the state change.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// The picks, one per repetition (empty for ops that do not schedule).
+    pub picks: Vec<Pick>,
+}
+
+/// The IPVS simulation: a virtual service and the connections bound to its destinations.
+#[derive(Debug, Clone)]
+pub struct IpvsSim {
+    service: VirtualService,
+    conns: BTreeMap<String, Connection>,
+}
+
+fn parse_addr(text: &str) -> Result<SocketAddrV4, IpvsError> {
+    text.parse().map_err(|_| IpvsError::BadAddress { text: text.to_owned() })
+}
+
+fn parse_ip(text: &str) -> Result<Ipv4Addr, IpvsError> {
+    text.parse::<Ipv4Addr>()
+        .or_else(|_| text.parse::<SocketAddrV4>().map(|a| *a.ip()))
+        .map_err(|_| IpvsError::BadIp { text: text.to_owned() })
+}
+
+/// The kind of connection an op creates.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bind {
+    None,
+    New,
+    Open,
+}
+
+impl IpvsSim {
+    /// Creates the service (`ipvsadm -A`) with no destinations.
+    pub fn new(config: &ServiceConfig) -> Result<Self, IpvsError> {
+        Ok(Self { service: VirtualService::new(config)?, conns: BTreeMap::new() })
+    }
+
+    /// The virtual service.
+    pub fn service(&self) -> &VirtualService {
+        &self.service
+    }
+
+    /// Mutable access to the service, for callers driving the hot path directly (benches,
+    /// the browser facade's "pick" button).
+    pub fn service_mut(&mut self) -> &mut VirtualService {
+        &mut self.service
+    }
+
+    /// Live connections by name.
+    pub fn conns(&self) -> &BTreeMap<String, Connection> {
+        &self.conns
+    }
+
+    /// Applies one op.
+    pub fn apply(&mut self, op: &IpvsOp) -> Result<Outcome, IpvsError> {
+        let outcome = match op {
+            IpvsOp::AddDest { name, addr, weight, u_threshold, l_threshold } => {
+                let spec = DestSpec {
+                    name: name.clone(),
+                    addr: parse_addr(addr)?,
+                    weight: *weight,
+                    u_threshold: *u_threshold,
+                    l_threshold: *l_threshold,
+                };
+                self.service.add_dest(&spec)?;
+                Outcome::default()
+            }
+            IpvsOp::EditDest { dest, weight, u_threshold, l_threshold } => {
+                self.service.edit_dest(dest, *weight, *u_threshold, *l_threshold)?;
+                Outcome::default()
+            }
+            IpvsOp::SetWeight { dest, weight } => {
+                self.service.edit_dest(dest, Some(*weight), None, None)?;
+                Outcome::default()
+            }
+            IpvsOp::DelDest { dest } => {
+                self.service.del_dest(dest)?;
+                Outcome::default()
+            }
+            IpvsOp::EditService { scheduler, flags } => {
+                let kind = scheduler.as_deref().map(SchedulerKind::parse).transpose()?;
+                let flags = flags.as_deref().map(ServiceFlags::parse).transpose()?;
+                self.service.edit_service(kind, flags)?;
+                Outcome::default()
+            }
+            IpvsOp::SetOverload { dest, overloaded } => {
+                self.service.set_overload(dest, *overloaded)?;
+                Outcome::default()
+            }
+            IpvsOp::Schedule { src, dst, draws, count } => {
+                self.schedule_op(None, src, dst, draws, *count, Bind::None)?
+            }
+            IpvsOp::New { conn, src, dst, draws, count } => {
+                self.schedule_op(Some(conn), src, dst, draws, *count, Bind::New)?
+            }
+            IpvsOp::Open { conn, src, dst, draws, count } => {
+                self.schedule_op(Some(conn), src, dst, draws, *count, Bind::Open)?
+            }
+            IpvsOp::Est { conn } => {
+                self.set_state(conn, ConnState::Established)?;
+                Outcome::default()
+            }
+            IpvsOp::Fin { conn } => {
+                self.set_state(conn, ConnState::FinWait)?;
+                Outcome::default()
+            }
+            IpvsOp::Expire { conn } => {
+                let c = self
+                    .conns
+                    .remove(conn)
+                    .ok_or_else(|| IpvsError::UnknownConn { name: conn.clone() })?;
+                if let Some(dest) = self.service.dest_mut(c.dest) {
+                    c.unbind(dest);
+                }
+                Outcome::default()
+            }
+            IpvsOp::Tick { ms } => {
+                if *ms > MAX_TICK_MS {
+                    return Err(IpvsError::TickTooLong { ms: *ms, max: MAX_TICK_MS });
+                }
+                self.service.tick(*ms);
+                Outcome::default()
+            }
+        };
+        self.service.reap();
+        Ok(outcome)
+    }
+
+    fn set_state(&mut self, name: &str, state: ConnState) -> Result<(), IpvsError> {
+        let conn = self
+            .conns
+            .get_mut(name)
+            .ok_or_else(|| IpvsError::UnknownConn { name: name.to_owned() })?;
+        if let Some(dest) = self.service.dest_mut(conn.dest) {
+            conn.set_state(dest, state);
+        }
+        Ok(())
+    }
+
+    fn schedule_op(
+        &mut self,
+        conn: Option<&String>,
+        src: &Option<String>,
+        dst: &Option<String>,
+        draws: &Option<Vec<[u32; 2]>>,
+        count: Option<u32>,
+        bind: Bind,
+    ) -> Result<Outcome, IpvsError> {
+        let n = count.unwrap_or(1);
+        if !(1..=MAX_COUNT).contains(&n) {
+            return Err(IpvsError::BadCount { count: n, max: MAX_COUNT });
+        }
+        let client = src.as_deref().map(parse_addr).transpose()?.unwrap_or(DEFAULT_CLIENT);
+        let daddr = dst.as_deref().map(parse_ip).transpose()?.unwrap_or(*self.service.addr().ip());
+        let kind = self.service.sched().kind();
+        if draws.is_some() && kind != SchedulerKind::PowerOfTwoChoices {
+            return Err(IpvsError::DrawsNotUsed { scheduler: kind.name() });
+        }
+        let names: Vec<String> = match conn {
+            None => Vec::new(),
+            Some(base) => {
+                check_name(base)?;
+                let names: Vec<String> = if count.is_some() {
+                    (1..=n).map(|i| format!("{base}-{i}")).collect()
+                } else {
+                    vec![base.clone()]
+                };
+                if let Some(dup) = names.iter().find(|name| self.conns.contains_key(*name)) {
+                    return Err(IpvsError::DuplicateConn { name: dup.clone() });
+                }
+                if self.conns.len() + names.len() > MAX_CONNS {
+                    return Err(IpvsError::TooManyConns { max: MAX_CONNS });
+                }
+                names
+            }
+        };
+        let protocol = self.service.protocol();
+        let mut picks = Vec::with_capacity(n as usize);
+        for i in 0..n as usize {
+            let pkt = Packet {
+                src_ip: u32::from(*client.ip()),
+                src_port: client.port(),
+                dst_ip: u32::from(daddr),
+                draws: draws.as_ref().and_then(|d| d.get(i).copied()),
+            };
+            let dest = self.service.schedule(&pkt);
+            let used = match self.service.sched() {
+                SchedState::PowerOfTwoChoices(state) if dest.is_some() => state.last_draws,
+                _ => None,
+            };
+            let mut created = None;
+            if let (Some(id), Some(name)) = (dest, names.get(i))
+                && bind != Bind::None
+                && let Some(d) = self.service.dest_mut(id)
+            {
+                let mut c = Connection::bind(d, protocol, client, daddr);
+                if bind == Bind::Open {
+                    c.set_state(d, ConnState::Established);
+                }
+                self.conns.insert(name.clone(), c);
+                created = Some(name.clone());
+            }
+            picks.push(Pick { dest, conn: created, draws: used });
+        }
+        Ok(Outcome { picks })
+    }
+}
