@@ -5,6 +5,8 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use super::dest::RealServer;
@@ -14,7 +16,10 @@ use super::sched::lblc::DEFAULT_EXPIRATION_MS;
 use super::sched::mh::{DEFAULT_TAB_INDEX, check_tab_index};
 use super::sched::{SchedState, SchedulerKind, ServiceFlags};
 use super::service::{Protocol, ServiceConfig};
-use super::sim::{IpvsOp, IpvsSim, Outcome};
+use super::sim::{
+    AddDest, ConnRef, DestRef, EditDest, EditService, IpvsOp, IpvsSim, NewConn, Outcome, Schedule,
+    SetOverload, SetWeight, Tick,
+};
 use crate::scenario::{ScenarioError, parse};
 
 /// Most ops one scenario may hold.
@@ -115,7 +120,7 @@ fn config(settings: &Settings) -> Result<ServiceConfig, ScenarioError> {
 /// given, `pick` (and `picks`, `conns`, `draws` where they apply), `error` when the op failed
 /// (the state is then unchanged and the run goes on), and the visible state after the op.
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
-    let settings: Settings = parse(json)?;
+    let settings: Settings = parse(json).map_err(|e| refine_op_error(json).unwrap_or(e))?;
     if settings.ops.len() > MAX_OPS {
         return Err(ScenarioError::new("ops", format!("at most {MAX_OPS} operations")));
     }
@@ -131,8 +136,7 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
         match sim.apply(op) {
             Ok(outcome) => outcome_fields(&sim, op, &outcome, &mut record),
             Err(e) => {
-                if matches!(op, IpvsOp::Schedule { .. } | IpvsOp::New { .. } | IpvsOp::Open { .. })
-                {
+                if op.schedules() {
                     record.insert("pick".into(), Value::Null);
                 }
                 record.insert("error".into(), json!(e.to_string()));
@@ -142,6 +146,41 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
         trace.push(Value::Object(record));
     }
     Ok(Value::Array(trace))
+}
+
+/// serde's internally tagged enums buffer their content, so a bad field inside an op is
+/// reported at `ops[i]`. This re-reads the first bad op by its tag into the variant's own
+/// struct, which names the field: `ops[i].weight`.
+fn refine_op_error(json: &str) -> Option<ScenarioError> {
+    let raw: RawOps = serde_json::from_str(json).ok()?;
+    let (i, op) =
+        raw.ops.into_iter().enumerate().find(|(_, op)| IpvsOp::deserialize(op).is_err())?;
+    let mut fields = op.as_object()?.clone();
+    let tag = fields.remove("op")?;
+    let fields = Value::Object(fields);
+    let result = match tag.as_str()? {
+        "add_dest" => field_error::<AddDest>(fields),
+        "edit_dest" => field_error::<EditDest>(fields),
+        "del_dest" => field_error::<DestRef>(fields),
+        "edit_service" => field_error::<EditService>(fields),
+        "schedule" => field_error::<Schedule>(fields),
+        "new" | "open" => field_error::<NewConn>(fields),
+        "est" | "fin" | "expire" => field_error::<ConnRef>(fields),
+        "set_weight" => field_error::<SetWeight>(fields),
+        "set_overload" => field_error::<SetOverload>(fields),
+        "tick" => field_error::<Tick>(fields),
+        _ => None,
+    };
+    result.map(|(path, message)| {
+        let path = if path == "." { format!("ops[{i}]") } else { format!("ops[{i}].{path}") };
+        ScenarioError::new(path, message)
+    })
+}
+
+fn field_error<T: DeserializeOwned>(fields: Value) -> Option<(String, String)> {
+    serde_path_to_error::deserialize::<_, T>(fields)
+        .err()
+        .map(|e| (e.path().to_string(), e.into_inner().to_string()))
 }
 
 fn dest_name(sim: &IpvsSim, id: Option<super::dest::DestId>) -> Value {
@@ -154,17 +193,11 @@ fn outcome_fields(sim: &IpvsSim, op: &IpvsOp, outcome: &Outcome, record: &mut Ma
     }
     let last = outcome.picks.last().and_then(|p| p.dest);
     record.insert("pick".into(), dest_name(sim, last));
-    let counted = matches!(
-        op,
-        IpvsOp::Schedule { count: Some(_), .. }
-            | IpvsOp::New { count: Some(_), .. }
-            | IpvsOp::Open { count: Some(_), .. }
-    );
-    if counted {
+    if op.count().is_some() {
         let picks: Vec<Value> = outcome.picks.iter().map(|p| dest_name(sim, p.dest)).collect();
         record.insert("picks".into(), Value::Array(picks));
     }
-    if matches!(op, IpvsOp::New { .. } | IpvsOp::Open { .. }) {
+    if matches!(op, IpvsOp::New(_) | IpvsOp::Open(_)) {
         let conns: Vec<Value> =
             outcome.picks.iter().filter_map(|p| p.conn.as_ref().map(|c| json!(c))).collect();
         record.insert("conns".into(), Value::Array(conns));

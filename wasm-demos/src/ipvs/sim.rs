@@ -24,137 +24,182 @@ fn default_weight() -> i64 {
     1
 }
 
+/// `ipvsadm -a -r addr -w weight -x u_threshold -y l_threshold`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddDest {
+    /// Name of the new destination.
+    pub name: String,
+    /// `ip:port`.
+    pub addr: String,
+    /// Weight, default 1 (ipvsadm's).
+    #[serde(default = "default_weight")]
+    pub weight: i64,
+    /// Upper threshold, default 0 (none).
+    #[serde(default)]
+    pub u_threshold: i64,
+    /// Lower threshold, default 0.
+    #[serde(default)]
+    pub l_threshold: i64,
+}
+
+/// `ipvsadm -e`: the fields given change, the others are kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditDest {
+    /// Destination name.
+    pub dest: String,
+    /// New weight.
+    #[serde(default)]
+    pub weight: Option<i64>,
+    /// New upper threshold.
+    #[serde(default)]
+    pub u_threshold: Option<i64>,
+    /// New lower threshold.
+    #[serde(default)]
+    pub l_threshold: Option<i64>,
+}
+
+/// An op naming one destination (`del_dest`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DestRef {
+    /// Destination name.
+    pub dest: String,
+}
+
+/// `ipvsadm -E -s scheduler -b flags`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditService {
+    /// New scheduler; a different one is bound to the current list.
+    #[serde(default)]
+    pub scheduler: Option<String>,
+    /// New flag set (replaces the old one).
+    #[serde(default)]
+    pub flags: Option<Vec<String>>,
+}
+
+/// The packet of a `schedule` op (no connection is created).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// Client `ip:port` (default 192.0.2.1:1024).
+    #[serde(default)]
+    pub src: Option<String>,
+    /// Destination IP of the packet (default: the virtual address).
+    #[serde(default)]
+    pub dst: Option<String>,
+    /// twos: `[r1, r2]` per pick; missing pairs come from the seeded PRNG.
+    #[serde(default)]
+    pub draws: Option<Vec<[u32; 2]>>,
+    /// Repeat count (default 1).
+    #[serde(default)]
+    pub count: Option<u32>,
+}
+
+/// The packet and name of a `new` or `open` op.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewConn {
+    /// Connection name (`<conn>-<i>`, i from 1, when `count` is given).
+    pub conn: String,
+    /// Client `ip:port` (default 192.0.2.1:1024).
+    #[serde(default)]
+    pub src: Option<String>,
+    /// Destination IP of the packet (default: the virtual address).
+    #[serde(default)]
+    pub dst: Option<String>,
+    /// twos: `[r1, r2]` per pick.
+    #[serde(default)]
+    pub draws: Option<Vec<[u32; 2]>>,
+    /// Repeat count (default 1).
+    #[serde(default)]
+    pub count: Option<u32>,
+}
+
+/// An op naming one connection (`est`, `fin`, `expire`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnRef {
+    /// Connection name.
+    pub conn: String,
+}
+
+/// `ipvsadm -e -w weight` (thresholds kept).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetWeight {
+    /// Destination name.
+    pub dest: String,
+    /// New weight.
+    pub weight: i64,
+}
+
+/// Sets or clears OVERLOAD by hand (a stand-in for a crossed threshold).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetOverload {
+    /// Destination name.
+    pub dest: String,
+    /// The new flag.
+    pub overloaded: bool,
+}
+
+/// Advances the clock (lblc/lblcr expiry).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tick {
+    /// Milliseconds.
+    pub ms: u64,
+}
+
 /// One scenario operation; `{"op": "add_dest", ...}` in JSON.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum IpvsOp {
-    /// `ipvsadm -a -r addr -w weight -x u_threshold -y l_threshold`.
-    AddDest {
-        /// Name of the new destination.
-        name: String,
-        /// `ip:port`.
-        addr: String,
-        /// Weight, default 1 (ipvsadm's).
-        #[serde(default = "default_weight")]
-        weight: i64,
-        /// Upper threshold, default 0 (none).
-        #[serde(default)]
-        u_threshold: i64,
-        /// Lower threshold, default 0.
-        #[serde(default)]
-        l_threshold: i64,
-    },
-    /// `ipvsadm -e`: the fields given change, the others are kept.
-    EditDest {
-        /// Destination name.
-        dest: String,
-        /// New weight.
-        #[serde(default)]
-        weight: Option<i64>,
-        /// New upper threshold.
-        #[serde(default)]
-        u_threshold: Option<i64>,
-        /// New lower threshold.
-        #[serde(default)]
-        l_threshold: Option<i64>,
-    },
-    /// `ipvsadm -d`.
-    DelDest {
-        /// Destination name.
-        dest: String,
-    },
-    /// `ipvsadm -E -s scheduler -b flags`.
-    EditService {
-        /// New scheduler; a different one is bound to the current list.
-        #[serde(default)]
-        scheduler: Option<String>,
-        /// New flag set (replaces the old one).
-        #[serde(default)]
-        flags: Option<Vec<String>>,
-    },
+    /// Adds a destination at the head of the list.
+    AddDest(AddDest),
+    /// Edits a destination's weight and thresholds.
+    EditDest(EditDest),
+    /// Deletes a destination (to the trash while connections remain).
+    DelDest(DestRef),
+    /// Changes the scheduler and/or flags.
+    EditService(EditService),
     /// Runs the scheduler without creating a connection.
-    Schedule {
-        /// Client `ip:port` (default 192.0.2.1:1024).
-        #[serde(default)]
-        src: Option<String>,
-        /// Destination IP of the packet (default: the virtual address).
-        #[serde(default)]
-        dst: Option<String>,
-        /// twos: `[r1, r2]` per pick; missing pairs come from the seeded PRNG.
-        #[serde(default)]
-        draws: Option<Vec<[u32; 2]>>,
-        /// Repeat count (default 1).
-        #[serde(default)]
-        count: Option<u32>,
-    },
+    Schedule(Schedule),
     /// Schedules and binds a new connection (counted inactive, TCP `SYN_RECV`).
-    New {
-        /// Connection name (`<conn>-<i>`, i from 1, when `count` is given).
-        conn: String,
-        /// Client `ip:port`.
-        #[serde(default)]
-        src: Option<String>,
-        /// Destination IP.
-        #[serde(default)]
-        dst: Option<String>,
-        /// twos draws.
-        #[serde(default)]
-        draws: Option<Vec<[u32; 2]>>,
-        /// Repeat count.
-        #[serde(default)]
-        count: Option<u32>,
-    },
+    New(NewConn),
     /// `new` then `est` in one step (the connection counts active at once over TCP).
-    Open {
-        /// Connection name.
-        conn: String,
-        /// Client `ip:port`.
-        #[serde(default)]
-        src: Option<String>,
-        /// Destination IP.
-        #[serde(default)]
-        dst: Option<String>,
-        /// twos draws.
-        #[serde(default)]
-        draws: Option<Vec<[u32; 2]>>,
-        /// Repeat count.
-        #[serde(default)]
-        count: Option<u32>,
-    },
+    Open(NewConn),
     /// The TCP connection reaches ESTABLISHED (counted active).
-    Est {
-        /// Connection name.
-        conn: String,
-    },
+    Est(ConnRef),
     /// The TCP connection leaves ESTABLISHED for FIN_WAIT (counted inactive again).
-    Fin {
-        /// Connection name.
-        conn: String,
-    },
+    Fin(ConnRef),
     /// The connection expires and is unbound.
-    Expire {
-        /// Connection name.
-        conn: String,
-    },
-    /// `ipvsadm -e -w weight` (thresholds kept).
-    SetWeight {
-        /// Destination name.
-        dest: String,
-        /// New weight.
-        weight: i64,
-    },
-    /// Sets or clears OVERLOAD by hand (a stand-in for a crossed threshold).
-    SetOverload {
-        /// Destination name.
-        dest: String,
-        /// The new flag.
-        overloaded: bool,
-    },
-    /// Advances the clock (lblc/lblcr expiry).
-    Tick {
-        /// Milliseconds.
-        ms: u64,
-    },
+    Expire(ConnRef),
+    /// Sets a destination's weight.
+    SetWeight(SetWeight),
+    /// Sets or clears OVERLOAD by hand.
+    SetOverload(SetOverload),
+    /// Advances the clock.
+    Tick(Tick),
+}
+
+impl IpvsOp {
+    /// Whether this op runs the scheduler (and so has a `pick`).
+    pub fn schedules(&self) -> bool {
+        matches!(self, Self::Schedule(_) | Self::New(_) | Self::Open(_))
+    }
+
+    /// The `count` of a scheduling op, if given.
+    pub fn count(&self) -> Option<u32> {
+        match self {
+            Self::Schedule(s) => s.count,
+            Self::New(n) | Self::Open(n) => n.count,
+            _ => None,
+        }
+    }
 }
 
 /// One pick of a `schedule`/`new`/`open` op.
@@ -225,71 +270,86 @@ impl IpvsSim {
     /// Applies one op.
     pub fn apply(&mut self, op: &IpvsOp) -> Result<Outcome, IpvsError> {
         let outcome = match op {
-            IpvsOp::AddDest { name, addr, weight, u_threshold, l_threshold } => {
+            IpvsOp::AddDest(a) => {
                 let spec = DestSpec {
-                    name: name.clone(),
-                    addr: parse_addr(addr)?,
-                    weight: *weight,
-                    u_threshold: *u_threshold,
-                    l_threshold: *l_threshold,
+                    name: a.name.clone(),
+                    addr: parse_addr(&a.addr)?,
+                    weight: a.weight,
+                    u_threshold: a.u_threshold,
+                    l_threshold: a.l_threshold,
                 };
                 self.service.add_dest(&spec)?;
                 Outcome::default()
             }
-            IpvsOp::EditDest { dest, weight, u_threshold, l_threshold } => {
-                self.service.edit_dest(dest, *weight, *u_threshold, *l_threshold)?;
+            IpvsOp::EditDest(e) => {
+                self.service.edit_dest(&e.dest, e.weight, e.u_threshold, e.l_threshold)?;
                 Outcome::default()
             }
-            IpvsOp::SetWeight { dest, weight } => {
-                self.service.edit_dest(dest, Some(*weight), None, None)?;
+            IpvsOp::SetWeight(w) => {
+                self.service.edit_dest(&w.dest, Some(w.weight), None, None)?;
                 Outcome::default()
             }
-            IpvsOp::DelDest { dest } => {
-                self.service.del_dest(dest)?;
+            IpvsOp::DelDest(d) => {
+                self.service.del_dest(&d.dest)?;
                 Outcome::default()
             }
-            IpvsOp::EditService { scheduler, flags } => {
-                let kind = scheduler.as_deref().map(SchedulerKind::parse).transpose()?;
-                let flags = flags.as_deref().map(ServiceFlags::parse).transpose()?;
+            IpvsOp::EditService(e) => {
+                let kind = e.scheduler.as_deref().map(SchedulerKind::parse).transpose()?;
+                let flags = e.flags.as_deref().map(ServiceFlags::parse).transpose()?;
                 self.service.edit_service(kind, flags)?;
                 Outcome::default()
             }
-            IpvsOp::SetOverload { dest, overloaded } => {
-                self.service.set_overload(dest, *overloaded)?;
+            IpvsOp::SetOverload(o) => {
+                self.service.set_overload(&o.dest, o.overloaded)?;
                 Outcome::default()
             }
-            IpvsOp::Schedule { src, dst, draws, count } => {
-                self.schedule_op(None, src, dst, draws, *count, Bind::None)?
-            }
-            IpvsOp::New { conn, src, dst, draws, count } => {
-                self.schedule_op(Some(conn), src, dst, draws, *count, Bind::New)?
-            }
-            IpvsOp::Open { conn, src, dst, draws, count } => {
-                self.schedule_op(Some(conn), src, dst, draws, *count, Bind::Open)?
-            }
-            IpvsOp::Est { conn } => {
-                self.set_state(conn, ConnState::Established)?;
+            IpvsOp::Schedule(s) => self.schedule_op(
+                None,
+                s.src.as_deref(),
+                s.dst.as_deref(),
+                s.draws.as_deref(),
+                s.count,
+                Bind::None,
+            )?,
+            IpvsOp::New(n) => self.schedule_op(
+                Some(&n.conn),
+                n.src.as_deref(),
+                n.dst.as_deref(),
+                n.draws.as_deref(),
+                n.count,
+                Bind::New,
+            )?,
+            IpvsOp::Open(n) => self.schedule_op(
+                Some(&n.conn),
+                n.src.as_deref(),
+                n.dst.as_deref(),
+                n.draws.as_deref(),
+                n.count,
+                Bind::Open,
+            )?,
+            IpvsOp::Est(c) => {
+                self.set_state(&c.conn, ConnState::Established)?;
                 Outcome::default()
             }
-            IpvsOp::Fin { conn } => {
-                self.set_state(conn, ConnState::FinWait)?;
+            IpvsOp::Fin(c) => {
+                self.set_state(&c.conn, ConnState::FinWait)?;
                 Outcome::default()
             }
-            IpvsOp::Expire { conn } => {
-                let c = self
+            IpvsOp::Expire(c) => {
+                let conn = self
                     .conns
-                    .remove(conn)
-                    .ok_or_else(|| IpvsError::UnknownConn { name: conn.clone() })?;
-                if let Some(dest) = self.service.dest_mut(c.dest) {
-                    c.unbind(dest);
+                    .remove(&c.conn)
+                    .ok_or_else(|| IpvsError::UnknownConn { name: c.conn.clone() })?;
+                if let Some(dest) = self.service.dest_mut(conn.dest) {
+                    conn.unbind(dest);
                 }
                 Outcome::default()
             }
-            IpvsOp::Tick { ms } => {
-                if *ms > MAX_TICK_MS {
-                    return Err(IpvsError::TickTooLong { ms: *ms, max: MAX_TICK_MS });
+            IpvsOp::Tick(t) => {
+                if t.ms > MAX_TICK_MS {
+                    return Err(IpvsError::TickTooLong { ms: t.ms, max: MAX_TICK_MS });
                 }
-                self.service.tick(*ms);
+                self.service.tick(t.ms);
                 Outcome::default()
             }
         };
@@ -311,9 +371,9 @@ impl IpvsSim {
     fn schedule_op(
         &mut self,
         conn: Option<&String>,
-        src: &Option<String>,
-        dst: &Option<String>,
-        draws: &Option<Vec<[u32; 2]>>,
+        src: Option<&str>,
+        dst: Option<&str>,
+        draws: Option<&[[u32; 2]]>,
         count: Option<u32>,
         bind: Bind,
     ) -> Result<Outcome, IpvsError> {
@@ -321,8 +381,8 @@ impl IpvsSim {
         if !(1..=MAX_COUNT).contains(&n) {
             return Err(IpvsError::BadCount { count: n, max: MAX_COUNT });
         }
-        let client = src.as_deref().map(parse_addr).transpose()?.unwrap_or(DEFAULT_CLIENT);
-        let daddr = dst.as_deref().map(parse_ip).transpose()?.unwrap_or(*self.service.addr().ip());
+        let client = src.map(parse_addr).transpose()?.unwrap_or(DEFAULT_CLIENT);
+        let daddr = dst.map(parse_ip).transpose()?.unwrap_or(*self.service.addr().ip());
         let kind = self.service.sched().kind();
         if draws.is_some() && kind != SchedulerKind::PowerOfTwoChoices {
             return Err(IpvsError::DrawsNotUsed { scheduler: kind.name() });
@@ -352,7 +412,7 @@ impl IpvsSim {
                 src_ip: u32::from(*client.ip()),
                 src_port: client.port(),
                 dst_ip: u32::from(daddr),
-                draws: draws.as_ref().and_then(|d| d.get(i).copied()),
+                draws: draws.and_then(|d| d.get(i).copied()),
             };
             let dest = self.service.schedule(&pkt);
             let used = match self.service.sched() {
