@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use wasm_demos::ipvs::dest::DestId;
 use wasm_demos::ipvs::sched::hashing::ShHash;
+use wasm_demos::ipvs::sched::lc;
 use wasm_demos::ipvs::sched::mh::MhState;
 use wasm_demos::ipvs::sched::{Packet, SchedState, SchedulerKind};
 use wasm_demos::ipvs::service::{ServiceConfig, VirtualService};
@@ -804,7 +805,25 @@ fn arb_op() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The tournament tree's answer and the kernel's plain scan, for the least-connection family.
+fn tree_and_scan(s: &IpvsSim) -> Option<(Option<usize>, Option<usize>)> {
+    let list = s.service().dests().list();
+    let (tree, scan) = match s.service().sched() {
+        SchedState::LeastConnection(t) => (t, lc::lc(list)),
+        SchedState::WeightedLeastConnection(t) => (t, lc::wlc(list)),
+        SchedState::ShortestExpectedDelay(t) => (t, lc::sed(list)),
+        SchedState::NeverQueue(t) => (t, lc::nq(list)),
+        SchedState::WeightedFailover(t) => (t, lc::fo(list)),
+        SchedState::WeightedOverflow(t) => (t, lc::ovf(list)),
+        _ => return None,
+    };
+    Some((tree.best(), scan))
+}
+
 fn check_counters(s: &IpvsSim) -> Result<(), TestCaseError> {
+    if let Some((tree, scan)) = tree_and_scan(s) {
+        prop_assert_eq!(tree, scan, "tournament disagrees with the kernel scan");
+    }
     let mut expected: BTreeMap<DestId, (u32, u32)> = BTreeMap::new();
     for c in s.conns().values() {
         let e = expected.entry(c.dest).or_default();

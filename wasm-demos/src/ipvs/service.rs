@@ -230,6 +230,7 @@ impl VirtualService {
         )?;
         update_dest(&mut self.dests.list_mut()[pos], weight, u, l, false);
         self.sched.dest_changed(&self.dests);
+        self.sched.dest_touched(&self.dests, pos);
         Ok(())
     }
 
@@ -250,6 +251,7 @@ impl VirtualService {
     pub fn set_overload(&mut self, name: &str, overloaded: bool) -> Result<(), IpvsError> {
         let pos = self.position(name)?;
         self.dests.list_mut()[pos].overloaded = overloaded;
+        self.sched.dest_touched(&self.dests, pos);
         Ok(())
     }
 
@@ -295,9 +297,18 @@ impl VirtualService {
         self.dests.reap(|d| d.totalconns() > 0 || sched.references(d.id));
     }
 
-    /// Mutable access to a destination in the list or the trash (connection counting).
-    pub(crate) fn dest_mut(&mut self, id: DestId) -> Option<&mut RealServer> {
-        self.dests.get_mut(id)
+    /// Changes a destination in the list or the trash (connection counting) and lets the
+    /// scheduler's least-connection tree see the change.
+    pub(crate) fn with_dest<R>(
+        &mut self,
+        id: DestId,
+        f: impl FnOnce(&mut RealServer) -> R,
+    ) -> Option<R> {
+        let result = f(self.dests.get_mut(id)?);
+        if let Some(pos) = self.dests.position(id) {
+            self.sched.dest_touched(&self.dests, pos);
+        }
+        Some(result)
     }
 
     fn position(&self, name: &str) -> Result<usize, IpvsError> {

@@ -340,9 +340,7 @@ impl IpvsSim {
                     .conns
                     .remove(&c.conn)
                     .ok_or_else(|| IpvsError::UnknownConn { name: c.conn.clone() })?;
-                if let Some(dest) = self.service.dest_mut(conn.dest) {
-                    conn.unbind(dest);
-                }
+                self.service.with_dest(conn.dest, |dest| conn.unbind(dest));
                 Outcome::default()
             }
             IpvsOp::Tick(t) => {
@@ -362,9 +360,7 @@ impl IpvsSim {
             .conns
             .get_mut(name)
             .ok_or_else(|| IpvsError::UnknownConn { name: name.to_owned() })?;
-        if let Some(dest) = self.service.dest_mut(conn.dest) {
-            conn.set_state(dest, state);
-        }
+        self.service.with_dest(conn.dest, |dest| conn.set_state(dest, state));
         Ok(())
     }
 
@@ -422,12 +418,14 @@ impl IpvsSim {
             let mut created = None;
             if let (Some(id), Some(name)) = (dest, names.get(i))
                 && bind != Bind::None
-                && let Some(d) = self.service.dest_mut(id)
+                && let Some(c) = self.service.with_dest(id, |d| {
+                    let mut c = Connection::bind(d, protocol, client, daddr);
+                    if bind == Bind::Open {
+                        c.set_state(d, ConnState::Established);
+                    }
+                    c
+                })
             {
-                let mut c = Connection::bind(d, protocol, client, daddr);
-                if bind == Bind::Open {
-                    c.set_state(d, ConnState::Established);
-                }
                 self.conns.insert(name.clone(), c);
                 created = Some(name.clone());
             }

@@ -1,6 +1,8 @@
-//! The least-connection family: lc, wlc, sed and nq (`ip_vs_lc.c`, `ip_vs_wlc.c`,
-//! `ip_vs_sed.c`, `ip_vs_nq.c`). None keeps state; all scan the list in order, so ties go to
-//! the destination nearer the head.
+//! The kernel's plain scans for lc, wlc, sed, nq, fo and ovf (`ip_vs_lc.c`, `ip_vs_wlc.c`,
+//! `ip_vs_sed.c`, `ip_vs_nq.c`, `ip_vs_fo.c`, `ip_vs_ovf.c`). None keeps state; all scan the
+//! list in order, so ties go to the destination nearer the head. The service answers them
+//! through a [`Tournament`](super::tournament::Tournament) in O(1); these scans are its
+//! reference (checked against it by the property tests) and lblc/lblcr's WLC step.
 
 use crate::ipvs::dest::RealServer;
 

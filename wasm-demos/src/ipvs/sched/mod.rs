@@ -10,6 +10,7 @@ pub mod lblc;
 pub mod lc;
 pub mod mh;
 pub mod rr;
+pub mod tournament;
 pub mod twos;
 pub mod wrr;
 
@@ -17,6 +18,7 @@ use self::hashing::{BucketTable, ShHash};
 use self::lblc::{LblcState, LblcrState};
 use self::mh::MhState;
 use self::rr::RrState;
+use self::tournament::{Rule, Tournament};
 use self::twos::TwosState;
 use self::wrr::WrrState;
 use super::dest::{DestId, Destinations};
@@ -179,18 +181,18 @@ pub enum SchedState {
     RoundRobin(RrState),
     /// wrr and its mark.
     WeightedRoundRobin(WrrState),
-    /// lc (stateless).
-    LeastConnection,
-    /// wlc (stateless).
-    WeightedLeastConnection,
-    /// sed (stateless).
-    ShortestExpectedDelay,
-    /// nq (stateless).
-    NeverQueue,
-    /// fo (stateless).
-    WeightedFailover,
-    /// ovf (stateless).
-    WeightedOverflow,
+    /// lc: stateless in the kernel; the tree answers its scan.
+    LeastConnection(Tournament),
+    /// wlc: stateless in the kernel; the tree answers its scan.
+    WeightedLeastConnection(Tournament),
+    /// sed: stateless in the kernel; the tree answers its scan.
+    ShortestExpectedDelay(Tournament),
+    /// nq: stateless in the kernel; the tree answers its scan.
+    NeverQueue(Tournament),
+    /// fo: stateless in the kernel; the tree answers its scan.
+    WeightedFailover(Tournament),
+    /// ovf: stateless in the kernel; the tree answers its scan.
+    WeightedOverflow(Tournament),
     /// twos and its last draws.
     PowerOfTwoChoices(TwosState),
     /// sh and its buckets.
@@ -217,12 +219,22 @@ impl SchedState {
         Ok(match kind {
             SchedulerKind::RoundRobin => Self::RoundRobin(RrState::default()),
             SchedulerKind::WeightedRoundRobin => Self::WeightedRoundRobin(WrrState::bind(list)),
-            SchedulerKind::LeastConnection => Self::LeastConnection,
-            SchedulerKind::WeightedLeastConnection => Self::WeightedLeastConnection,
-            SchedulerKind::ShortestExpectedDelay => Self::ShortestExpectedDelay,
-            SchedulerKind::NeverQueue => Self::NeverQueue,
-            SchedulerKind::WeightedFailover => Self::WeightedFailover,
-            SchedulerKind::WeightedOverflow => Self::WeightedOverflow,
+            SchedulerKind::LeastConnection => {
+                Self::LeastConnection(Tournament::build(Rule::Lc, list))
+            }
+            SchedulerKind::WeightedLeastConnection => {
+                Self::WeightedLeastConnection(Tournament::build(Rule::Wlc, list))
+            }
+            SchedulerKind::ShortestExpectedDelay => {
+                Self::ShortestExpectedDelay(Tournament::build(Rule::Sed, list))
+            }
+            SchedulerKind::NeverQueue => Self::NeverQueue(Tournament::build(Rule::Nq, list)),
+            SchedulerKind::WeightedFailover => {
+                Self::WeightedFailover(Tournament::build(Rule::Fo, list))
+            }
+            SchedulerKind::WeightedOverflow => {
+                Self::WeightedOverflow(Tournament::build(Rule::Ovf, list))
+            }
             SchedulerKind::PowerOfTwoChoices => Self::PowerOfTwoChoices(TwosState::default()),
             SchedulerKind::SourceHashing => Self::SourceHashing(BucketTable::sh_reassign(list)),
             SchedulerKind::DestinationHashing => {
@@ -248,12 +260,12 @@ impl SchedState {
         match self {
             Self::RoundRobin(_) => SchedulerKind::RoundRobin,
             Self::WeightedRoundRobin(_) => SchedulerKind::WeightedRoundRobin,
-            Self::LeastConnection => SchedulerKind::LeastConnection,
-            Self::WeightedLeastConnection => SchedulerKind::WeightedLeastConnection,
-            Self::ShortestExpectedDelay => SchedulerKind::ShortestExpectedDelay,
-            Self::NeverQueue => SchedulerKind::NeverQueue,
-            Self::WeightedFailover => SchedulerKind::WeightedFailover,
-            Self::WeightedOverflow => SchedulerKind::WeightedOverflow,
+            Self::LeastConnection(_) => SchedulerKind::LeastConnection,
+            Self::WeightedLeastConnection(_) => SchedulerKind::WeightedLeastConnection,
+            Self::ShortestExpectedDelay(_) => SchedulerKind::ShortestExpectedDelay,
+            Self::NeverQueue(_) => SchedulerKind::NeverQueue,
+            Self::WeightedFailover(_) => SchedulerKind::WeightedFailover,
+            Self::WeightedOverflow(_) => SchedulerKind::WeightedOverflow,
             Self::PowerOfTwoChoices(_) => SchedulerKind::PowerOfTwoChoices,
             Self::SourceHashing(_) => SchedulerKind::SourceHashing,
             Self::DestinationHashing(_) => SchedulerKind::DestinationHashing,
@@ -294,7 +306,31 @@ impl SchedState {
             Self::MaglevHashing(mh) => {
                 let _ = mh.dest_changed(list);
             }
-            _ => {}
+            _ => {
+                if let Some(t) = self.tournament_mut() {
+                    *t = Tournament::build(t.rule(), list);
+                }
+            }
+        }
+    }
+
+    /// Not a kernel hook: destination `pos` changed its counters or OVERLOAD flag, which the
+    /// least-connection tree must see (the kernel rescans on every pick instead).
+    pub(crate) fn dest_touched(&mut self, dests: &Destinations, pos: usize) {
+        if let Some(t) = self.tournament_mut() {
+            t.update(dests.list(), pos);
+        }
+    }
+
+    fn tournament_mut(&mut self) -> Option<&mut Tournament> {
+        match self {
+            Self::LeastConnection(t)
+            | Self::WeightedLeastConnection(t)
+            | Self::ShortestExpectedDelay(t)
+            | Self::NeverQueue(t)
+            | Self::WeightedFailover(t)
+            | Self::WeightedOverflow(t) => Some(t),
+            _ => None,
         }
     }
 
@@ -313,12 +349,12 @@ impl SchedState {
         match self {
             Self::RoundRobin(rr) => at(rr.schedule(list)),
             Self::WeightedRoundRobin(wrr) => at(wrr.schedule(list)),
-            Self::LeastConnection => at(lc::lc(list)),
-            Self::WeightedLeastConnection => at(lc::wlc(list)),
-            Self::ShortestExpectedDelay => at(lc::sed(list)),
-            Self::NeverQueue => at(lc::nq(list)),
-            Self::WeightedFailover => at(lc::fo(list)),
-            Self::WeightedOverflow => at(lc::ovf(list)),
+            Self::LeastConnection(t)
+            | Self::WeightedLeastConnection(t)
+            | Self::ShortestExpectedDelay(t)
+            | Self::NeverQueue(t)
+            | Self::WeightedFailover(t)
+            | Self::WeightedOverflow(t) => at(t.best()),
             Self::PowerOfTwoChoices(state) => {
                 // The kernel draws only once it found an eligible destination.
                 if !list.iter().any(|d| d.is_eligible()) {
