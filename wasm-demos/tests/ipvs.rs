@@ -767,6 +767,20 @@ fn malformed_scenarios_name_the_json_path() {
 }
 
 #[test]
+fn an_oversized_trace_is_refused_at_the_op_that_overflows_it() {
+    // Each record holds 1 dest + 10,000 picks; the cap is 1,000,000 entries.
+    let ops = vec![r#"{"op":"schedule","count":10000}"#; 120].join(",");
+    let json = format!(
+        r#"{{"scheduler":"rr","ops":[{{"op":"add_dest","name":"A","addr":"10.0.0.1:80"}},{ops}]}}"#
+    );
+    let err = run_scenario(&json).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ops[100]: the trace would exceed 1000000 entries; split the scenario"
+    );
+}
+
+#[test]
 fn the_kernel_model_is_accepted_explicitly() {
     let trace =
         run_scenario(r#"{"model":"kernel","scheduler":"rr","ops":[{"op":"schedule"}]}"#).unwrap();

@@ -24,6 +24,8 @@ use crate::scenario::{ScenarioError, parse};
 
 /// Most ops one scenario may hold.
 pub const MAX_OPS: usize = 10_000;
+/// Most entries a whole trace may hold (see `record_entries`).
+pub const MAX_TRACE_ENTRIES: usize = 1_000_000;
 /// Longest lblc/lblcr expiration accepted (one year, in seconds).
 const MAX_EXPIRATION_S: u64 = 365 * 24 * 60 * 60;
 
@@ -129,6 +131,7 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
     let mut sim =
         IpvsSim::new(&config).map_err(|e| ScenarioError::new("scheduler", e.to_string()))?;
     let mut trace = Vec::with_capacity(settings.ops.len());
+    let mut entries: usize = 0;
     for (step, (op, raw_op)) in settings.ops.iter().zip(raw.ops).enumerate() {
         let mut record = Map::new();
         record.insert("step".into(), json!(step));
@@ -142,10 +145,31 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
                 record.insert("error".into(), json!(e.to_string()));
             }
         }
+        entries = entries.saturating_add(record_entries(&sim, op));
+        if entries > MAX_TRACE_ENTRIES {
+            return Err(ScenarioError::new(
+                format!("ops[{step}]"),
+                format!("the trace would exceed {MAX_TRACE_ENTRIES} entries; split the scenario"),
+            ));
+        }
         state_fields(&sim, &mut record);
         trace.push(Value::Object(record));
     }
     Ok(Value::Array(trace))
+}
+
+/// How many entries (destinations, connections, cache entries, buckets, picks) the record
+/// of `op` holds: the trace repeats the whole state per op, so its size is capped.
+fn record_entries(sim: &IpvsSim, op: &IpvsOp) -> usize {
+    let service = sim.service();
+    let sched = match service.sched() {
+        SchedState::SourceHashing(_) | SchedState::DestinationHashing(_) => 256,
+        SchedState::LocalityBasedLeastConnection(l) => l.entries.len(),
+        SchedState::LocalityBasedLeastConnectionWithReplication(l) => l.entries.len(),
+        _ => 0,
+    };
+    let picks = op.count().unwrap_or(1) as usize;
+    service.dests().list().len() + service.dests().trash().len() + sim.conns().len() + sched + picks
 }
 
 /// serde's internally tagged enums buffer their content, so a bad field inside an op is
