@@ -253,6 +253,23 @@ impl Destinations {
     }
 }
 
+/// A destination for unit tests: id `id`, address 10.0.0.`id`:80, the given weight.
+#[cfg(test)]
+pub(crate) fn test_server(id: u32, weight: u32) -> RealServer {
+    RealServer {
+        id: DestId(id),
+        name: format!("d{id}"),
+        addr: SocketAddrV4::new(std::net::Ipv4Addr::new(10, 0, 0, id as u8), 80),
+        weight,
+        last_weight: weight,
+        u_threshold: 0,
+        l_threshold: 0,
+        overloaded: false,
+        activeconns: 0,
+        inactconns: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,3 +52,43 @@ impl RrState {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::dest::test_server;
+
+    #[test]
+    fn scans_after_the_cursor_and_wraps() {
+        let mut list = [test_server(0, 1), test_server(1, 1), test_server(2, 1)];
+        let mut rr = RrState::default();
+        let got: Vec<_> = (0..4).map(|_| rr.schedule(&list)).collect();
+        assert_eq!(got, [Some(0), Some(1), Some(2), Some(0)]);
+        list[1].weight = 0;
+        assert_eq!(rr.schedule(&list), Some(2));
+    }
+
+    #[test]
+    fn the_cursor_itself_is_checked_last() {
+        let mut list = [test_server(0, 1), test_server(1, 1)];
+        let mut rr = RrState { cursor: Some(0) };
+        list[1].overloaded = true;
+        assert_eq!(rr.schedule(&list), Some(0));
+        list[0].weight = 0;
+        assert_eq!(rr.schedule(&list), None);
+        assert_eq!(rr.cursor, Some(0), "a failed pick keeps the cursor");
+    }
+
+    #[test]
+    fn deleting_the_cursor_moves_it_to_the_predecessor() {
+        let mut rr = RrState { cursor: Some(2) };
+        rr.dest_deleted(2);
+        assert_eq!(rr.cursor, Some(1));
+        rr.dest_deleted(0);
+        assert_eq!(rr.cursor, Some(0));
+        rr.dest_deleted(0);
+        assert_eq!(rr.cursor, None, "the head");
+        rr.dest_added();
+        assert_eq!(rr.cursor, None);
+    }
+}

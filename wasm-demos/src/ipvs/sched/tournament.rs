@@ -124,3 +124,53 @@ impl Tournament {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::dest::test_server;
+    use crate::ipvs::sched::lc;
+
+    #[test]
+    fn ties_go_to_the_lower_position_like_the_scan() {
+        let mut list: Vec<RealServer> = (0..5).map(|i| test_server(i, 2)).collect();
+        let mut tree = Tournament::build(Rule::Wlc, &list);
+        assert_eq!(tree.best(), Some(0));
+        list[0].activeconns = 1;
+        tree.update(&list, 0);
+        assert_eq!(tree.best(), Some(1));
+        list[3].weight = 4;
+        list[3].activeconns = 1;
+        list[1].activeconns = 1;
+        list[2].activeconns = 1;
+        list[4].activeconns = 1;
+        for pos in 0..5 {
+            tree.update(&list, pos);
+        }
+        assert_eq!(tree.best(), lc::wlc(&list));
+        assert_eq!(tree.best(), Some(3), "256 / 4 beats 256 / 2");
+    }
+
+    #[test]
+    fn each_rule_matches_its_scan() {
+        let mut list: Vec<RealServer> = (0..7).map(|i| test_server(i, (i % 3) + 1)).collect();
+        for (i, d) in list.iter_mut().enumerate() {
+            d.activeconns = (i as u32 * 7) % 4;
+            d.inactconns = (i as u32 * 5) % 3;
+        }
+        list[2].overloaded = true;
+        list[5].weight = 0;
+        let scans: [(Rule, fn(&[RealServer]) -> Option<usize>); 6] = [
+            (Rule::Lc, lc::lc),
+            (Rule::Wlc, lc::wlc),
+            (Rule::Sed, lc::sed),
+            (Rule::Nq, lc::nq),
+            (Rule::Fo, lc::fo),
+            (Rule::Ovf, lc::ovf),
+        ];
+        for (rule, scan) in scans {
+            assert_eq!(Tournament::build(rule, &list).best(), scan(&list), "{rule:?}");
+        }
+        assert_eq!(Tournament::build(Rule::Lc, &[]).best(), None);
+    }
+}

@@ -55,3 +55,27 @@ pub fn schedule(list: &[RealServer], draws: [u32; 2]) -> Option<usize> {
         (None, _) => list.iter().rposition(RealServer::is_eligible),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::dest::test_server;
+
+    #[test]
+    fn draws_walk_the_weights_and_the_lighter_choice_wins() {
+        // Weights 3, 2, 1: draws are taken mod 7; r = 0..=3 -> d0, 4..=5 -> d1, 6 -> d2.
+        let mut list = [test_server(0, 3), test_server(1, 2), test_server(2, 1)];
+        assert_eq!(schedule(&list, [0, 5]), Some(0), "equal overheads keep choice 1");
+        assert_eq!(schedule(&list, [13, 6]), Some(2), "13 mod 7 = 6");
+        list[0].activeconns = 1;
+        assert_eq!(schedule(&list, [3, 4]), Some(1), "2 * 256 > 3 * 0");
+        list[1].inactconns = 400;
+        assert_eq!(schedule(&list, [3, 4]), Some(0), "2 * 256 = 512 < 3 * 400");
+    }
+
+    #[test]
+    fn nothing_eligible_is_none() {
+        let list = [test_server(0, 0)];
+        assert_eq!(schedule(&list, [0, 0]), None);
+    }
+}

@@ -101,3 +101,80 @@ impl WrrState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::dest::test_server;
+
+    fn picks(state: &mut WrrState, list: &[RealServer], n: usize) -> Vec<Option<usize>> {
+        (0..n).map(|_| state.schedule(list)).collect()
+    }
+
+    #[test]
+    fn bound_with_dests_starts_at_mw() {
+        let list = [test_server(0, 4), test_server(1, 3), test_server(2, 2)];
+        let mut wrr = WrrState::bind(&list);
+        assert_eq!((wrr.cw, wrr.mw, wrr.di), (4, 4, 1));
+        let got = picks(&mut wrr, &list, 9);
+        let want = [0, 0, 1, 0, 1, 2, 0, 1, 2].map(Some);
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn mw_is_max_minus_di_minus_one() {
+        let list = [test_server(0, 6), test_server(1, 4)];
+        let wrr = WrrState::bind(&list);
+        assert_eq!((wrr.cw, wrr.mw, wrr.di), (5, 5, 2));
+    }
+
+    #[test]
+    fn bound_empty_has_mw_0_and_fails() {
+        let mut wrr = WrrState::bind(&[]);
+        assert_eq!((wrr.cw, wrr.mw, wrr.di), (0, 0, 1));
+        assert_eq!(wrr.schedule(&[]), None);
+    }
+
+    #[test]
+    fn zero_cw_takes_mw_on_change() {
+        let mut wrr = WrrState::bind(&[]);
+        let list = [test_server(0, 4)];
+        wrr.dest_changed(&list);
+        assert_eq!((wrr.cw, wrr.mw, wrr.di), (1, 1, 4));
+    }
+
+    #[test]
+    fn all_weights_zero_fail_without_looping() {
+        let list = [test_server(0, 0), test_server(1, 0)];
+        let mut wrr = WrrState::bind(&list);
+        assert_eq!(wrr.mw, 0);
+        assert_eq!(wrr.schedule(&list), None);
+    }
+
+    #[test]
+    fn all_overloaded_fail_after_the_last_pass() {
+        let mut list = [test_server(0, 3), test_server(1, 1)];
+        let mut wrr = WrrState::bind(&list);
+        assert_eq!(wrr.schedule(&list), Some(0));
+        list[0].overloaded = true;
+        list[1].overloaded = true;
+        // cw 3 -> 2 -> 1 (last pass) -> 0: reset to mw and err_over with cl at the head.
+        assert_eq!(wrr.schedule(&list), None);
+        assert_eq!((wrr.cursor, wrr.cw), (None, 3));
+        assert_eq!(wrr.schedule(&list), None);
+        assert_eq!((wrr.cursor, wrr.cw), (None, 3));
+    }
+
+    #[test]
+    fn a_restart_before_the_last_pass_stops_at_the_old_cursor() {
+        // Equal weights 2: di 2, mw 1, cw 1. Two picks leave the cursor on d1.
+        let mut list = [test_server(0, 2), test_server(1, 2), test_server(2, 2)];
+        let mut wrr = WrrState::bind(&list);
+        assert_eq!((wrr.schedule(&list), wrr.schedule(&list)), (Some(0), Some(1)));
+        list.iter_mut().for_each(|d| d.overloaded = true);
+        // After d1: d2 no; cw -1 -> mw 1, restarted; last pass with stop = d1; from the head
+        // d0 no, d1 is the stop: err_over with cl = d1.
+        assert_eq!(wrr.schedule(&list), None);
+        assert_eq!((wrr.cursor, wrr.cw), (Some(1), 1));
+    }
+}
