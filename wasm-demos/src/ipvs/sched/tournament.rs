@@ -160,7 +160,8 @@ mod tests {
         }
         list[2].overloaded = true;
         list[5].weight = 0;
-        let scans: [(Rule, fn(&[RealServer]) -> Option<usize>); 6] = [
+        type Scan = fn(&[RealServer]) -> Option<usize>;
+        let scans: [(Rule, Scan); 6] = [
             (Rule::Lc, lc::lc),
             (Rule::Wlc, lc::wlc),
             (Rule::Sed, lc::sed),
