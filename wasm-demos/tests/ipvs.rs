@@ -332,6 +332,23 @@ fn every_curated_scenario_is_asserted() {
 // ---- Each scheduler's rules, hand-computed from the C source ----
 
 #[test]
+fn editing_the_service_with_the_same_scheduler_keeps_its_state() {
+    let mut s = sim(SchedulerKind::WeightedRoundRobin);
+    add(&mut s, "A", 1, 2);
+    add(&mut s, "B", 2, 1);
+    assert_eq!(pick_names(&mut s, 3), "B A A");
+    s.apply(&op(r#"{"op":"edit_service","scheduler":"wrr","flags":["sh-port"]}"#)).unwrap();
+    let SchedState::WeightedRoundRobin(w) = s.service().sched().clone() else { panic!() };
+    assert_eq!(
+        (w.cw, w.cursor),
+        (2, Some(1)),
+        "not re-bound: a bind would put the cursor at the head (picks A B A)"
+    );
+    assert_eq!(s.service().flags().names(), ["sh-port"]);
+    assert_eq!(pick_names(&mut s, 3), "B A A");
+}
+
+#[test]
 fn list_order_is_the_reverse_of_the_add_order() {
     let mut s = sim(SchedulerKind::RoundRobin);
     for (i, n) in ["A", "B", "C"].iter().enumerate() {
@@ -919,6 +936,28 @@ proptest! {
             r#"{{"scheduler":"{}","mh_tab_index":8,"ops":[{}]}}"#, sched.name(), ops.join(",")
         ));
         prop_assert!(trace.is_ok());
+    }
+
+    #[test]
+    fn any_op_mix_runs_without_panicking(
+        sched in prop::sample::select(SchedulerKind::ALL.to_vec()),
+        hash in prop::sample::select(vec!["last-octet", "hash32"]),
+        ops in prop::collection::vec(prop_oneof![
+            4 => arb_op(),
+            1 => (prop::sample::select(vec!["A", "B", "C", "Z"]), any::<bool>())
+                .prop_map(|(n, o)| format!(r#"{{"op":"set_overload","dest":"{n}","overloaded":{o}}}"#)),
+            1 => (any::<u32>(), any::<u32>(), 1u32..4)
+                .prop_map(|(a, b, n)| format!(r#"{{"op":"schedule","draws":[[{a},{b}]],"count":{n}}}"#)),
+            1 => (any::<u32>(), 0u8..255)
+                .prop_map(|(p, o)| format!(r#"{{"op":"open","conn":"o{p}","src":"10.9.8.{o}:{}","count":2}}"#, p % 65536)),
+        ], 1..50),
+    ) {
+        let json = format!(
+            r#"{{"scheduler":"{}","sh_hash":"{hash}","mh_tab_index":8,"seed":7,"flags":["sh-fallback","mh-fallback"],"ops":[{}]}}"#,
+            sched.name(), ops.join(",")
+        );
+        let trace = run_scenario(&json);
+        prop_assert!(trace.is_ok(), "{:?}", trace.err());
     }
 
     #[test]
