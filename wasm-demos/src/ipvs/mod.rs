@@ -1,5 +1,8 @@
-//! IPVS, the kernel's layer-4 load balancer, as of Linux 6.x (`net/netfilter/ipvs/`,
-//! `include/net/ip_vs.h`), with the 2015-era SH/DH hash available as a setting.
+//! IPVS, the kernel's layer-4 load balancer, as of Linux 6.x on a 64-bit little-endian host
+//! (`net/netfilter/ipvs/`, `include/net/ip_vs.h`, `lib/siphash.c`), with the 2015-era SH/DH
+//! hash available as a setting. Every scheduler is a port of its `ip_vs_<name>.c`; the
+//! simplifications (no protocol timeouts, explicit time, a seeded PRNG for twos, capped
+//! lblc caches, the trash freed at once) are listed in `docs/ipvs.md`.
 //!
 //! * [`service`]: the virtual service and the `ipvsadm` edits (`ip_vs_ctl.c`);
 //! * [`dest`]: real servers, head insertion, thresholds and the trash;
