@@ -114,10 +114,25 @@ fn maglev_remove_backend_scenario_changes_more_than_the_minimum() {
     let removed = &trace[1]["disruption"];
     assert_eq!((removed["changed"].as_u64(), removed["minimum"].as_u64()), (Some(56), Some(50)));
     assert_eq!(trace[2]["backend"], "backend-4");
-    // Adding backend-2 back (at the end of the turn order) rebuilds a table as far from the
-    // four-backend one as the removal moved it, but not the original order of turns.
+    // Adding backend-2 back puts it last in the turn order, yet no contested claim goes
+    // differently here: the five-backend table comes back entry for entry.
     let added = &trace[3]["disruption"];
     assert_eq!((added["changed"].as_u64(), added["minimum"].as_u64()), (Some(56), Some(50)));
+    let owners = |record: &Value| -> Vec<String> {
+        let names: Vec<&str> = record["backends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap())
+            .collect();
+        record["table"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| names[i.as_u64().unwrap() as usize].to_owned())
+            .collect()
+    };
+    assert_eq!(owners(&trace[3]), owners(&trace[0]));
     assert_eq!(trace[3]["backends"][4]["name"], "backend-2");
 }
 
@@ -357,6 +372,16 @@ fn nginx_smooth_wrr_5_1_1_is_a_a_b_a_c_a_a() {
         trace[2]["peers"][2],
         json!({"name": "C", "weight": 3, "effective_weight": 3, "current_weight": 0})
     );
+}
+
+#[test]
+fn nginx_smooth_wrr_contrast() {
+    // Spec section 1: IPVS WRR (ip_vs_wrr.c) sends 5:1:1 as the burst A A A A A B C; nginx
+    // interleaves the same weights.
+    let mut sim = wrr(&[("A", 5), ("B", 1), ("C", 1)]);
+    let smooth: Vec<&str> = (0..7).map(|_| ["A", "B", "C"][sim.pick()]).collect();
+    assert_eq!(smooth, ["A", "A", "B", "A", "C", "A", "A"]);
+    assert_ne!(smooth, ["A", "A", "A", "A", "A", "B", "C"]);
 }
 
 #[test]
@@ -612,6 +637,28 @@ fn gorb_readded_backend_inherits_the_stale_stash() {
     assert_eq!(pulse(&mut sim, "down", 1), [(10, Some(100), PulseAction::AlreadyStashed)]);
     // The next Up applies the old stash: ⌊100 · 0.5⌋.
     assert_eq!(pulse(&mut sim, "up", 1), [(50, Some(100), PulseAction::Reweighted)]);
+}
+
+#[test]
+fn gorb_stale_stash_scenario_lifts_a_new_backend_above_its_weight() {
+    let trace = scenario("gorb-stale-stash");
+    assert_eq!(trace[3]["stash"], json!([{"vs_id": "db", "rs_id": "db-1", "weight": 100}]));
+    assert_eq!(trace[5]["checks"][0]["action"], "already_stashed");
+    assert_eq!(trace[5]["checks"][0]["weight"], 10);
+    assert_eq!(trace[6]["checks"][0]["weight"], 50);
+    assert_eq!(trace[7]["response"]["options"]["weight"], 50);
+    assert_eq!(trace[7]["response"]["metrics"], json!({"status": 0, "health": 0.5, "uptime": 60}));
+}
+
+#[test]
+fn gorb_ipv4_mapped_backend_is_ipv4() {
+    let mut sim = gorb_sim();
+    apply(
+        &mut sim,
+        json!({"op": "add_backend", "vs_id": "web", "rs_id": "mapped",
+               "options": {"host": "::ffff:172.17.0.9", "port": 80}}),
+    );
+    assert_eq!(sim.backend("mapped").unwrap().options.host, "::ffff:172.17.0.9");
 }
 
 #[test]

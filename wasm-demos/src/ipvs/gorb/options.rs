@@ -178,9 +178,12 @@ pub fn parse_interval(text: &str) -> Result<i64, GorbError> {
     Ok(unit_ns.wrapping_mul(value))
 }
 
-/// `net.ResolveIPAddr("ip", host)` for IP literals; the simulation does no DNS.
+/// `net.ResolveIPAddr("ip", host)` for IP literals; the simulation does no DNS. An
+/// IPv4-mapped IPv6 literal counts as IPv4, as Go's `ip.To4() != nil` does.
 fn resolve(host: &str) -> Result<IpAddr, GorbError> {
-    host.parse().map_err(|_| GorbError::NoSuchHost(host.to_owned()))
+    host.parse::<IpAddr>()
+        .map(|ip| ip.to_canonical())
+        .map_err(|_| GorbError::NoSuchHost(host.to_owned()))
 }
 
 #[cfg(test)]

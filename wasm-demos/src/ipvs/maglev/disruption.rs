@@ -1,4 +1,6 @@
-//! How much of the table moves when the backend set changes (paper section 5.3, "resilience").
+//! How much of the table moves when the backend set changes (the paper's resilience evaluation).
+
+use std::collections::{HashMap, HashSet};
 
 /// The entries that differ between two tables over the same M, compared by backend name.
 ///
@@ -27,12 +29,13 @@ impl Disruption {
         new: &[u32],
         new_names: &[&str],
     ) -> Self {
+        let new_index: HashMap<&str, u32> =
+            new_names.iter().enumerate().map(|(i, name)| (*name, i as u32)).collect();
+        let old_set: HashSet<&str> = old_names.iter().copied().collect();
         // For each old backend, its index in the new list, if it survived.
-        let old_to_new: Vec<Option<u32>> = old_names
-            .iter()
-            .map(|name| new_names.iter().position(|n| n == name).map(|i| i as u32))
-            .collect();
-        let added: Vec<bool> = new_names.iter().map(|name| !old_names.contains(name)).collect();
+        let old_to_new: Vec<Option<u32>> =
+            old_names.iter().map(|name| new_index.get(name).copied()).collect();
+        let added: Vec<bool> = new_names.iter().map(|name| !old_set.contains(name)).collect();
         let mut changed = 0u32;
         let mut minimum = 0u32;
         for (&o, &n) in old.iter().zip(new) {

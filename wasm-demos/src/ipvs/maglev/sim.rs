@@ -1,5 +1,7 @@
 //! [`MaglevSim`]: a Maglev table over a fixed prime size M and a changing list of backends.
 
+use std::collections::HashSet;
+
 use super::disruption::Disruption;
 use super::permutation::{Permutation, PermutationSource};
 use super::table::{Balance, FillStep, populate};
@@ -212,10 +214,11 @@ impl MaglevSim {
         if params.backends.len() > MAX_BACKENDS {
             return Err(MaglevError::TooManyBackends(params.backends.len()));
         }
-        let mut backends = Vec::with_capacity(params.backends.len());
+        let mut backends: Vec<Backend> = Vec::with_capacity(params.backends.len());
+        let mut seen = HashSet::with_capacity(params.backends.len());
         for spec in params.backends {
             let backend = make_backend(spec, table_size)?;
-            if backends.iter().any(|b: &Backend| b.name == backend.name) {
+            if !seen.insert(backend.name.clone()) {
                 return Err(MaglevError::DuplicateName(backend.name));
             }
             backends.push(backend);
