@@ -37,7 +37,8 @@ fn maglev_populate(c: &mut Criterion) {
 fn maglev_lookup(c: &mut Criterion) {
     let mut group = c.benchmark_group("ipvs/maglev_lookup");
     let sim = maglev(65_537, 100);
-    let keys: Vec<String> = (0..1_000).map(|i| format!("10.0.{}.{}:{}", i / 256, i % 256, 40_000 + i)).collect();
+    let keys: Vec<String> =
+        (0..1_000).map(|i| format!("10.0.{}.{}:{}", i / 256, i % 256, 40_000 + i)).collect();
     group.throughput(Throughput::Elements(keys.len() as u64));
     group.bench_with_input(BenchmarkId::new("m65537", 100), &keys, |b, keys| {
         b.iter(|| keys.iter().map(|k| sim.lookup(k).slot).fold(0u32, u32::wrapping_add));
