@@ -331,6 +331,36 @@ fn maglev_malformed_scenarios_name_the_json_path() {
 }
 
 #[test]
+fn scenario_traces_are_capped() {
+    let lookups = vec![json!({"op": "lookup", "key": "k"}); 100];
+    let maglev = json!({"model": "maglev", "table_size": 65_537, "backends": [{"name": "a"}], "ops": lookups});
+    assert_eq!(
+        run_err(&maglev.to_string()),
+        "ops: 100 ops × table size 65537 = 6553700 table entries in the trace, above the cap of 4194304"
+    );
+    let many = vec![json!({"op": "lookup", "key": "k"}); 1_001];
+    let maglev =
+        json!({"model": "maglev", "table_size": 7, "backends": [{"name": "a"}], "ops": many});
+    assert_eq!(run_err(&maglev.to_string()), "ops: 1001 ops exceed the cap of 1000");
+    let peers: Vec<Value> = (0..1_000).map(|i| json!({"name": format!("p{i}")})).collect();
+    let wrr =
+        json!({"model": "smooth_wrr", "peers": peers, "ops": [{"op": "pick", "count": 10_000}]});
+    assert_eq!(
+        run_err(&wrr.to_string()),
+        "ops: 10000 picks × 1000 peers = 10000000 weights in the trace, above the cap of 4194304"
+    );
+    let pulses = vec![
+        json!({"op": "pulse", "vs_id": "a", "rs_id": "b", "result": "up", "count": 10_000});
+        11
+    ];
+    let gorb = json!({"model": "gorb", "ops": pulses});
+    assert_eq!(
+        run_err(&gorb.to_string()),
+        "ops: 110000 pulse checks exceed the cap of 100000 per scenario"
+    );
+}
+
+#[test]
 fn scenarios_need_a_known_model() {
     assert_eq!(run_err(r#"{"table_size": 7}"#), "$: missing field `model`");
     assert_eq!(
@@ -842,6 +872,35 @@ fn gorb_errors_have_exact_messages_and_http_statuses() {
         err.to_string(),
         "backend [other/quiet] has a \"none\" pulse, which always reports Up"
     );
+}
+
+#[test]
+fn gorb_caps_services_and_backends_at_100() {
+    let mut sim = GorbSim::new(Some("10.0.0.1".parse().unwrap()));
+    for i in 0..100 {
+        apply(
+            &mut sim,
+            json!({"op": "create_service", "vs_id": format!("s{i}"), "options": {"port": 1000 + i}}),
+        );
+    }
+    let err = apply_err(
+        &mut sim,
+        json!({"op": "create_service", "vs_id": "s100", "options": {"port": 80}}),
+    );
+    assert_eq!(err.to_string(), "the simulation holds at most 100 services");
+    for i in 0..100 {
+        apply(
+            &mut sim,
+            json!({"op": "add_backend", "vs_id": "s0", "rs_id": format!("r{i}"),
+                   "options": {"host": "172.17.0.2", "port": 1000 + i}}),
+        );
+    }
+    let err = apply_err(
+        &mut sim,
+        json!({"op": "add_backend", "vs_id": "s0", "rs_id": "r100", "options": {"host": "172.17.0.2", "port": 80}}),
+    );
+    assert_eq!(err.to_string(), "the simulation holds at most 100 backends");
+    assert_eq!(err.http_status(), None);
 }
 
 #[test]

@@ -10,9 +10,9 @@ use super::options::{
 };
 
 /// The most services a simulation holds.
-pub const MAX_SERVICES: usize = 1_000;
+pub const MAX_SERVICES: usize = 100;
 /// The most backends a simulation holds (over all services).
-pub const MAX_BACKENDS: usize = 1_000;
+pub const MAX_BACKENDS: usize = 100;
 /// The most checks one `pulse` operation may run.
 pub const MAX_PULSES: u32 = 10_000;
 
@@ -91,7 +91,7 @@ pub enum GorbError {
     #[error("pulse count {0} is not between 1 and 10000")]
     InvalidCount(u32),
     /// Simulation cap: [`MAX_SERVICES`] services or [`MAX_BACKENDS`] backends.
-    #[error("the simulation holds at most 1000 {0}")]
+    #[error("the simulation holds at most 100 {0}")]
     TooMany(&'static str),
 }
 

@@ -6,8 +6,10 @@
 //! `core/runtime.go` (`processPulseUpdate`: the stash-and-reweight loop), `pulse/metrics.go`
 //! (the 100-check health window), `pulse/options.go` and `util/time.go` (defaults and the
 //! interval format), `core/options.go` (service and backend defaults) and `http.go` (error
-//! codes). The reweighting loop is the later one (`weight = int32(float64(stash) · health)`);
-//! the option shapes are those of late 2015 (no `flags`, no `dr`).
+//! codes). The reweighting loop is the later `processPulseUpdate` of `core/runtime.go`
+//! (`weight = int32(float64(stash) · health)`; the first 2015 sink restored the whole stash on
+//! the first Up); the option shapes are those of late 2015 (commit b79d7137: no `flags`, no
+//! `dr`, no untagged `DelIfAddr` field).
 //!
 //! - [`options`]: service, backend and pulse options with GORB's defaults and validation;
 //! - [`metrics`]: a backend's pulse metrics, `health = 1 − downs / n` over the last ≤ 100 checks;

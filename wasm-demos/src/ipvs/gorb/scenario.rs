@@ -21,6 +21,11 @@ use serde_json::{Value, json};
 use super::context::{GorbError, GorbOp, GorbOutcome, GorbSim};
 use crate::scenario::{ScenarioError, parse};
 
+/// The most ops a scenario may have.
+pub const MAX_OPS: usize = 1_000;
+/// The most checks all `pulse` ops of a scenario may run together.
+pub const MAX_CHECKS: u64 = 100_000;
+
 /// The one accepted value of the `model` field.
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -43,6 +48,7 @@ struct GorbScenario {
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
     let scenario: GorbScenario = parse(json)?;
     let GorbModel::Gorb = scenario.model;
+    check_trace_size(&scenario.ops)?;
     let endpoint = match scenario.endpoint {
         None => None,
         Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
@@ -65,6 +71,27 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
         })
         .collect();
     Ok(Value::Array(records))
+}
+
+/// Caps the trace: at most [`MAX_OPS`] records and [`MAX_CHECKS`] checks.
+fn check_trace_size(ops: &[GorbOp]) -> Result<(), ScenarioError> {
+    if ops.len() > MAX_OPS {
+        return Err(ScenarioError::new("ops", format!("{} ops exceed the cap of 1000", ops.len())));
+    }
+    let checks: u64 = ops
+        .iter()
+        .map(|op| match op {
+            GorbOp::Pulse { count, .. } => u64::from(*count),
+            _ => 0,
+        })
+        .sum();
+    if checks > MAX_CHECKS {
+        return Err(ScenarioError::new(
+            "ops",
+            format!("{checks} pulse checks exceed the cap of 100000 per scenario"),
+        ));
+    }
+    Ok(())
 }
 
 fn add_outcome(record: &mut Value, outcome: GorbOutcome) {

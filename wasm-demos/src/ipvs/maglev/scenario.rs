@@ -16,6 +16,11 @@ use serde_json::{Value, json};
 use super::sim::{BackendSpec, MaglevError, MaglevOp, MaglevOutcome, MaglevParams, MaglevSim};
 use crate::scenario::{ScenarioError, parse};
 
+/// The most ops a scenario may have.
+pub const MAX_OPS: usize = 1_000;
+/// Every record carries the whole table, so ops × M is capped (about 4 M entries).
+pub const MAX_TRACE_ENTRIES: u64 = 4_194_304;
+
 /// The one accepted value of the `model` field.
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +42,7 @@ struct MaglevScenario {
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
     let scenario: MaglevScenario = parse(json)?;
     let MaglevModel::Maglev = scenario.model;
+    check_trace_size(scenario.ops.len(), scenario.table_size)?;
     let specs = scenario.backends.clone();
     let mut sim = MaglevSim::new(MaglevParams {
         table_size: scenario.table_size,
@@ -58,6 +64,25 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
         })
         .collect();
     Ok(Value::Array(records))
+}
+
+/// Caps the trace: at most [`MAX_OPS`] records of M table entries each, [`MAX_TRACE_ENTRIES`]
+/// entries in all.
+fn check_trace_size(ops: usize, table_size: u32) -> Result<(), ScenarioError> {
+    if ops > MAX_OPS {
+        return Err(ScenarioError::new("ops", format!("{ops} ops exceed the cap of 1000")));
+    }
+    let entries = ops as u64 * u64::from(table_size);
+    if entries > MAX_TRACE_ENTRIES {
+        return Err(ScenarioError::new(
+            "ops",
+            format!(
+                "{ops} ops × table size {table_size} = {entries} table entries in the trace, \
+                 above the cap of 4194304"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Names the settings field a construction error is about.
