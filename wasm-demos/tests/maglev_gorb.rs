@@ -95,12 +95,20 @@ fn maglev_paper_m7_scenario_fill_trace_and_disruption() {
         trace[0]["backends"][0],
         json!({"name": "B0", "offset": 3, "skip": 4, "permutation": "explicit", "entries": 3})
     );
-    assert_eq!(trace[1]["table"], json!([0, 0, 0, 0, 1, 1, 1]));
     assert_eq!(
-        trace[1]["disruption"],
+        trace[1]["permutations"],
+        json!([
+            {"backend": "B0", "slots": [3, 0, 4, 1, 5, 2, 6]},
+            {"backend": "B1", "slots": [0, 2, 4, 6, 1, 3, 5]},
+            {"backend": "B2", "slots": [3, 4, 5, 6, 0, 1, 2]},
+        ])
+    );
+    assert_eq!(trace[2]["table"], json!([0, 0, 0, 0, 1, 1, 1]));
+    assert_eq!(
+        trace[2]["disruption"],
         json!({"changed": 3, "changed_share": 3.0 / 7.0, "minimum": 2, "minimum_share": 2.0 / 7.0})
     );
-    assert_eq!(trace[2]["fill"][6], json!({"round": 3, "backend": "B0", "slot": 2, "skipped": 1}));
+    assert_eq!(trace[3]["fill"][6], json!({"round": 3, "backend": "B0", "slot": 2, "skipped": 1}));
 }
 
 #[test]
@@ -257,6 +265,11 @@ fn maglev_operation_errors_have_exact_messages_and_change_nothing() {
         err(&mut sim, MaglevOp::RemoveBackend { name: "B2".into() }),
         "cannot remove \"B2\": the table needs at least one backend"
     );
+    let mut wide = named_sim(65_537, 17);
+    assert_eq!(
+        err(&mut wide, MaglevOp::Permutations),
+        "a permutation listing is limited to 1048576 entries (N × M), not 1114129"
+    );
     let mut big = named_sim(65_539, 1);
     assert_eq!(
         err(&mut big, MaglevOp::Populate { trace: true }),
@@ -312,7 +325,7 @@ fn maglev_malformed_scenarios_name_the_json_path() {
     );
     assert_eq!(
         run_err(&base(r#""table_size": 7, "backends": [{"name": "a"}], "ops": [{"op": "frob"}]"#)),
-        "ops[0].op: unknown variant `frob`, expected one of `populate`, `add_backend`, `remove_backend`, `lookup`"
+        "ops[0].op: unknown variant `frob`, expected one of `populate`, `add_backend`, `remove_backend`, `permutations`, `lookup`"
     );
     assert_eq!(
         run_err(&base(
@@ -988,7 +1001,7 @@ proptest! {
     }
 
     #[test]
-    fn maglev_random_ops_never_panic(ops in prop::collection::vec((0u8..4, 0u32..12, 0u32..16, any::<bool>()), 0..30)) {
+    fn maglev_random_ops_never_panic(ops in prop::collection::vec((0u8..5, 0u32..12, 0u32..16, any::<bool>()), 0..30)) {
         let mut sim = named_sim(13, 3);
         for (kind, a, b, flag) in ops {
             let op = match kind {
@@ -999,6 +1012,7 @@ proptest! {
                     skip: flag.then_some(b),
                 },
                 2 => MaglevOp::RemoveBackend { name: format!("backend-{a}") },
+                3 => MaglevOp::Permutations,
                 _ => MaglevOp::Lookup { key: format!("k{a}-{b}") },
             };
             let _ = sim.apply(op);

@@ -4,12 +4,14 @@
 //! {"model": "maglev", "table_size": 7,
 //!  "backends": [{"name": "B0", "offset": 3, "skip": 4}, {"name": "B1"}],
 //!  "ops": [{"op": "populate", "trace": true}, {"op": "remove_backend", "name": "B1"},
-//!          {"op": "add_backend", "name": "B3"}, {"op": "lookup", "key": "10.0.0.1:51000"}]}
+//!          {"op": "add_backend", "name": "B3"}, {"op": "permutations"},
+//!          {"op": "lookup", "key": "10.0.0.1:51000"}]}
 //! ```
 //!
 //! Each trace record is `{"step", "op", …result, "error"?, "table_size", "backends", "table",
 //! "balance"}`: `populate` adds `fill` (with `trace`), `add_backend`/`remove_backend` add
-//! `disruption`, `lookup` adds `hash`, `slot` and `backend`.
+//! `disruption`, `permutations` adds `permutations` (`[{"backend", "slots"}]`), `lookup` adds
+//! `hash`, `slot` and `backend`.
 
 use serde_json::{Value, json};
 
@@ -121,6 +123,14 @@ fn add_outcome(record: &mut Value, sim: &MaglevSim, outcome: MaglevOutcome) {
         }
         MaglevOutcome::Populated { fill: None } => {}
         MaglevOutcome::Rebuilt { disruption } => record["disruption"] = json!(disruption),
+        MaglevOutcome::Permutations(lists) => {
+            record["permutations"] = sim
+                .backends()
+                .iter()
+                .zip(lists)
+                .map(|(b, slots)| json!({"backend": b.name, "slots": slots}))
+                .collect();
+        }
         MaglevOutcome::Looked(found) => {
             record["hash"] = json!(found.hash);
             record["slot"] = json!(found.slot);

@@ -16,6 +16,8 @@ pub const MAX_BACKENDS: usize = 65_536;
 pub const MAX_TABLE_WORK: u64 = 1_000_000_000;
 /// The largest table whose slot-by-slot fill trace can be requested (M records).
 pub const MAX_TRACED_TABLE_SIZE: u32 = 65_537;
+/// The most entries (N × M) a `permutations` listing may have.
+pub const MAX_PERMUTATION_ENTRIES: u64 = 1_048_576;
 
 /// Errors of the Maglev model; the simulation state is unchanged when one is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,6 +91,9 @@ pub enum MaglevError {
     /// A fill trace has one record per slot; it is only offered for demo-sized tables.
     #[error("a fill trace is limited to tables of at most 65537 slots, not {0}")]
     TraceTooLarge(u32),
+    /// A permutation listing has N × M entries; it is only offered for demo-sized tables.
+    #[error("a permutation listing is limited to 1048576 entries (N × M), not {0}")]
+    PermutationsTooLarge(u64),
 }
 
 /// A backend as a scenario gives it: a name, and optionally an explicit permutation.
@@ -164,6 +169,9 @@ pub enum MaglevOp {
         /// The backend to remove.
         name: String,
     },
+    /// Lists every backend's full preference list, `permutation[j]` for j = 0…M−1 (the
+    /// paper's Table 1, left side).
+    Permutations,
     /// Looks a flow key up: slot = `hsiphash(key, MH_KEY1) mod M`, owner = `entry[slot]`.
     Lookup {
         /// The flow key, hashed as UTF-8 bytes (for example `"10.0.0.1:51000"`).
@@ -195,6 +203,8 @@ pub enum MaglevOutcome {
         /// Entries changed against the previous table.
         disruption: Disruption,
     },
+    /// Each backend's preference list, in backend order.
+    Permutations(Vec<Vec<u32>>),
     /// A lookup.
     Looked(LookupResult),
 }
@@ -263,6 +273,22 @@ impl MaglevSim {
                 let mut backends = self.backends.clone();
                 backends.remove(index);
                 Ok(self.replace(backends))
+            }
+            MaglevOp::Permutations => {
+                let entries = self.backends.len() as u64 * u64::from(self.table_size);
+                if entries > MAX_PERMUTATION_ENTRIES {
+                    return Err(MaglevError::PermutationsTooLarge(entries));
+                }
+                let lists = self
+                    .backends
+                    .iter()
+                    .map(|b| {
+                        (0..self.table_size)
+                            .map(|j| b.permutation.slot(j, self.table_size))
+                            .collect()
+                    })
+                    .collect();
+                Ok(MaglevOutcome::Permutations(lists))
             }
             MaglevOp::Lookup { key } => Ok(MaglevOutcome::Looked(self.lookup(&key))),
         }
