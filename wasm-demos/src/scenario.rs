@@ -30,7 +30,8 @@ pub fn parse<T: DeserializeOwned>(json: &str) -> Result<T, ScenarioError> {
     let de = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
-        let path = if path == "." { "$".to_owned() } else { path };
+        // serde_path_to_error names the root `.`, and a position it never reached `?`.
+        let path = if path == "." || path == "?" { "$".to_owned() } else { path };
         let inner = err.into_inner();
         let message = strip_position(&inner.to_string());
         ScenarioError { path, message }

@@ -4,6 +4,7 @@ use criterion::criterion_main;
 
 mod cgroups;
 mod ipvs;
+mod maglev;
 mod namespaces;
 
-criterion_main!(ipvs::benches, cgroups::benches, namespaces::benches);
+criterion_main!(ipvs::benches, maglev::benches, cgroups::benches, namespaces::benches);

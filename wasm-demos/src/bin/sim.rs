@@ -4,7 +4,7 @@
 //! Exit 0 with the trace on stdout; exit 1 with `path: JSON-path: message` on stderr when the
 //! scenario is malformed; exit 2 when the file cannot be read.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,7 +46,8 @@ fn main() -> ExitCode {
     };
     match trace {
         Ok(trace) => {
-            println!("{trace:#}");
+            // A closed stdout (`| head`) ends the output early; it is not a failure.
+            let _ = writeln!(std::io::stdout().lock(), "{trace:#}");
             ExitCode::SUCCESS
         }
         Err(err) => {

@@ -1,0 +1,106 @@
+//! The JSON scenario of the smooth WRR model and its trace.
+//!
+//! ```json
+//! {"model": "smooth_wrr", "peers": [{"name": "A", "weight": 5}, {"name": "B"}],
+//!  "ops": [{"op": "pick", "count": 7}, {"op": "set_weight", "peer": "B", "weight": 2}]}
+//! ```
+//!
+//! Each record is `{"step", "op", …result, "error"?, "peers"}`; `pick` adds `picks` (one
+//! `{"peer", "total", "raised", "current_weight"}` per selection) and `sequence` (the names).
+
+use serde_json::{Value, json};
+
+use super::sim::{PeerSpec, SmoothWrrError, SmoothWrrOp, SmoothWrrOutcome, SmoothWrrSim};
+use crate::scenario::{ScenarioError, parse};
+
+/// The most ops a scenario may have.
+pub const MAX_OPS: usize = 1_000;
+/// Every pick records two weights per peer, so Σ count × peers is capped (about 4 M).
+pub const MAX_TRACE_WEIGHTS: u64 = 4_194_304;
+
+/// The one accepted value of the `model` field.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SmoothWrrModel {
+    SmoothWrr,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmoothWrrScenario {
+    model: SmoothWrrModel,
+    peers: Vec<PeerSpec>,
+    #[serde(default)]
+    ops: Vec<SmoothWrrOp>,
+}
+
+/// Caps the trace: at most [`MAX_OPS`] records and [`MAX_TRACE_WEIGHTS`] recorded pick rows
+/// (Σ count × peers).
+fn check_trace_size(ops: &[SmoothWrrOp], peers: usize) -> Result<(), ScenarioError> {
+    if ops.len() > MAX_OPS {
+        return Err(ScenarioError::new("ops", format!("{} ops exceed the cap of 1000", ops.len())));
+    }
+    let picks: u64 = ops
+        .iter()
+        .map(|op| match op {
+            SmoothWrrOp::Pick { count } => u64::from(*count),
+            SmoothWrrOp::SetWeight { .. } => 0,
+        })
+        .sum();
+    let weights = picks.saturating_mul(peers as u64);
+    if weights > MAX_TRACE_WEIGHTS {
+        return Err(ScenarioError::new(
+            "ops",
+            format!(
+                "{picks} picks × {peers} peers = {weights} weights in the trace, above the cap \
+                 of 4194304"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a smooth WRR scenario (`"model": "smooth_wrr"`) and returns its trace.
+pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
+    let scenario: SmoothWrrScenario = parse(json)?;
+    let SmoothWrrModel::SmoothWrr = scenario.model;
+    check_trace_size(&scenario.ops, scenario.peers.len())?;
+    let specs = scenario.peers.clone();
+    let mut sim = SmoothWrrSim::new(scenario.peers).map_err(|err| {
+        let index_of = |name: &str| specs.iter().rposition(|s| s.name == name).unwrap_or(0);
+        let path = match &err {
+            SmoothWrrError::InvalidWeight { name, .. } => {
+                format!("peers[{}].weight", specs.iter().position(|s| &s.name == name).unwrap_or(0))
+            }
+            SmoothWrrError::DuplicateName(name) => format!("peers[{}].name", index_of(name)),
+            _ => "peers".to_owned(),
+        };
+        ScenarioError::new(path, err.to_string())
+    })?;
+    let records = scenario
+        .ops
+        .into_iter()
+        .enumerate()
+        .map(|(step, op)| {
+            let mut record = json!({ "step": step, "op": op });
+            match sim.apply(op) {
+                Ok(SmoothWrrOutcome::Picked(picks)) => {
+                    let name = |i: usize| sim.peers().get(i).map_or("", |p| p.name.as_str());
+                    record["sequence"] = picks.iter().map(|p| json!(name(p.peer))).collect();
+                    record["picks"] = picks
+                        .iter()
+                        .map(|p| {
+                            json!({"peer": name(p.peer), "total": p.total, "raised": p.raised,
+                                   "current_weight": p.current_weight})
+                        })
+                        .collect();
+                }
+                Ok(SmoothWrrOutcome::Reloaded) => {}
+                Err(err) => record["error"] = json!(err.to_string()),
+            }
+            record["peers"] = json!(sim.peers());
+            record
+        })
+        .collect();
+    Ok(Value::Array(records))
+}
