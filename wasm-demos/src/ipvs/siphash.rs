@@ -39,9 +39,22 @@ mod tests {
     /// `lib/siphash_kunit.c`: key 00 01 … 0f, input 00 01 … (i − 1), 64-bit `hsiphash` vectors.
     const KUNIT_KEY: HsiphashKey = HsiphashKey(0x0706_0504_0302_0100, 0x0f0e_0d0c_0b0a_0908);
     const KUNIT_VECTORS: [u32; 16] = [
-        0x050f_c4dc, 0x7d57_ca93, 0x4dc7_d44d, 0xe7dd_f7fb, 0x88d3_8328, 0x4953_3b67, 0xc59f_22a7,
-        0x9bb1_1140, 0x8d29_9a8e, 0x6c06_3de4, 0x92ff_097f, 0xf94d_c352, 0x57b4_d9a2, 0x1229_ffa7,
-        0xc0f9_5d34, 0x2a51_9956,
+        0x050f_c4dc,
+        0x7d57_ca93,
+        0x4dc7_d44d,
+        0xe7dd_f7fb,
+        0x88d3_8328,
+        0x4953_3b67,
+        0xc59f_22a7,
+        0x9bb1_1140,
+        0x8d29_9a8e,
+        0x6c06_3de4,
+        0x92ff_097f,
+        0xf94d_c352,
+        0x57b4_d9a2,
+        0x1229_ffa7,
+        0xc0f9_5d34,
+        0x2a51_9956,
     ];
 
     #[test]
