@@ -90,15 +90,16 @@ impl CgroupSim {
         }
     }
 
-    /// The checks of `copy_process` for one new task of uid `uid` in cgroup `g`, then the
-    /// charges: RLIMIT_NPROC first, then `pids_can_fork`.
+    /// The checks of `copy_process` for one new task of uid `uid` in cgroup `g`, in kernel
+    /// order: RLIMIT_NPROC (in `copy_creds`), then `alloc_pid` (so a fork refused by the pids
+    /// controller still uses up a pid number), then `pids_can_fork`. Returns the new id.
     fn can_fork(
         &mut self,
         g: usize,
         uid: u32,
         limit: Option<u64>,
         privileged: bool,
-    ) -> Result<(), CgroupError> {
+    ) -> Result<u32, CgroupError> {
         if self.tasks.len() >= MAX_TASKS {
             return Err(CgroupError::TaskTableFull(MAX_TASKS));
         }
@@ -110,6 +111,7 @@ impl CgroupSim {
         {
             return Err(CgroupError::NprocLimit { uid, count, limit });
         }
+        let id = self.new_pid();
         let over = self
             .ancestors(g)
             .filter(|&a| self.cgroups.get(a).is_some_and(|c| c.parent.is_some()))
@@ -123,7 +125,7 @@ impl CgroupSim {
         }
         self.pids_charge(g, 1);
         *self.nproc.entry(uid).or_insert(0) += 1;
-        Ok(())
+        Ok(id)
     }
 
     /// `pids_event`: which counters a refused fork increments, by hierarchy version.
@@ -209,8 +211,7 @@ impl CgroupSim {
             CgroupError::OutOfRange(format!("nice: {} is outside -20..=19", spec.nice))
         })?;
         self.check_cpus(spec.cpus.as_ref())?;
-        self.can_fork(spec.cgroup, spec.uid, spec.nproc_limit, spec.cap_sys_resource)?;
-        let pid = self.new_pid();
+        let pid = self.can_fork(spec.cgroup, spec.uid, spec.nproc_limit, spec.cap_sys_resource)?;
         self.join_seq += 1;
         self.procs.push(Process {
             pid,
@@ -257,22 +258,22 @@ impl CgroupSim {
         let mut made = 0;
         let mut failed = 0;
         for _ in 0..count {
-            if let Err(e) = self.can_fork(
+            let child = match self.can_fork(
                 parent.cgroup,
                 parent.uid,
                 parent.nproc_limit,
                 parent.cap_sys_resource,
             ) {
-                if count == 1 {
-                    return Err(e);
+                Ok(child) => child,
+                Err(e) if count == 1 => return Err(e),
+                Err(e) => {
+                    failed += 1;
+                    if out.fork_error.is_none() {
+                        out.fork_error = Some(e);
+                    }
+                    continue;
                 }
-                failed += 1;
-                if out.fork_error.is_none() {
-                    out.fork_error = Some(e);
-                }
-                continue;
-            }
-            let child = self.new_pid();
+            };
             self.join_seq += 1;
             self.procs.push(Process {
                 pid: child,
@@ -307,8 +308,7 @@ impl CgroupSim {
         let p = self.procs.get(pi).cloned().ok_or(CgroupError::NoSuchProcess(pid))?;
         let first = self.tasks.iter().find(|t| t.pid == pid && t.life == Life::Alive).cloned();
         let (inherit_cpus, nice) = first.map_or((None, 0), |t| (t.cpus_allowed, t.nice));
-        self.can_fork(p.cgroup, p.uid, p.nproc_limit, p.cap_sys_resource)?;
-        let tid = self.new_pid();
+        let tid = self.can_fork(p.cgroup, p.uid, p.nproc_limit, p.cap_sys_resource)?;
         if let Some(pm) = self.procs.get_mut(pi) {
             pm.nr_threads += 1;
         }
