@@ -11,6 +11,10 @@
 //! "time_ms", "cgroups" (every visible file of every cgroup by its name), "processes",
 //! "tasks", "page_cache", "nproc"}`. Building the trace is kept out of the core: the browser
 //! facade drives [`CgroupSim`] directly.
+//!
+//! A malformed field is reported with its JSON path. Ops are an internally tagged enum, which
+//! serde buffers before choosing the variant, so an error inside an op is reported at the op
+//! (`ops[3]: invalid type: string "x", expected u64`), not at its field.
 
 use std::collections::BTreeMap;
 
@@ -119,9 +123,13 @@ fn build(doc: &ScenarioDoc) -> Result<CgroupSim, ScenarioError> {
 
 /// Runs a scenario and returns its trace, or the first malformed field with its JSON path.
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
+    // A syntax error is about the document itself: report it at `$` before the typed parse.
+    let raw: Value = serde_json::from_str(json).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]).to_owned();
+        ScenarioError::new("$", msg)
+    })?;
     let doc: ScenarioDoc = parse(json)?;
-    let raw: Value =
-        serde_json::from_str(json).map_err(|e| ScenarioError::new("$", e.to_string()))?;
     let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut sim = build(&doc)?;
     let mut trace = Vec::with_capacity(doc.ops.len());
