@@ -22,6 +22,10 @@
 //!   grows at expiries that find a throttled cfs_rq. `throttled_time` grows at unthrottle by the
 //!   time each cfs_rq spent throttled, summed over CPUs. A refill that finds more than `quota`
 //!   consumed since the last one counts one `nr_bursts` and the excess in `burst_time`.
+//! - **Slack** (`return_cfs_rq_runtime`, `do_sched_cfs_slack_timer`): when a cfs_rq's last
+//!   entity leaves, all but 1 ms of its runtime returns to the pool; if the pool then holds
+//!   more than a slice and some cfs_rq is throttled, the slack timer distributes it 5 ms
+//!   later, unless the period refresh is less than 2 ms away.
 
 use super::{Block, CgroupSim, Task};
 
@@ -31,6 +35,12 @@ pub const NICE_0_LOAD: u64 = 1 << 20;
 pub const MIN_SHARES: u64 = 2;
 /// One tick, ns.
 pub const TICK_NS: u64 = 1_000_000;
+/// `min_cfs_rq_runtime`: what a cfs_rq keeps when it returns its slack, ns.
+pub const MIN_CFS_RQ_RUNTIME_NS: i64 = 1_000_000;
+/// `cfs_bandwidth_slack_period`, µs.
+pub const CFS_BANDWIDTH_SLACK_PERIOD_US: u64 = 5000;
+/// `min_bandwidth_expiration`, µs.
+pub const MIN_BANDWIDTH_EXPIRATION_US: u64 = 2000;
 /// Segments kept per CPU in a `run` timeline before it is marked truncated.
 pub const TIMELINE_SEGMENTS_MAX: usize = 2048;
 
@@ -78,6 +88,8 @@ pub struct GroupBandwidth {
     pub period_active: bool,
     /// The period timer's expiry, µs since boot.
     pub expiry_us: u64,
+    /// The slack timer's expiry while armed (`cfs_b->slack_started`), µs.
+    pub slack_expiry_us: Option<u64>,
     /// `nr_periods`.
     pub nr_periods: u64,
     /// `nr_throttled`.
@@ -104,6 +116,7 @@ impl Default for GroupBandwidth {
             idle: false,
             period_active: false,
             expiry_us: 0,
+            slack_expiry_us: None,
             nr_periods: 0,
             nr_throttled: 0,
             throttled_time_ns: 0,
@@ -214,6 +227,9 @@ pub(crate) struct SchedScratch {
     rq_tasks: Vec<Vec<usize>>,
     /// The cgroup of each task index, refreshed with `rq_tasks`.
     task_group: Vec<usize>,
+    /// Each cfs_rq's `h_nr_running` before the rebuild (group-major), to see enqueues and
+    /// last dequeues.
+    prev_nr: Vec<u32>,
     /// Whether the runqueues must be rebuilt before the next pick.
     pub(crate) dirty: bool,
     throttle_seq: u64,
@@ -224,6 +240,7 @@ impl SchedScratch {
         Self {
             rq_tasks: vec![Vec::new(); nr_cpus],
             task_group: Vec::new(),
+            prev_nr: Vec::new(),
             dirty: true,
             throttle_seq: 0,
         }
@@ -343,7 +360,8 @@ impl CgroupSim {
             let g = self.procs.iter().find(|p| p.pid == t.pid).map_or(0, |p| p.cgroup);
             self.sched.task_group.push(g);
         }
-        let mut prev_nr: Vec<u32> = Vec::with_capacity(nr_groups * self.params.nr_cpus);
+        let mut prev_nr = std::mem::take(&mut self.sched.prev_nr);
+        prev_nr.clear();
         for cg in &mut self.cgroups {
             for rq in &mut cg.rqs {
                 prev_nr.push(rq.h_nr_running);
@@ -410,6 +428,66 @@ impl CgroupSim {
                     p.h_nr_running += h_nr;
                 }
             }
+        }
+        for g in 1..nr_groups {
+            for c in 0..nr_cpus {
+                let emptied = prev_nr.get(g * nr_cpus + c).is_some_and(|&n| n > 0)
+                    && self
+                        .cgroups
+                        .get(g)
+                        .and_then(|cg| cg.rqs.get(c))
+                        .is_some_and(|rq| rq.h_nr_running == 0);
+                if emptied {
+                    self.return_runtime(g, c);
+                }
+            }
+        }
+        self.sched.prev_nr = prev_nr;
+    }
+
+    /// `return_cfs_rq_runtime` on the last dequeue: all but `min_cfs_rq_runtime` (1 ms) of the
+    /// cfs_rq's runtime goes back to the pool, and the slack timer is armed to hand it to
+    /// throttled cfs_rqs if the pool now holds more than a slice.
+    fn return_runtime(&mut self, g: usize, c: usize) {
+        let slice_ns = i64::try_from(self.params.bandwidth_slice_us * 1000).unwrap_or(i64::MAX);
+        let now = self.now_us;
+        let Some(cg) = self.cgroups.get_mut(g) else { return };
+        if cg.cpu.quota_us.is_none() {
+            return;
+        }
+        let Some(rq) = cg.rqs.get_mut(c) else { return };
+        let slack = rq.runtime_remaining_ns - MIN_CFS_RQ_RUNTIME_NS;
+        if slack <= 0 {
+            return;
+        }
+        rq.runtime_remaining_ns -= slack;
+        cg.cpu.runtime_ns = cg.cpu.runtime_ns.saturating_add(slack);
+        let throttled = cg.rqs.iter().any(|rq| rq.throttled);
+        if cg.cpu.runtime_ns > slice_ns
+            && throttled
+            && !refresh_within(
+                &cg.cpu,
+                now,
+                CFS_BANDWIDTH_SLACK_PERIOD_US + MIN_BANDWIDTH_EXPIRATION_US,
+            )
+            && cg.cpu.slack_expiry_us.is_none()
+        {
+            cg.cpu.slack_expiry_us = Some(now + CFS_BANDWIDTH_SLACK_PERIOD_US);
+        }
+    }
+
+    /// `do_sched_cfs_slack_timer`: unless the period refresh is near, hands the returned
+    /// runtime to throttled cfs_rqs.
+    fn slack_timer(&mut self, g: usize) {
+        let slice_ns = i64::try_from(self.params.bandwidth_slice_us * 1000).unwrap_or(i64::MAX);
+        let now = self.now_us;
+        let Some(cg) = self.cgroups.get_mut(g) else { return };
+        cg.cpu.slack_expiry_us = None;
+        if refresh_within(&cg.cpu, now, MIN_BANDWIDTH_EXPIRATION_US) {
+            return;
+        }
+        if cg.cpu.quota_us.is_some() && cg.cpu.runtime_ns > slice_ns {
+            self.distribute_runtime(g);
         }
     }
 
@@ -535,6 +613,9 @@ impl CgroupSim {
     fn fire_period_timers(&mut self) {
         let now = self.now_us;
         for g in 1..self.cgroups.len() {
+            if self.cgroups.get(g).and_then(|cg| cg.cpu.slack_expiry_us).is_some_and(|t| t <= now) {
+                self.slack_timer(g);
+            }
             let Some(cg) = self.cgroups.get_mut(g) else { continue };
             if !cg.cpu.period_active || cg.cpu.expiry_us > now {
                 continue;
@@ -685,6 +766,12 @@ impl CgroupSim {
             }
         }
     }
+}
+
+/// `runtime_refresh_within`: whether the period timer expires in less than `within_us`
+/// (an idle timer counts as expiring).
+fn refresh_within(cpu: &GroupBandwidth, now: u64, within_us: u64) -> bool {
+    !cpu.period_active || cpu.expiry_us.saturating_sub(now) < within_us
 }
 
 /// `start_cfs_bandwidth`: arms the period timer on the next period boundary after `now`.

@@ -43,3 +43,57 @@ fn quota_half_on_one_cpu_is_exact_after_one_second() {
         (10, 10, 500_000_000, 500_000_000)
     );
 }
+
+fn spawn_busy(s: &mut CgroupSim, cg: &str, cpus: Option<Vec<usize>>) -> u32 {
+    s.apply(&Op::Spawn {
+        cgroup: cg.into(),
+        uid: 0,
+        threads: 1,
+        busy: true,
+        cpus,
+        nice: 0,
+        oom_score_adj: 0,
+        nproc: None,
+        cap_sys_resource: false,
+    })
+    .unwrap()
+    .pids[0]
+}
+
+#[test]
+fn last_dequeue_returns_all_but_1ms_of_local_runtime_to_the_pool() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    s.apply(&Op::Mkdir { cgroup: "/a".into() }).unwrap();
+    w(&mut s, "/a", "cpu.max", "50000 100000").unwrap();
+    let pid = spawn_busy(&mut s, "/a", None);
+    s.advance(2);
+    assert_eq!(s.cgroups()[1].cpu.runtime_ns, 45_000_000);
+    s.apply(&Op::SetDemand { tid: pid, busy: false }).unwrap();
+    s.advance(1);
+    // 5 ms slice − 2 ms used − 1 ms kept = 2 ms back.
+    assert_eq!(s.cgroups()[1].cpu.runtime_ns, 47_000_000);
+    assert_eq!(s.cgroups()[1].rqs[0].runtime_remaining_ns, 1_000_000);
+}
+
+#[test]
+fn slack_timer_hands_returned_runtime_to_a_throttled_cpu() {
+    let mut s = sim(CgroupVersion::V2, 4);
+    s.apply(&Op::Mkdir { cgroup: "/a".into() }).unwrap();
+    w(&mut s, "/a", "cpu.max", "15000 100000").unwrap();
+    let tids: Vec<u32> = (0..4).map(|c| spawn_busy(&mut s, "/a", Some(vec![c]))).collect();
+    s.advance(1);
+    // CPUs 0-2 took the whole 15 ms in three slices; CPU 3 found the pool empty.
+    assert!(s.cgroups()[1].rqs[3].throttled);
+    for &tid in &tids[..3] {
+        s.apply(&Op::SetDemand { tid, busy: false }).unwrap();
+    }
+    s.advance(1);
+    // Each returns 5 − 1 − 1 = 3 ms; once the pool holds more than a slice the slack timer is
+    // armed for 5 ms later.
+    assert_eq!(s.cgroups()[1].cpu.runtime_ns, 9_000_000);
+    assert_eq!(s.cgroups()[1].cpu.slack_expiry_us, Some(6000));
+    s.advance(8);
+    assert!(!s.cgroups()[1].rqs[3].throttled);
+    assert_eq!(s.cgroups()[1].cpu.throttled_time_ns, 6_000_000);
+    assert_eq!(s.tasks()[3].sum_exec_ns, 4_000_000);
+}
