@@ -422,6 +422,22 @@ fn v1_child_quota_may_not_exceed_parent_but_v2_takes_the_minimum() {
 }
 
 #[test]
+fn cpu_weight_nice_maps_through_sched_prio_to_weight() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    assert_eq!(read(&mut s, "/a", "cpu.weight.nice"), "0\n");
+    write(&mut s, "/a", "cpu.weight.nice", "5").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.weight"), "33\n");
+    assert_eq!(read(&mut s, "/a", "cpu.weight.nice"), "5\n");
+    write(&mut s, "/a", "cpu.weight", "150").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.weight.nice"), "-2\n");
+    assert_eq!(
+        write(&mut s, "/a", "cpu.weight.nice", "20").unwrap_err().to_string(),
+        "ERANGE: cpu.weight.nice: 20 is outside -20..=19"
+    );
+}
+
+#[test]
 fn cpu_max_keeps_the_period_when_only_the_quota_is_written() {
     let mut s = sim(CgroupVersion::V2, 1);
     mkdir(&mut s, "/a");

@@ -41,6 +41,9 @@ pub enum CgroupError {
     /// `cpu.weight` outside 1…10000 (`cpu_weight_write_u64` returns `ERANGE`).
     #[error("ERANGE: cpu.weight: {0} is outside 1..=10000")]
     WeightRange(u64),
+    /// `cpu.weight.nice` outside −20…19 (`ERANGE`).
+    #[error("ERANGE: cpu.weight.nice: {0} is outside -20..=19")]
+    NiceRange(i64),
     /// `io.max` / `blkio.throttle.*` naming a device that does not exist (`ENODEV`).
     #[error("ENODEV: no block device {0}")]
     NoSuchDevice(String),

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | quota/period | `cpu.max` ("$MAX $PERIOD") | `cpu.cfs_quota_us` (−1 = none), `cpu.cfs_period_us` |
 //! | burst | `cpu.max.burst` | `cpu.cfs_burst_us` |
-//! | weight | `cpu.weight` (1…10000, ERANGE) | `cpu.shares` (clamped to 2…262144) |
+//! | weight | `cpu.weight` (1…10000, ERANGE), `cpu.weight.nice` (−20…19, ERANGE) | `cpu.shares` (clamped to 2…262144) |
 //! | CPU stats | `cpu.stat` (µs) | `cpu.stat` (ns), `cpuacct.usage` |
 //! | hard limit | `memory.max` | `memory.limit_in_bytes` (−1 = none) |
 //! | usage | `memory.current`, `memory.peak` | `memory.usage_in_bytes`, `memory.max_usage_in_bytes` |
@@ -29,6 +29,7 @@ const V2_FILES: &[(&str, bool)] = &[
     ("cgroup.procs", true),
     ("cpu.stat", true),
     ("cpu.weight", false),
+    ("cpu.weight.nice", false),
     ("cpu.max", false),
     ("cpu.max.burst", false),
     ("memory.current", false),
@@ -79,6 +80,7 @@ const V1_FILES: &[(&str, bool)] = &[
 const WRITABLE: &[&str] = &[
     "cgroup.procs",
     "cpu.weight",
+    "cpu.weight.nice",
     "cpu.max",
     "cpu.max.burst",
     "memory.max",
@@ -315,6 +317,15 @@ pub(crate) fn write(
                 return Err(CgroupError::WeightRange(v));
             }
             set_shares(sim, g, weight_to_shares(v));
+        }
+        "cpu.weight.nice" => {
+            let v = kstrtoll(value)
+                .ok_or_else(|| invalid(file, format!("`{value}` is not a number")))?;
+            let weight = i32::try_from(v)
+                .ok()
+                .and_then(super::cpu::nice_to_weight)
+                .ok_or(CgroupError::NiceRange(v))?;
+            set_shares(sim, g, weight >> 10);
         }
         "cpu.shares" => {
             if is_root {
@@ -560,6 +571,23 @@ fn write_blkio_v1(
     Ok(())
 }
 
+/// `cpu_weight_nice_read_s64`: the nice value whose weight is closest to the shares (the
+/// first of two equally close ones).
+fn shares_to_nice(shares: u64) -> i64 {
+    let table = super::cpu::SCHED_PRIO_TO_WEIGHT;
+    let mut last_delta = u64::MAX;
+    let mut prio = 0;
+    while let Some(&w) = table.get(prio) {
+        let delta = w.abs_diff(shares);
+        if delta >= last_delta {
+            break;
+        }
+        last_delta = delta;
+        prio += 1;
+    }
+    i64::try_from(prio).unwrap_or(40) - 1 - 20
+}
+
 fn limit_text(v: u64) -> String {
     if v == UNLIMITED { "max".to_owned() } else { v.to_string() }
 }
@@ -621,6 +649,7 @@ pub fn render(sim: &CgroupSim, g: usize, file: &str) -> Option<FileValue> {
         }
         "cpuacct.usage" => FileValue::Num(cpu.usage_ns),
         "cpu.weight" => FileValue::Num(shares_to_weight(cpu.shares)),
+        "cpu.weight.nice" => FileValue::Signed(shares_to_nice(cpu.shares)),
         "cpu.shares" => FileValue::Num(cpu.shares),
         "cpu.max" => FileValue::Text(format!(
             "{} {}",
