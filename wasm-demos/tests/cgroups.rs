@@ -274,6 +274,10 @@ fn pids_events_land_in_the_limiting_parent_on_v2_and_in_the_forking_child_on_v1(
     assert_eq!(content(&v2, 2), "max 3\n");
     assert_eq!(content(&v2, 3), "max 3\n");
     assert_eq!(content(&v2, 4), "max 0\n");
+    // pids_try_charge raised the child's watermark before the parent's limit reverted it.
+    assert_eq!(file(&v2, 4, "/parent/child", "pids.current"), &json!(3));
+    assert_eq!(file(&v2, 4, "/parent/child", "pids.peak"), &json!(4));
+    assert_eq!(file(&v2, 4, "/parent", "pids.peak"), &json!(3));
     let v1 = run_file("pids-hierarchy-v1-events");
     assert_eq!(content(&v1, 2), "max 0\n");
     assert_eq!(content(&v1, 3), "max 3\n");

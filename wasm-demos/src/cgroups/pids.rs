@@ -112,12 +112,21 @@ impl CgroupSim {
             return Err(CgroupError::NprocLimit { uid, count, limit });
         }
         let id = self.new_pid();
-        let over = self
-            .ancestors(g)
-            .filter(|&a| self.cgroups.get(a).is_some_and(|c| c.parent.is_some()))
-            .find(|&a| {
-                self.cgroups.get(a).is_some_and(|c| c.pids.current.saturating_add(1) > c.pids.max)
-            });
+        // pids_try_charge walks up from the cgroup and stops at the first limit exceeded; the
+        // levels below it already raised their watermark before the charge is reverted.
+        let mut over = None;
+        for a in self.ancestors(g).collect::<Vec<_>>() {
+            let Some(c) = self.cgroups.get_mut(a) else { continue };
+            if c.parent.is_none() {
+                break;
+            }
+            let new = c.pids.current.saturating_add(1);
+            if new > c.pids.max {
+                over = Some(a);
+                break;
+            }
+            c.pids.peak = c.pids.peak.max(new);
+        }
         if let Some(limiter) = over {
             self.pids_event(g, limiter);
             let path = |i: usize| self.cgroups.get(i).map_or_else(String::new, |c| c.path.clone());
