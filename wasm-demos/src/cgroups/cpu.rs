@@ -230,6 +230,9 @@ pub(crate) struct SchedScratch {
     /// Each cfs_rq's `h_nr_running` before the rebuild (group-major), to see enqueues and
     /// last dequeues.
     prev_nr: Vec<u32>,
+    /// Per CPU: some cfs_rq with runnable tasks is throttled there (as of the last rebuild;
+    /// a throttle only changes its own CPU's queues, which are rebuilt before its next pick).
+    cpu_throttled: Vec<bool>,
     /// Whether the runqueues must be rebuilt before the next pick.
     pub(crate) dirty: bool,
     throttle_seq: u64,
@@ -241,6 +244,7 @@ impl SchedScratch {
             rq_tasks: vec![Vec::new(); nr_cpus],
             task_group: Vec::new(),
             prev_nr: Vec::new(),
+            cpu_throttled: vec![false; nr_cpus],
             dirty: true,
             throttle_seq: 0,
         }
@@ -357,7 +361,10 @@ impl CgroupSim {
         }
         self.sched.task_group.clear();
         for t in &self.tasks {
-            let g = self.procs.iter().find(|p| p.pid == t.pid).map_or(0, |p| p.cgroup);
+            let g = match self.procs.binary_search_by_key(&t.pid, |p| p.pid) {
+                Ok(i) => self.procs.get(i).map_or(0, |p| p.cgroup),
+                Err(_) => 0,
+            };
             self.sched.task_group.push(g);
         }
         let mut prev_nr = std::mem::take(&mut self.sched.prev_nr);
@@ -443,6 +450,15 @@ impl CgroupSim {
             }
         }
         self.sched.prev_nr = prev_nr;
+        for c in 0..nr_cpus {
+            let any = self
+                .cgroups
+                .iter()
+                .any(|cg| cg.rqs.get(c).is_some_and(|rq| rq.throttled && rq.nr_raw > 0));
+            if let Some(slot) = self.sched.cpu_throttled.get_mut(c) {
+                *slot = any;
+            }
+        }
     }
 
     /// `return_cfs_rq_runtime` on the last dequeue: all but `min_cfs_rq_runtime` (1 ms) of the
@@ -606,7 +622,7 @@ impl CgroupSim {
     }
 
     fn cpu_has_throttled(&self, c: usize) -> bool {
-        self.cgroups.iter().any(|cg| cg.rqs.get(c).is_some_and(|rq| rq.throttled && rq.nr_raw > 0))
+        self.sched.cpu_throttled.get(c).copied().unwrap_or(false)
     }
 
     /// Fires every period timer due by now (`sched_cfs_period_timer`).

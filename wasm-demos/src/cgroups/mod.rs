@@ -468,7 +468,13 @@ impl CgroupSim {
 
     /// The cgroup of the process that thread `t` belongs to.
     pub(crate) fn task_cgroup(&self, t: &Task) -> usize {
-        self.procs.iter().find(|p| p.pid == t.pid).map_or(0, |p| p.cgroup)
+        self.process_by_pid(t.pid).map_or(0, |p| p.cgroup)
+    }
+
+    /// The process with this pid, live or not. Pids only grow, so `procs` is sorted by pid.
+    pub(crate) fn process_by_pid(&self, pid: u32) -> Option<&Process> {
+        let i = self.procs.binary_search_by_key(&pid, |p| p.pid).ok()?;
+        self.procs.get(i)
     }
 
     fn set_demand(&mut self, tid: u32, busy: bool) -> Result<(), CgroupError> {
