@@ -258,7 +258,7 @@ impl CgroupSim {
             if req.dir == IoDir::Write {
                 let owner = if self.version() == CgroupVersion::V2 { g } else { 0 };
                 let t = self.throttle_bio(owner, dev, dir, req.bytes);
-                out.delay_us = Some((t - now_ms) * 1000);
+                out.delay_us = Some(t.saturating_sub(now_ms).saturating_mul(1000));
                 return Ok(());
             }
             let missing = super::memory::bytes_to_pages(req.bytes).saturating_sub(cached);
@@ -276,12 +276,12 @@ impl CgroupSim {
     }
 
     fn block_for_io(&mut self, pid: u32, t: u64, now_ms: u64, out: &mut Outcome) {
-        out.delay_us = Some((t - now_ms) * 1000);
+        out.delay_us = Some(t.saturating_sub(now_ms).saturating_mul(1000));
         if t > now_ms
             && let Some(task) =
                 self.tasks.iter_mut().find(|x| x.pid == pid && x.life == Life::Alive)
         {
-            task.block = Block::Io { until_us: t * 1000 };
+            task.block = Block::Io { until_us: t.saturating_mul(1000) };
             self.sched.dirty = true;
         }
     }

@@ -588,8 +588,8 @@ impl CgroupSim {
         if max_overage == 0 {
             return 0;
         }
-        let penalty = (max_overage * max_overage * 1000) >> 20 >> 14;
-        let scaled = penalty * u128::from(nr_pages) / u128::from(MEMCG_CHARGE_BATCH);
+        let penalty = max_overage.saturating_mul(max_overage).saturating_mul(1000) >> 20 >> 14;
+        let scaled = penalty.saturating_mul(u128::from(nr_pages)) / u128::from(MEMCG_CHARGE_BATCH);
         u64::try_from(scaled).unwrap_or(u64::MAX)
     }
 

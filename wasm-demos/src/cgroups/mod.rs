@@ -43,6 +43,8 @@ pub const MAX_CGROUPS: usize = 512;
 pub const MAX_TASKS: usize = 8192;
 /// Longest single `run`, in ms.
 pub const MAX_RUN_MS: u64 = 600_000;
+/// Most simulated time since boot, in ms (one hour): bounds the work a scenario can ask for.
+pub const MAX_SIM_TIME_MS: u64 = 3_600_000;
 /// Largest size of one memory or I/O op, in bytes (1 GiB).
 pub const MAX_OP_BYTES: u64 = 1 << 30;
 /// The page size (`PAGE_SIZE` on x86-64).
@@ -318,6 +320,11 @@ impl CgroupSim {
                         "run: ms {ms} is outside 1..={MAX_RUN_MS}"
                     )));
                 }
+                if self.now_us / 1000 + ms > MAX_SIM_TIME_MS {
+                    return Err(CgroupError::OutOfRange(format!(
+                        "run: simulated time would pass {MAX_SIM_TIME_MS} ms"
+                    )));
+                }
                 out.timeline = Some(self.run_with_timeline(*ms));
             }
             Op::SetDemand { tid, busy } => self.set_demand(*tid, *busy)?,
@@ -344,9 +351,11 @@ impl CgroupSim {
         Ok(out)
     }
 
-    /// Runs `ms` ticks without recording a timeline (allocation-free once warmed up).
+    /// Runs `ms` ticks without recording a timeline (allocation-free once warmed up), at most
+    /// up to [`MAX_SIM_TIME_MS`] since boot.
     pub fn advance(&mut self, ms: u64) {
-        for _ in 0..ms.min(MAX_RUN_MS) {
+        let left = MAX_SIM_TIME_MS.saturating_sub(self.now_us / 1000);
+        for _ in 0..ms.min(left) {
             self.tick(None);
         }
     }
