@@ -819,6 +819,14 @@ fn every_error_message_is_exact() {
         e(s.apply(&Op::Run { ms: 600_001 })),
         "EINVAL: run: ms 600001 is outside 1..=600000",
     ));
+    let mut long = sim(CgroupVersion::V2, 1);
+    for _ in 0..6 {
+        long.apply(&Op::Run { ms: 600_000 }).unwrap();
+    }
+    cases.push((
+        e(long.apply(&Op::Run { ms: 1 })),
+        "EINVAL: run: simulated time would pass 3600000 ms",
+    ));
     let mut bad = spawn_op("/a", 0, true);
     cases.push((e(s.apply(&bad)), "EINVAL: threads: 0 is outside 1..=1024"));
     if let Op::Spawn { threads, nice, .. } = &mut bad {
