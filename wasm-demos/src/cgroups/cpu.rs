@@ -227,8 +227,9 @@ pub(crate) struct SchedScratch {
     rq_tasks: Vec<Vec<usize>>,
     /// The cgroup of each task index, refreshed with `rq_tasks`.
     task_group: Vec<usize>,
-    /// Each cfs_rq's `h_nr_running` before the rebuild (group-major), to see enqueues and
-    /// last dequeues.
+    /// Per cfs_rq (group-major), 1 if it was queued on its parent (runnable tasks and not
+    /// throttled) at the last rebuild: shows enqueues, including the re-enqueue at unthrottle,
+    /// and last dequeues.
     prev_nr: Vec<u32>,
     /// Per CPU: some cfs_rq with runnable tasks is throttled there (as of the last rebuild;
     /// a throttle only changes its own CPU's queues, which are rebuilt before its next pick).
@@ -368,10 +369,8 @@ impl CgroupSim {
             self.sched.task_group.push(g);
         }
         let mut prev_nr = std::mem::take(&mut self.sched.prev_nr);
-        prev_nr.clear();
         for cg in &mut self.cgroups {
             for rq in &mut cg.rqs {
-                prev_nr.push(rq.h_nr_running);
                 rq.load = 0;
                 rq.h_nr_running = 0;
                 rq.nr_raw = 0;
@@ -423,7 +422,7 @@ impl CgroupSim {
                     .map_or(0, |p| p.min_vruntime);
                 if let Some(rq) = self.cgroups.get_mut(g).and_then(|cg| cg.rqs.get_mut(c)) {
                     rq.se_weight = se_weight;
-                    if h_nr > 0 && !was_queued {
+                    if h_nr > 0 && !throttled && !was_queued {
                         rq.vruntime = rq.vruntime.max(parent_min);
                     }
                 }
@@ -447,6 +446,12 @@ impl CgroupSim {
                 if emptied {
                     self.return_runtime(g, c);
                 }
+            }
+        }
+        prev_nr.clear();
+        for cg in &self.cgroups {
+            for rq in &cg.rqs {
+                prev_nr.push(u32::from(rq.h_nr_running > 0 && !rq.throttled));
             }
         }
         self.sched.prev_nr = prev_nr;

@@ -781,3 +781,46 @@ pub fn render(sim: &CgroupSim, g: usize, file: &str) -> Option<FileValue> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kstrtoull_takes_base_0_like_the_kernel() {
+        assert_eq!(kstrtoull("42"), Some(42));
+        assert_eq!(kstrtoull("+42"), Some(42));
+        assert_eq!(kstrtoull("0x10"), Some(16));
+        assert_eq!(kstrtoull("010"), Some(8));
+        assert_eq!(kstrtoull("0"), Some(0));
+        assert_eq!(kstrtoull("-1"), None);
+        assert_eq!(kstrtoull("1 2"), None);
+        assert_eq!(kstrtoll("-1"), Some(-1));
+        assert_eq!(kstrtoll("-9223372036854775808"), Some(i64::MIN));
+    }
+
+    #[test]
+    fn memparse_rounds_down_to_pages_and_knows_suffixes() {
+        assert_eq!(memparse_pages("f", "max", "max").unwrap(), PAGE_COUNTER_MAX);
+        assert_eq!(memparse_pages("f", "-1", "-1").unwrap(), PAGE_COUNTER_MAX);
+        assert_eq!(memparse_pages("f", "4095", "max").unwrap(), 0);
+        assert_eq!(memparse_pages("f", "1k", "max").unwrap(), 0);
+        assert_eq!(memparse_pages("f", "1M", "max").unwrap(), 256);
+        assert_eq!(memparse_pages("f", "2G", "max").unwrap(), 524_288);
+        assert_eq!(memparse_pages("f", "0x2000", "max").unwrap(), 2);
+        assert_eq!(memparse_pages("f", "100E", "max").unwrap(), PAGE_COUNTER_MAX);
+        assert_eq!(
+            memparse_pages("f", "-1", "max").unwrap_err().to_string(),
+            "EINVAL: f: `-1` is not a size in bytes or `max`"
+        );
+    }
+
+    #[test]
+    fn weight_nice_reads_the_closest_nice() {
+        assert_eq!(shares_to_nice(1024), 0);
+        assert_eq!(shares_to_nice(88761), -20);
+        assert_eq!(shares_to_nice(15), 19);
+        assert_eq!(shares_to_nice(2), 19);
+        assert_eq!(shares_to_nice(262_144), -20);
+    }
+}

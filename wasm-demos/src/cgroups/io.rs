@@ -286,3 +286,51 @@ impl CgroupSim {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(bps: u64, iops: u64) -> IoGroup {
+        let mut g = IoGroup::default();
+        g.set_limits([bps, bps, iops, iops], 0);
+        g
+    }
+
+    #[test]
+    fn first_slice_lets_a_slice_worth_through_at_once() {
+        let mut g = group(1_000_000, UNLIMITED);
+        // 100 ms of 1 MB/s = 100 000 bytes pass at t = 0.
+        assert_eq!(g.dispatch(1, 100_000, 0), 0);
+        // The next 100 000 bytes wait for the next slice: extra 100000 → 100 ms, plus rounding.
+        assert_eq!(g.dispatch(1, 100_000, 0), 200);
+    }
+
+    #[test]
+    fn a_bio_larger_than_a_slice_waits_for_its_bytes() {
+        let mut g = group(1_048_576, UNLIMITED);
+        assert_eq!(g.dispatch(1, 1_048_576, 0), 1000);
+    }
+
+    #[test]
+    fn unlimited_groups_never_delay() {
+        let mut g = IoGroup::default();
+        assert_eq!(g.dispatch(0, 1 << 30, 5), 5);
+    }
+
+    #[test]
+    fn slices_restart_after_idle() {
+        let mut g = group(1_000_000, UNLIMITED);
+        assert_eq!(g.dispatch(0, 100_000, 0), 0);
+        // Long after the slice ended, a new slice starts with a fresh allowance.
+        assert_eq!(g.dispatch(0, 100_000, 5000), 5000);
+    }
+
+    #[test]
+    fn parse_dev_wants_two_numbers() {
+        assert_eq!(parse_dev("8:0"), Some((8, 0)));
+        assert_eq!(parse_dev("253:16"), Some((253, 16)));
+        assert_eq!(parse_dev("8"), None);
+        assert_eq!(parse_dev("a:b"), None);
+    }
+}
