@@ -27,6 +27,7 @@
 //!   more than a slice and some cfs_rq is throttled, the slack timer distributes it 5 ms
 //!   later, unless the period refresh is less than 2 ms away.
 
+use super::eevdf::{EntityRef, SchedEntity};
 use super::{Block, CgroupSim, Task};
 
 /// `NICE_0_LOAD` on 64-bit kernels (`scale_load(1024)`).
@@ -166,10 +167,12 @@ pub struct GroupRq {
     pub nr_raw: u32,
     /// The weight of the group's entity on the parent's cfs_rq (`calc_group_shares`).
     pub se_weight: u64,
-    /// The group entity's vruntime on the parent's cfs_rq.
-    pub vruntime: u64,
-    /// `cfs_rq->min_vruntime`.
-    pub min_vruntime: u64,
+    /// The group's entity on the parent's cfs_rq.
+    pub se: SchedEntity,
+    /// `cfs_rq->min_vruntime`, the base of this cfs_rq's virtual time.
+    pub min_vruntime: i64,
+    /// `cfs_rq->curr`: the entity of this cfs_rq picked last.
+    pub curr: Option<EntityRef>,
 }
 
 /// What a CPU did during one ms.
@@ -224,13 +227,13 @@ impl Timeline {
 #[derive(Debug, Clone)]
 pub(crate) struct SchedScratch {
     /// Runnable task indices per CPU.
-    rq_tasks: Vec<Vec<usize>>,
+    pub(crate) rq_tasks: Vec<Vec<usize>>,
     /// The cgroup of each task index, refreshed with `rq_tasks`.
     task_group: Vec<usize>,
-    /// Per cfs_rq (group-major), 1 if it was queued on its parent (runnable tasks and not
-    /// throttled) at the last rebuild: shows enqueues, including the re-enqueue at unthrottle,
-    /// and last dequeues.
-    prev_nr: Vec<u32>,
+    /// Per CPU: a reschedule is pending (`TIF_NEED_RESCHED`).
+    pub(crate) need_resched: Vec<bool>,
+    /// Per CPU: the task that ran last.
+    pub(crate) cur_task: Vec<Option<usize>>,
     /// Per CPU: some cfs_rq with runnable tasks is throttled there (as of the last rebuild;
     /// a throttle only changes its own CPU's queues, which are rebuilt before its next pick).
     cpu_throttled: Vec<bool>,
@@ -244,17 +247,13 @@ impl SchedScratch {
         Self {
             rq_tasks: vec![Vec::new(); nr_cpus],
             task_group: Vec::new(),
-            prev_nr: Vec::new(),
+            need_resched: vec![true; nr_cpus],
+            cur_task: vec![None; nr_cpus],
             cpu_throttled: vec![false; nr_cpus],
             dirty: true,
             throttle_seq: 0,
         }
     }
-}
-
-enum Entity {
-    Task(usize),
-    Group(usize),
 }
 
 impl CgroupSim {
@@ -279,7 +278,7 @@ impl CgroupSim {
         let tick_start = self.now_us;
         let tick_end = tick_start + 1000;
         for c in 0..self.params.nr_cpus {
-            let slot = match self.pick(c) {
+            let slot = match self.schedule(c) {
                 Some(i) => {
                     let tid = self.tasks.get(i).map_or(0, |t| t.tid);
                     self.run_task(i, c, tick_start, tick_end);
@@ -297,10 +296,9 @@ impl CgroupSim {
         self.wake_sleepers();
     }
 
-    /// Places a task that becomes runnable on the allowed CPU with the fewest runnable tasks
-    /// (lowest number on a tie) and gives it the target cfs_rq's `min_vruntime` if it is behind
-    /// or comes from another queue.
-    pub(crate) fn place_task(&mut self, i: usize, moved_group: bool) {
+    /// Chooses the CPU of a task that becomes runnable: the allowed CPU with the fewest
+    /// runnable tasks, the lowest number on a tie. Its entity is placed at the next rebuild.
+    pub(crate) fn place_task(&mut self, i: usize) {
         let nr_cpus = self.params.nr_cpus;
         let mut counts = vec![0u32; nr_cpus];
         for (j, t) in self.tasks.iter().enumerate() {
@@ -318,14 +316,8 @@ impl CgroupSim {
         };
         let best =
             allowed.iter().copied().min_by_key(|&c| (counts.get(c).copied().unwrap_or(0), c));
-        let cpu = best.unwrap_or(0);
-        let g = self.task_cgroup(task);
-        let min_v =
-            self.cgroups.get(g).and_then(|cg| cg.rqs.get(cpu)).map_or(0, |rq| rq.min_vruntime);
         if let Some(t) = self.tasks.get_mut(i) {
-            let same_queue = t.cpu == cpu && !moved_group;
-            t.vruntime = if same_queue { t.vruntime.max(min_v) } else { min_v };
-            t.cpu = cpu;
+            t.cpu = best.unwrap_or(0);
         }
         self.sched.dirty = true;
     }
@@ -368,7 +360,6 @@ impl CgroupSim {
             };
             self.sched.task_group.push(g);
         }
-        let mut prev_nr = std::mem::take(&mut self.sched.prev_nr);
         for cg in &mut self.cgroups {
             for rq in &mut cg.rqs {
                 rq.load = 0;
@@ -414,16 +405,11 @@ impl CgroupSim {
                     let w = u128::from(shares) * u128::from(load) / u128::from(total);
                     u64::try_from(w).unwrap_or(shares).clamp(MIN_SHARES, shares)
                 };
-                let was_queued = prev_nr.get(g * nr_cpus + c).is_some_and(|&n| n > 0);
-                let parent_min = self
-                    .cgroups
-                    .get(parent)
-                    .and_then(|p| p.rqs.get(c))
-                    .map_or(0, |p| p.min_vruntime);
-                if let Some(rq) = self.cgroups.get_mut(g).and_then(|cg| cg.rqs.get_mut(c)) {
-                    rq.se_weight = se_weight;
-                    if h_nr > 0 && !throttled && !was_queued {
-                        rq.vruntime = rq.vruntime.max(parent_min);
+                let old_weight = rq.se_weight;
+                if se_weight > 0 {
+                    self.reweight_entity(EntityRef::Group(g), c, old_weight, se_weight);
+                    if let Some(rq) = self.cgroups.get_mut(g).and_then(|cg| cg.rqs.get_mut(c)) {
+                        rq.se_weight = se_weight;
                     }
                 }
                 if se_weight > 0
@@ -435,26 +421,7 @@ impl CgroupSim {
                 }
             }
         }
-        for g in 1..nr_groups {
-            for c in 0..nr_cpus {
-                let emptied = prev_nr.get(g * nr_cpus + c).is_some_and(|&n| n > 0)
-                    && self
-                        .cgroups
-                        .get(g)
-                        .and_then(|cg| cg.rqs.get(c))
-                        .is_some_and(|rq| rq.h_nr_running == 0);
-                if emptied {
-                    self.return_runtime(g, c);
-                }
-            }
-        }
-        prev_nr.clear();
-        for cg in &self.cgroups {
-            for rq in &cg.rqs {
-                prev_nr.push(u32::from(rq.h_nr_running > 0 && !rq.throttled));
-            }
-        }
-        self.sched.prev_nr = prev_nr;
+        self.reconcile_entities();
         for c in 0..nr_cpus {
             let any = self
                 .cgroups
@@ -462,6 +429,56 @@ impl CgroupSim {
                 .any(|cg| cg.rqs.get(c).is_some_and(|rq| rq.throttled && rq.nr_raw > 0));
             if let Some(slot) = self.sched.cpu_throttled.get_mut(c) {
                 *slot = any;
+            }
+        }
+    }
+
+    /// Brings every entity's `on_rq` in line with the rebuilt queues, in kernel order:
+    /// tasks leaving, group entities leaving (deepest first; a group whose last task left
+    /// returns its slack), group entities joining (deepest first), tasks joining.
+    fn reconcile_entities(&mut self) {
+        let nr_cpus = self.params.nr_cpus;
+        let nr_groups = self.cgroups.len();
+        let desired = |sim: &CgroupSim, i: usize| -> Option<(usize, usize)> {
+            let t = sim.tasks.get(i)?;
+            t.is_runnable().then(|| (sim.sched.task_group.get(i).copied().unwrap_or(0), t.cpu))
+        };
+        for i in 0..self.tasks.len() {
+            let want = desired(self, i);
+            if let Some((g, c)) = self.tasks.get(i).and_then(|t| t.queued_at)
+                && want != Some((g, c))
+            {
+                self.dequeue_entity(EntityRef::Task(i), g, c);
+            }
+        }
+        let visible = |rq: &GroupRq| rq.h_nr_running > 0 && !rq.throttled;
+        for g in (1..nr_groups).rev() {
+            let parent = self.cgroups.get(g).and_then(|cg| cg.parent).unwrap_or(0);
+            for c in 0..nr_cpus {
+                let Some(rq) = self.cgroups.get(g).and_then(|cg| cg.rqs.get(c)) else { continue };
+                if rq.se.on_rq && !visible(rq) {
+                    let emptied = rq.h_nr_running == 0;
+                    self.dequeue_entity(EntityRef::Group(g), parent, c);
+                    if emptied {
+                        self.return_runtime(g, c);
+                    }
+                }
+            }
+        }
+        for g in (1..nr_groups).rev() {
+            let parent = self.cgroups.get(g).and_then(|cg| cg.parent).unwrap_or(0);
+            for c in 0..nr_cpus {
+                let Some(rq) = self.cgroups.get(g).and_then(|cg| cg.rqs.get(c)) else { continue };
+                if !rq.se.on_rq && visible(rq) {
+                    self.enqueue_entity(EntityRef::Group(g), parent, c);
+                }
+            }
+        }
+        for i in 0..self.tasks.len() {
+            if let Some((g, c)) = desired(self, i)
+                && self.tasks.get(i).is_some_and(|t| t.queued_at != Some((g, c)))
+            {
+                self.enqueue_entity(EntityRef::Task(i), g, c);
             }
         }
     }
@@ -512,53 +529,16 @@ impl CgroupSim {
         }
     }
 
-    /// Picks the next entity on CPU `c`: at each level the queued entity with the smallest
-    /// vruntime (earlier task or group on a tie), descending into groups until a task.
-    fn pick(&mut self, c: usize) -> Option<usize> {
-        let mut g = 0usize;
-        for _ in 0..=self.cgroups.len() {
-            let mut best: Option<(u64, Entity)> = None;
-            let tasks = self.sched.rq_tasks.get(c)?;
-            for &i in tasks {
-                if self.sched.task_group.get(i).copied() != Some(g) {
-                    continue;
-                }
-                let Some(t) = self.tasks.get(i) else { continue };
-                if best.as_ref().is_none_or(|(v, _)| t.vruntime < *v) {
-                    best = Some((t.vruntime, Entity::Task(i)));
-                }
-            }
-            let cg = self.cgroups.get(g)?;
-            for &h in &cg.children {
-                let Some(rq) = self.cgroups.get(h).and_then(|x| x.rqs.get(c)) else { continue };
-                if rq.h_nr_running == 0 || rq.throttled {
-                    continue;
-                }
-                if best.as_ref().is_none_or(|(v, _)| rq.vruntime < *v) {
-                    best = Some((rq.vruntime, Entity::Group(h)));
-                }
-            }
-            let (v, entity) = best?;
-            if let Some(rq) = self.cgroups.get_mut(g).and_then(|x| x.rqs.get_mut(c)) {
-                rq.min_vruntime = rq.min_vruntime.max(v);
-            }
-            match entity {
-                Entity::Task(i) => return Some(i),
-                Entity::Group(h) => g = h,
-            }
-        }
-        None
-    }
-
     /// Charges one tick of CPU time to the task and to every level of its group hierarchy
     /// (`update_curr` → `account_cfs_rq_runtime` per level), throttling a level whose runtime
     /// runs out and cannot be refilled from its pool.
     fn run_task(&mut self, i: usize, c: usize, tick_start: u64, tick_end: u64) {
         let Some(t) = self.tasks.get_mut(i) else { return };
-        t.vruntime = t.vruntime.saturating_add(calc_delta(TICK_NS, t.weight));
         t.sum_exec_ns = t.sum_exec_ns.saturating_add(TICK_NS);
         t.ran_at_us = Some(tick_start);
-        let mut next = self.sched.task_group.get(i).copied();
+        let g0 = self.sched.task_group.get(i).copied().unwrap_or(0);
+        self.update_curr_entity(EntityRef::Task(i), g0, c, TICK_NS);
+        let mut next = Some(g0);
         while let Some(g) = next {
             let Some(cg) = self.cgroups.get_mut(g) else { break };
             cg.cpu.usage_ns = cg.cpu.usage_ns.saturating_add(TICK_NS);
@@ -566,15 +546,16 @@ impl CgroupSim {
             let has_quota = cg.cpu.quota_us.is_some();
             let mut exhausted = false;
             if parent.is_some()
+                && has_quota
                 && let Some(rq) = cg.rqs.get_mut(c)
             {
-                rq.vruntime =
-                    rq.vruntime.saturating_add(calc_delta(TICK_NS, rq.se_weight.max(MIN_SHARES)));
-                if has_quota {
-                    rq.runtime_remaining_ns =
-                        rq.runtime_remaining_ns.saturating_sub(TICK_NS as i64);
-                    exhausted = rq.runtime_remaining_ns <= 0 && !rq.throttled;
-                }
+                rq.runtime_remaining_ns = rq.runtime_remaining_ns.saturating_sub(TICK_NS as i64);
+                exhausted = rq.runtime_remaining_ns <= 0 && !rq.throttled;
+            }
+            if let Some(p) = parent
+                && self.cgroups.get(g).and_then(|cg| cg.rqs.get(c)).is_some_and(|rq| rq.se.on_rq)
+            {
+                self.update_curr_entity(EntityRef::Group(g), p, c, TICK_NS);
             }
             if exhausted && !self.assign_runtime(g, c) {
                 self.throttle(g, c, tick_end);
@@ -753,7 +734,7 @@ impl CgroupSim {
                 _ => false,
             };
             if woke {
-                self.place_task(i, false);
+                self.place_task(i);
             }
         }
     }
@@ -813,10 +794,4 @@ fn forward_timer(expiry: &mut u64, period: u64, now: u64) -> u64 {
     let orun = (now - *expiry) / period + 1;
     *expiry = expiry.saturating_add(orun.saturating_mul(period));
     orun
-}
-
-/// `calc_delta_fair`: `delta · NICE_0_LOAD / weight`.
-fn calc_delta(delta_ns: u64, weight: u64) -> u64 {
-    let v = u128::from(delta_ns) * u128::from(NICE_0_LOAD) / u128::from(weight.max(1));
-    u64::try_from(v).unwrap_or(u64::MAX)
 }

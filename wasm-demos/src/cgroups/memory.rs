@@ -510,7 +510,7 @@ impl CgroupSim {
             if let Some(i) = ti
                 && self.tasks.get(i).is_some_and(super::Task::is_runnable)
             {
-                self.place_task(i, false);
+                self.place_task(i);
             }
         }
     }

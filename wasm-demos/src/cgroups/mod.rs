@@ -16,6 +16,7 @@
 //! runner). The core is typed: `CgroupSim::new`, `apply(op)`, read-only accessors.
 
 pub mod cpu;
+pub mod eevdf;
 mod error;
 pub mod files;
 pub mod io;
@@ -125,8 +126,10 @@ pub struct Task {
     pub nice: i32,
     /// Load weight, `sched_prio_to_weight[nice + 20]` scaled by 1024 as on 64-bit kernels.
     pub weight: u64,
-    /// Virtual runtime in ns on its cfs_rq.
-    pub vruntime: u64,
+    /// Its scheduling entity (EEVDF state).
+    pub se: eevdf::SchedEntity,
+    /// The cfs_rq (cgroup, CPU) its entity is queued on.
+    pub queued_at: Option<(usize, usize)>,
     /// CPU time consumed, ns (`se.sum_exec_runtime`).
     pub sum_exec_ns: u64,
     /// The tick start (µs) at which it last ran, to show `running`.
@@ -493,7 +496,7 @@ impl CgroupSim {
             t.busy = busy;
         }
         if !was && busy {
-            self.place_task(i, false);
+            self.place_task(i);
         }
         self.sched.dirty = true;
         Ok(())
@@ -526,7 +529,7 @@ impl CgroupSim {
             .collect();
         for i in idxs {
             if self.tasks.get(i).is_some_and(Task::is_runnable) {
-                self.place_task(i, true);
+                self.place_task(i);
             }
         }
         self.sched.dirty = true;

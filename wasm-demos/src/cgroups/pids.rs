@@ -174,13 +174,14 @@ impl CgroupSim {
             cpus_allowed: cpus,
             nice,
             weight,
-            vruntime: 0,
+            se: super::eevdf::SchedEntity { fresh: true, ..Default::default() },
+            queued_at: None,
             sum_exec_ns: 0,
             ran_at_us: None,
         });
         let i = self.tasks.len() - 1;
         if busy {
-            self.place_task(i, true);
+            self.place_task(i);
         }
         self.sched.dirty = true;
         Ok(i)
