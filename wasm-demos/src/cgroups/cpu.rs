@@ -6,9 +6,9 @@
 //!   `cpu.shares` (v1) or `cpu.weight` mapped to `round(w·1024/100)` (v2) is split across the
 //!   CPUs where it has runnable tasks by `calc_group_shares`: the entity of group `g` on CPU `c`
 //!   weighs `shares · load(g, c) / Σ load(g, ·)`, clamped to `[MIN_SHARES, shares]`. On each CPU,
-//!   at each level, the runnable entity with the smallest vruntime runs next; vruntime grows by
-//!   `Δ · NICE_0_LOAD / weight`. Only runnable entities are queued, so an idle sibling's share
-//!   goes to the others (work conserving), and weights set no ceiling.
+//!   at each level, [`super::eevdf`] picks the entity to run. Only runnable entities are
+//!   queued, so an idle sibling's share goes to the others (work conserving), and weights set
+//!   no ceiling.
 //! - **Bandwidth.** A group with a quota keeps a global pool (`cfs_b->runtime`) refilled by the
 //!   period timer (`__refill_cfs_bandwidth_runtime`: `runtime += quota`, capped at
 //!   `quota + burst`). Each CPU's cfs_rq asks for `slice − runtime_remaining` when its

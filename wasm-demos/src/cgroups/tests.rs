@@ -97,3 +97,43 @@ fn slack_timer_hands_returned_runtime_to_a_throttled_cpu() {
     assert_eq!(s.cgroups()[1].cpu.throttled_time_ns, 6_000_000);
     assert_eq!(s.tasks()[3].sum_exec_ns, 4_000_000);
 }
+
+#[test]
+fn base_slice_scales_with_log2_of_the_cpus_up_to_8() {
+    let got: Vec<u64> = [1, 2, 3, 4, 8, 64].iter().map(|&n| eevdf::base_slice_ns(n)).collect();
+    assert_eq!(got, vec![750_000, 1_500_000, 1_500_000, 2_250_000, 3_000_000, 3_000_000]);
+}
+
+#[test]
+fn eevdf_runs_each_equal_task_until_its_deadline_passes() {
+    let mut s = sim(CgroupVersion::V2, 4);
+    spawn_busy(&mut s, "/", Some(vec![0]));
+    spawn_busy(&mut s, "/", Some(vec![0]));
+    let tl = s.apply(&Op::Run { ms: 12 }).unwrap().timeline.unwrap();
+    // 2.25 ms slices on 4 CPUs; both start at V = 0 with half a slice (1.125 ms): 100 runs
+    // 2 ticks, then 101 (eligible, earlier deadline) 2 ticks; at 4 ms both deadlines are
+    // 4.25 ms and the waiting entity wins the tie, running 3 ticks to pass it.
+    let runs: Vec<(cpu::Slot, u64)> = tl.cpus[0].iter().map(|g| (g.slot, g.ms)).collect();
+    assert_eq!(
+        runs,
+        vec![
+            (cpu::Slot::Task(100), 2),
+            (cpu::Slot::Task(101), 2),
+            (cpu::Slot::Task(100), 3),
+            (cpu::Slot::Task(101), 3),
+            (cpu::Slot::Task(100), 2)
+        ]
+    );
+}
+
+#[test]
+fn a_new_task_gets_half_a_slice_and_runs_before_the_incumbent() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    spawn_busy(&mut s, "/", None);
+    s.advance(10);
+    spawn_busy(&mut s, "/", None);
+    s.advance(1);
+    // Placed at V = 10 ms with deadline 10.375 ms, before the incumbent's 10.75 ms.
+    assert_eq!(s.tasks()[1].sum_exec_ns, 1_000_000);
+    assert_eq!(s.tasks()[0].sum_exec_ns, 10_000_000);
+}
