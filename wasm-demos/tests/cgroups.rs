@@ -1006,11 +1006,11 @@ fn malformed_scenarios_name_the_json_path() {
         ),
         (
             r#"{"version": 2, "ops": [{"op": "run", "ms": "x"}]}"#,
-            "ops[0]: invalid type: string \"x\", expected u64",
+            "ops[0].ms: invalid type: string \"x\", expected u64",
         ),
         (
             r#"{"version": 2, "ops": [{"op": "run", "ms": 5, "speed": 2}]}"#,
-            "ops[0]: unknown field `speed`, expected `ms`",
+            "ops[0].speed: unknown field `speed`, expected `ms`",
         ),
         (
             r#"{"version": 2, "groups": [{"path": "/a", "files": {"cpu.max": "1 1"}}], "ops": []}"#,
@@ -1034,7 +1034,7 @@ fn malformed_scenarios_name_the_json_path() {
         ),
         (
             r#"{"version": 2, "ops": [{"op": "io", "pid": 1, "dir": "sideways", "bytes": 1}]}"#,
-            "ops[0]: unknown variant `sideways`, expected `read` or `write`",
+            "ops[0].dir: unknown variant `sideways`, expected `read` or `write`",
         ),
         ("{", "$: EOF while parsing an object"),
     ];

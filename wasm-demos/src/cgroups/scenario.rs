@@ -13,8 +13,9 @@
 //! facade drives [`CgroupSim`] directly.
 //!
 //! A malformed field is reported with its JSON path. Ops are an internally tagged enum, which
-//! serde buffers before choosing the variant, so an error inside an op is reported at the op
-//! (`ops[3]: invalid type: string "x", expected u64`), not at its field.
+//! serde buffers before choosing the variant, losing the path inside the op; a rejected op is
+//! therefore read again through its externally tagged twin to name the field
+//! (`ops[3].ms: invalid type: string "x", expected u64`).
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::cpu::{Slot, Timeline};
+use super::ops::OpByName;
 use super::{CgroupSim, CgroupVersion, Op, Outcome, SimParams, files};
 use crate::scenario::{ScenarioError, parse};
 
@@ -129,7 +131,7 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
         let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]).to_owned();
         ScenarioError::new("$", msg)
     })?;
-    let doc: ScenarioDoc = parse(json)?;
+    let doc: ScenarioDoc = parse(json).map_err(|e| refine_op_error(e, &raw))?;
     let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut sim = build(&doc)?;
     let mut trace = Vec::with_capacity(doc.ops.len());
@@ -147,6 +149,27 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
         trace.push(Value::Object(rec));
     }
     Ok(Value::Array(trace))
+}
+
+/// Names the field of an error that serde could only place at `ops[i]`.
+fn refine_op_error(err: ScenarioError, raw: &Value) -> ScenarioError {
+    let index = err.path.strip_prefix("ops[").and_then(|r| r.strip_suffix(']'));
+    let Some(i) = index.and_then(|n| n.parse::<usize>().ok()) else { return err };
+    let Some(Value::Object(obj)) = raw.get("ops").and_then(|ops| ops.get(i)) else { return err };
+    let Some(Value::String(tag)) = obj.get("op") else { return err };
+    let mut fields = obj.clone();
+    fields.remove("op");
+    let mut by_name = Map::new();
+    by_name.insert(tag.clone(), Value::Object(fields));
+    match serde_path_to_error::deserialize::<_, OpByName>(Value::Object(by_name)) {
+        Err(e) => match e.path().to_string().split_once('.') {
+            Some((_, field)) => {
+                ScenarioError::new(format!("ops[{i}].{field}"), e.into_inner().to_string())
+            }
+            None => err,
+        },
+        Ok(_) => err,
+    }
 }
 
 fn outcome_fields(out: &Outcome, rec: &mut Map<String, Value>) {
