@@ -3,7 +3,7 @@
 //! current `kernel/cgroup/pids.c`), on cgroup v1 or v2.
 //!
 //! Sources, read for the rules and not copied: `Documentation/scheduler/sched-bwc.rst` and
-//! `kernel/sched/fair.c` (CFS bandwidth control, group shares), `Documentation/admin-guide/
+//! `kernel/sched/fair.c` (EEVDF, CFS bandwidth control, group shares), `Documentation/admin-guide/
 //! cgroup-v2.rst` and `mm/memcontrol.c` (charging, reclaim, `memory.high`, events),
 //! `mm/oom_kill.c` (`oom_badness`, victim selection), `kernel/cgroup/pids.c`,
 //! `Documentation/admin-guide/cgroup-v1/pids.rst`, `kernel/fork.c` (`copy_process`),
@@ -11,7 +11,8 @@
 //!
 //! Time is discrete: [`CgroupSim`] advances in 1 ms ticks (`HZ=1000`), every CPU runs one
 //! thread (or nothing) per tick, and timers fire on tick boundaries. Each concept lives in its
-//! own file: [`cpu`] (scheduler and bandwidth), [`memory`], [`pids`], [`io`], [`files`] (the
+//! own file: [`cpu`] (group shares and bandwidth), [`eevdf`] (the pick), [`memory`], [`pids`],
+//! [`io`], [`files`] (the
 //! cgroup files of each version: parsing writes, rendering reads) and [`scenario`] (the JSON
 //! runner). The core is typed: `CgroupSim::new`, `apply(op)`, read-only accessors.
 
