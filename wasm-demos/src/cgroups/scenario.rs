@@ -1,0 +1,293 @@
+//! The JSON scenario runner: settings, ops in order, and a trace with one record per op.
+//!
+//! ```json
+//! {"version": 2, "cpus": 1,
+//!  "groups": [{"path": "/web", "files": {"cpu.max": "50000 100000"}}],
+//!  "ops": [{"op": "spawn", "cgroup": "/web"}, {"op": "run", "ms": 1000},
+//!          {"op": "read", "cgroup": "/web", "file": "cpu.stat"}]}
+//! ```
+//!
+//! Each record is `{"step", "op" (as given), result fields, "error" (only on failure),
+//! "time_ms", "cgroups" (every visible file of every cgroup by its name), "processes",
+//! "tasks", "page_cache", "nproc"}`. Building the trace is kept out of the core: the browser
+//! facade drives [`CgroupSim`] directly.
+//!
+//! A malformed field is reported with its JSON path. Ops are an internally tagged enum, which
+//! serde buffers before choosing the variant, losing the path inside the op; a rejected op is
+//! therefore read again through its externally tagged twin to name the field
+//! (`ops[3].ms: invalid type: string "x", expected u64`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::cpu::{Slot, Timeline};
+use super::ops::OpByName;
+use super::{CgroupSim, CgroupVersion, Op, Outcome, SimParams, files};
+use crate::scenario::{ScenarioError, parse};
+
+/// Most ops in one scenario.
+pub const MAX_OPS: usize = 10_000;
+
+/// A scenario document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioDoc {
+    version: u8,
+    #[serde(default = "one_cpu")]
+    cpus: usize,
+    #[serde(default)]
+    devices: Option<Vec<String>>,
+    #[serde(default)]
+    sched_cfs_bandwidth_slice_us: Option<u64>,
+    #[serde(default)]
+    groups: Vec<GroupSetup>,
+    ops: Vec<Op>,
+}
+
+/// A cgroup created before the first op, with files written in file-name order.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupSetup {
+    path: String,
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+}
+
+fn one_cpu() -> usize {
+    1
+}
+
+/// Builds the simulation a scenario describes (settings and `groups`), or the setting's error.
+fn build(doc: &ScenarioDoc) -> Result<CgroupSim, ScenarioError> {
+    let version = match doc.version {
+        1 => CgroupVersion::V1,
+        2 => CgroupVersion::V2,
+        v => {
+            return Err(ScenarioError::new(
+                "version",
+                format!("{v} is not a cgroup version (expected 1 or 2)"),
+            ));
+        }
+    };
+    if doc.cpus == 0 || doc.cpus > super::MAX_CPUS {
+        return Err(ScenarioError::new(
+            "cpus",
+            format!("{} is outside 1..={}", doc.cpus, super::MAX_CPUS),
+        ));
+    }
+    if doc.ops.len() > MAX_OPS {
+        return Err(ScenarioError::new(
+            "ops",
+            format!("{} ops is more than {MAX_OPS}", doc.ops.len()),
+        ));
+    }
+    let mut params = SimParams { version, nr_cpus: doc.cpus, ..SimParams::default() };
+    if let Some(devs) = &doc.devices {
+        for (i, d) in devs.iter().enumerate() {
+            if super::io::parse_dev(d).is_none() {
+                return Err(ScenarioError::new(
+                    format!("devices[{i}]"),
+                    format!("`{d}` is not MAJ:MIN"),
+                ));
+            }
+        }
+        if devs.is_empty() || devs.len() > 16 {
+            return Err(ScenarioError::new("devices", "1 to 16 devices are needed"));
+        }
+        params.devices = devs.clone();
+    }
+    if let Some(slice) = doc.sched_cfs_bandwidth_slice_us {
+        if slice == 0 || slice > 1_000_000 {
+            return Err(ScenarioError::new(
+                "sched_cfs_bandwidth_slice_us",
+                format!("{slice} is outside 1..=1000000"),
+            ));
+        }
+        params.bandwidth_slice_us = slice;
+    }
+    let mut sim = CgroupSim::new(params).map_err(|e| ScenarioError::new("$", e.to_string()))?;
+    for (i, g) in doc.groups.iter().enumerate() {
+        if g.path != "/" {
+            sim.apply(&Op::Mkdir { cgroup: g.path.clone() })
+                .map_err(|e| ScenarioError::new(format!("groups[{i}].path"), e.to_string()))?;
+        }
+        for (file, value) in &g.files {
+            let op = Op::Write { cgroup: g.path.clone(), file: file.clone(), value: value.clone() };
+            sim.apply(&op).map_err(|e| {
+                ScenarioError::new(format!("groups[{i}].files.{file}"), e.to_string())
+            })?;
+        }
+    }
+    Ok(sim)
+}
+
+/// Runs a scenario and returns its trace, or the first malformed field with its JSON path.
+pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
+    // A syntax error is about the document itself: report it at `$` before the typed parse.
+    let raw: Value = serde_json::from_str(json).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]).to_owned();
+        ScenarioError::new("$", msg)
+    })?;
+    let doc: ScenarioDoc = parse(json).map_err(|e| refine_op_error(e, &raw))?;
+    let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut sim = build(&doc)?;
+    let mut trace = Vec::with_capacity(doc.ops.len());
+    for (i, op) in doc.ops.iter().enumerate() {
+        let mut rec = Map::new();
+        rec.insert("step".into(), json!(i));
+        rec.insert("op".into(), raw_ops.get(i).cloned().unwrap_or(Value::Null));
+        match sim.apply(op) {
+            Ok(out) => outcome_fields(&out, &mut rec),
+            Err(e) => {
+                rec.insert("error".into(), json!(e.to_string()));
+            }
+        }
+        state_fields(&sim, &mut rec);
+        trace.push(Value::Object(rec));
+    }
+    Ok(Value::Array(trace))
+}
+
+/// Names the field of an error that serde could only place at `ops[i]`.
+fn refine_op_error(err: ScenarioError, raw: &Value) -> ScenarioError {
+    let index = err.path.strip_prefix("ops[").and_then(|r| r.strip_suffix(']'));
+    let Some(i) = index.and_then(|n| n.parse::<usize>().ok()) else { return err };
+    let Some(Value::Object(obj)) = raw.get("ops").and_then(|ops| ops.get(i)) else { return err };
+    let Some(Value::String(tag)) = obj.get("op") else { return err };
+    let mut fields = obj.clone();
+    fields.remove("op");
+    let mut by_name = Map::new();
+    by_name.insert(tag.clone(), Value::Object(fields));
+    match serde_path_to_error::deserialize::<_, OpByName>(Value::Object(by_name)) {
+        Err(e) => match e.path().to_string().split_once('.') {
+            Some((_, field)) => {
+                ScenarioError::new(format!("ops[{i}].{field}"), e.into_inner().to_string())
+            }
+            None => err,
+        },
+        Ok(_) => err,
+    }
+}
+
+fn outcome_fields(out: &Outcome, rec: &mut Map<String, Value>) {
+    if !out.pids.is_empty() {
+        rec.insert("pids".into(), json!(out.pids));
+    }
+    if !out.tids.is_empty() {
+        rec.insert("tids".into(), json!(out.tids));
+    }
+    if !out.killed.is_empty() {
+        rec.insert("killed".into(), json!(out.killed));
+    }
+    if let Some(c) = &out.content {
+        rec.insert("content".into(), json!(c));
+    }
+    if out.blocked {
+        rec.insert("blocked".into(), json!(true));
+    }
+    if let Some(d) = out.delay_us {
+        rec.insert("delay_us".into(), json!(d));
+    }
+    if let Some(n) = out.forked {
+        rec.insert("forked".into(), json!(n));
+    }
+    if let Some(n) = out.fork_failed {
+        rec.insert("fork_failed".into(), json!(n));
+    }
+    if let Some(e) = &out.fork_error {
+        rec.insert("fork_error".into(), json!(e.to_string()));
+    }
+    if let Some(tl) = &out.timeline {
+        rec.insert("timeline".into(), timeline_json(tl));
+    }
+}
+
+/// `{"start_ms", "cpus": [[{"ms": n, "run": tid | "throttled" | "idle"}, …], …], "truncated"}`.
+pub fn timeline_json(tl: &Timeline) -> Value {
+    let cpus: Vec<Value> = tl
+        .cpus
+        .iter()
+        .map(|segs| {
+            Value::Array(
+                segs.iter()
+                    .map(|s| {
+                        let run = match s.slot {
+                            Slot::Task(tid) => json!(tid),
+                            Slot::Throttled => json!("throttled"),
+                            Slot::Idle => json!("idle"),
+                        };
+                        json!({"ms": s.ms, "run": run})
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    json!({"start_ms": tl.start_us / 1000, "cpus": cpus, "truncated": tl.truncated})
+}
+
+/// The visible state: every file of every cgroup, processes, threads, page cache, nproc.
+pub fn state_json(sim: &CgroupSim) -> Value {
+    let mut rec = Map::new();
+    state_fields(sim, &mut rec);
+    Value::Object(rec)
+}
+
+fn state_fields(sim: &CgroupSim, rec: &mut Map<String, Value>) {
+    rec.insert("time_ms".into(), json!(sim.now_us() / 1000));
+    let mut groups = Map::new();
+    for (g, c) in sim.cgroups().iter().enumerate() {
+        let mut files_json = Map::new();
+        for f in files::visible_files(sim, g) {
+            if let Some(v) = files::render(sim, g, f) {
+                files_json.insert(f.to_owned(), v.to_json());
+            }
+        }
+        groups.insert(c.path.clone(), Value::Object(files_json));
+    }
+    rec.insert("cgroups".into(), Value::Object(groups));
+    let path = |g: usize| sim.cgroups().get(g).map_or_else(String::new, |c| c.path.clone());
+    let procs: Vec<Value> = sim
+        .processes()
+        .iter()
+        .map(|p| {
+            json!({
+                "pid": p.pid,
+                "cgroup": path(p.cgroup),
+                "uid": p.uid,
+                "threads": p.nr_threads,
+                "rss_bytes": p.anon_pages() * super::PAGE_SIZE,
+                "oom_score_adj": p.oom_score_adj,
+            })
+        })
+        .collect();
+    rec.insert("processes".into(), Value::Array(procs));
+    let tasks: Vec<Value> = sim
+        .tasks()
+        .iter()
+        .map(|t| {
+            json!({
+                "tid": t.tid,
+                "pid": t.pid,
+                "cgroup": path(sim.task_cgroup(t)),
+                "state": sim.task_state(t),
+                "cpu": t.cpu,
+                "sum_exec_runtime_us": t.sum_exec_ns / 1000,
+            })
+        })
+        .collect();
+    rec.insert("tasks".into(), Value::Array(tasks));
+    let cache: Vec<Value> = sim
+        .page_cache()
+        .map(|e| json!({"file": e.file, "cgroup": path(e.memcg), "bytes": e.pages * super::PAGE_SIZE}))
+        .collect();
+    rec.insert("page_cache".into(), Value::Array(cache));
+    let mut uids: Vec<u32> = sim.processes().iter().map(|p| p.uid).collect();
+    uids.sort_unstable();
+    uids.dedup();
+    let nproc: Map<String, Value> =
+        uids.iter().map(|u| (u.to_string(), json!(sim.nproc_count(*u)))).collect();
+    rec.insert("nproc".into(), Value::Object(nproc));
+}
