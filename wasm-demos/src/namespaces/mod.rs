@@ -223,8 +223,9 @@ impl Default for NamespacesParams {
 
 impl NamespacesSim {
     /// A machine after boot: `init` (pid 1, uid 0, all capabilities, cgroup `/`) in the eight
-    /// initial namespaces; the initial mount table; `lo` and `eth0` in the initial network
-    /// namespace. Fails with `EINVAL` for a hostname over 64 bytes or a negative uptime.
+    /// initial namespaces (it reaps exited children at once, as systemd does); the
+    /// initial mount table; `lo`, `eth0` (192.0.2.10/24, up) and `eth1` (down) in the initial
+    /// network namespace. Fails with `EINVAL` for a hostname over 64 bytes or a negative uptime.
     pub fn new(params: NamespacesParams) -> Result<Self, NsError> {
         if params.hostname.len() > user::NEW_UTS_LEN {
             return Err(sys(Errno::EINVAL, "hostname longer than 64 bytes (__NEW_UTS_LEN)"));

@@ -112,6 +112,7 @@ impl NamespacesSim {
             d.up = true;
             d.addrs.push((Ipv4Addr::new(192, 0, 2, 10), 24));
         }
+        self.add_device(netns, "eth1", DeviceKind::Physical)?;
         Ok(())
     }
 
@@ -126,7 +127,8 @@ impl NamespacesSim {
             match d.kind {
                 DeviceKind::Physical => {
                     let taken = self.devices.values().any(|o| o.netns == init && o.name == d.name);
-                    let ifindex = self.new_ifindex(init);
+                    let clash = self.devices.values().any(|o| o.netns == init && o.ifindex == d.ifindex);
+                    let ifindex = if clash { self.new_ifindex(init) } else { d.ifindex };
                     if let Some(x) = self.devices.get_mut(&id) {
                         x.netns = init;
                         x.up = false;

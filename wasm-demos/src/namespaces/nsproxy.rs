@@ -247,6 +247,7 @@ impl NamespacesSim {
             (true, None) => return Err(sys(Errno::EINVAL, "--fork needs a `child` label")),
             (false, Some(_)) => return Err(sys(Errno::EINVAL, "`child` is only used with --fork")),
         };
+        self.exec(cmd.actor, "unshare")?;
         let id = self.live(cmd.actor)?;
         let outside = self.cred(id)?;
         self.unshare(cmd.actor, &flags)?;

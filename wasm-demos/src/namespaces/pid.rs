@@ -371,7 +371,7 @@ impl NamespacesSim {
                         rp.children.push(child);
                     }
                     let zombie = self.proc(child).is_some_and(|c| c.nsproxy.is_none());
-                    let autoreap = self.proc(r).is_some_and(|rp| rp.ignores(Signal::SIGCHLD));
+                    let autoreap = self.reaps_at_once(r);
                     if zombie && autoreap {
                         self.release(child);
                     }
@@ -387,11 +387,15 @@ impl NamespacesSim {
                 }
             }
         }
-        if let Some(pp) = parent.and_then(|pp| self.proc(pp)) {
-            if pp.ignores(Signal::SIGCHLD) {
-                self.release(id);
-            }
+        if parent.is_some_and(|pp| self.reaps_at_once(pp)) {
+            self.release(id);
         }
+    }
+
+    /// Whether exited children of `id` vanish at once: SIGCHLD is SIG_IGN (`do_notify_parent`
+    /// autoreap), or it is the initial process, which stands for systemd reaping promptly.
+    fn reaps_at_once(&self, id: ProcId) -> bool {
+        self.proc(id).is_some_and(|p| p.ignores(Signal::SIGCHLD) || p.parent.is_none())
     }
 
     fn zap_pid_ns(&mut self, init: ProcId, ns: NsId) {
