@@ -184,6 +184,21 @@ impl NsProxy {
     }
 }
 
+/// A snapshot of a pid namespace, from [`NamespacesSim::pid_namespace`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PidNsInfo {
+    /// Nesting level (the initial namespace is 0).
+    pub level: u32,
+    /// Parent namespace.
+    pub parent: Option<NsId>,
+    /// `PIDNS_ADDING`: false once its init has died.
+    pub adding: bool,
+    /// Its init, once it has one.
+    pub child_reaper: Option<ProcId>,
+    /// (pid, process) of every member, including members of nested namespaces.
+    pub members: Vec<(u32, ProcId)>,
+}
+
 /// The simulated machine: namespaces, processes, devices and mounts.
 #[derive(Debug, Clone)]
 pub struct NamespacesSim {
@@ -381,6 +396,18 @@ impl NamespacesSim {
     /// Number of processes, zombies included.
     pub fn process_count(&self) -> usize {
         self.live_procs
+    }
+
+    /// A live pid namespace: level, parent, whether it still accepts pids (`PIDNS_ADDING`),
+    /// its init and its members (pid → process).
+    pub fn pid_namespace(&self, ns: NsId) -> Option<PidNsInfo> {
+        self.pid_ns(ns).map(|p| PidNsInfo {
+            level: p.level,
+            parent: p.parent,
+            adding: p.adding,
+            child_reaper: p.child_reaper,
+            members: p.idr.iter().map(|(&pid, &id)| (pid, id)).collect(),
+        })
     }
 
     /// Host clocks in nanoseconds: (`CLOCK_MONOTONIC`, `CLOCK_BOOTTIME`).

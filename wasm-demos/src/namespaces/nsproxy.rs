@@ -343,8 +343,7 @@ impl NamespacesSim {
                 if kinds.is_empty() {
                     return Err(sys(Errno::EINVAL, "setns by pidfd needs at least one CLONE_NEW* kind"));
                 }
-                let t = self.live(t)?;
-                kinds.iter().map(|k| self.ns_of(t, k.kind().proc_name())).collect::<Result<_, _>>()?
+                kinds.iter().map(|k| self.open_ns_file(id, Some(t), k.kind().proc_name())).collect::<Result<_, _>>()?
             }
             _ => return Err(sys(Errno::EINVAL, "setns takes exactly one of `fd`, `path` or `target`")),
         };

@@ -27,7 +27,7 @@ struct Settings {
 /// scenario or a bad setting is a [`ScenarioError`] naming the JSON path; a failing op is
 /// recorded with `"error"` and `"errno"`, the state unchanged, and the run goes on.
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
-    let settings: Settings = parse(json)?;
+    let settings: Settings = parse(json).map_err(|e| refine_op_path(json, e))?;
     if settings.ops.len() > MAX_OPS {
         return Err(ScenarioError::new("ops", format!("at most {MAX_OPS} operations")));
     }
@@ -59,6 +59,29 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
         trace.push(Value::Object(rec));
     }
     Ok(Value::Array(trace))
+}
+
+/// serde's internally tagged enums buffer an op before deserializing its variant, so
+/// `serde_path_to_error` can only say `ops[3]`. This finds the field to blame: the first one
+/// whose removal changes the error.
+fn refine_op_path(json: &str, err: ScenarioError) -> ScenarioError {
+    let Some(index) = err.path.strip_prefix("ops[").and_then(|r| r.strip_suffix(']')) else { return err };
+    let Ok(index) = index.parse::<usize>() else { return err };
+    let Ok(raw) = serde_json::from_str::<Value>(json) else { return err };
+    let Some(Value::Object(op)) = raw.get("ops").and_then(|o| o.get(index)) else { return err };
+    let message_of = |v: &Map<String, Value>| match serde_json::from_value::<Op>(Value::Object(v.clone())) {
+        Ok(_) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    let original = message_of(op);
+    for key in op.keys().filter(|k| k.as_str() != "op") {
+        let mut without = op.clone();
+        without.remove(key);
+        if message_of(&without) != original {
+            return ScenarioError::new(format!("{}.{key}", err.path), err.message);
+        }
+    }
+    err
 }
 
 fn status_text(s: ExitStatus) -> String {
