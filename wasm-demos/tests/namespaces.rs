@@ -2,11 +2,14 @@
 //! scenario with its key results, the kernel rules one by one with exact error messages,
 //! malformed scenarios with their JSON paths, and proptest invariants.
 
+// In a test an unwrap is an assertion; the helpers below are test code too.
+#![allow(clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wasm_demos::namespaces::{
-    CloneFlag, Errno, NamespaceKind, NamespacesParams, NamespacesSim, NsError, Op, Outcome, ProcState,
-    Signal, run_scenario,
+    CloneFlag, Errno, NamespaceKind, NamespacesParams, NamespacesSim, NsError, Op, Outcome,
+    ProcState, Signal, run_scenario,
 };
 
 fn scenario(name: &str) -> Vec<Value> {
@@ -27,7 +30,13 @@ fn ps(rec: &Value) -> Vec<(u64, u64, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["pid"].as_u64().unwrap(), e["ppid"].as_u64().unwrap(), e["label"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["pid"].as_u64().unwrap(),
+                e["ppid"].as_u64().unwrap(),
+                e["label"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -91,16 +100,28 @@ fn init_death_kills_every_member_and_later_forks_get_enomem() {
     assert_eq!(t[13]["signal"], "terminated");
     assert_eq!(
         ps(&t[14]),
-        vec![(1, 0, "init".into()), (2, 1, "shell".into()), (3, 2, "unshare".into()), (4, 3, "cinit".into())]
+        vec![
+            (1, 0, "init".into()),
+            (2, 1, "shell".into()),
+            (3, 2, "unshare".into()),
+            (4, 3, "cinit".into())
+        ]
     );
     assert_eq!(t[14]["ps"][3]["stat"], "Z");
     assert_eq!(
         t[15]["error"],
         "ENOMEM: the init of pid:[4026532201] has exited, so alloc_pid refuses new pids (PIDNS_ADDING cleared)"
     );
-    assert_eq!((t[16]["reaped"].as_str(), t[16]["status"].as_str()), (Some("cinit"), Some("killed by SIGKILL")));
+    assert_eq!(
+        (t[16]["reaped"].as_str(), t[16]["status"].as_str()),
+        (Some("cinit"), Some("killed by SIGKILL"))
+    );
     assert_eq!(t[17]["error"], "ECHILD: `unshare` has no children");
-    let pid_ns = t[17]["state"]["namespaces"].as_array().unwrap().iter().find(|n| n["inode"] == 4026532201u64);
+    let pid_ns = t[17]["state"]["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["inode"] == 4026532201u64);
     assert_eq!(pid_ns.unwrap()["adding"], false);
 }
 
@@ -137,7 +158,10 @@ fn net_namespace_starts_with_lo_down_and_veth_needs_both_ends() {
     let t = scenario("net-namespace-lo-veth");
     assert_eq!(output(&t[3]), vec!["1: lo: state DOWN"]);
     assert_eq!(t[4]["error"], "ENETUNREACH: net:[4026532200] has no route to 127.0.0.1");
-    assert_eq!(output(&t[6]), vec!["1: lo: state UNKNOWN", "    inet 127.0.0.1/8", "    inet6 ::1/128"]);
+    assert_eq!(
+        output(&t[6]),
+        vec!["1: lo: state UNKNOWN", "    inet 127.0.0.1/8", "    inet6 ::1/128"]
+    );
     assert_eq!(t[7]["error"], "ECONNREFUSED: nothing listens on 127.0.0.1:80");
     assert_eq!(t[9]["reached"], "net:[4026532200]");
     assert_eq!(t[14]["errno"], "EHOSTUNREACH");
@@ -247,7 +271,10 @@ fn cgroup_namespace_paths_are_relative_to_the_namespace_root() {
     assert_eq!(output(&t[9]), vec!["0::/../.."]);
     assert_eq!(output(&t[12]), vec!["0::/worker"]);
     assert_eq!(output(&t[13]), vec!["0::/a/b/worker"]);
-    assert_eq!(t[14]["error"], "ENOENT: the process's cgroup is outside the writer's cgroup namespace");
+    assert_eq!(
+        t[14]["error"],
+        "ENOENT: the process's cgroup is outside the writer's cgroup namespace"
+    );
     assert_eq!(output(&t[16]), vec!["0::/a/b/escape"]);
 }
 
@@ -255,11 +282,17 @@ fn cgroup_namespace_paths_are_relative_to_the_namespace_root() {
 fn time_namespace_offsets_apply_to_children_and_freeze() {
     let t = scenario("time-namespace-offsets");
     assert_eq!(t[5]["error"], "ERANGE: the offset would make the clock negative or too large");
-    assert_eq!(output(&t[6]), vec!["monotonic       86400         0", "boottime         -500         0"]);
+    assert_eq!(
+        output(&t[6]),
+        vec!["monotonic       86400         0", "boottime         -500         0"]
+    );
     assert_eq!(t[7]["secs"], 1000);
     assert_eq!(t[9]["secs"], 87400);
     assert_eq!(t[10]["secs"], 500);
-    assert_eq!(t[11]["error"], "EACCES: offsets are frozen once a process has entered the time namespace");
+    assert_eq!(
+        t[11]["error"],
+        "EACCES: offsets are frozen once a process has entered the time namespace"
+    );
     assert_eq!((t[13]["secs"].as_i64(), t[14]["secs"].as_i64()), (Some(87410), Some(1010)));
     assert_eq!(t[16]["secs"], 87410);
     assert_eq!(t[17]["errno"], "EACCES");
@@ -300,7 +333,11 @@ fn pid_nesting_stops_at_32_levels_with_enospc() {
     let mut parent = "init".to_owned();
     for level in 1..=32 {
         let child = format!("l{level}");
-        apply(&mut s, json!({"op": "clone", "as": parent, "child": child, "flags": ["CLONE_NEWPID"]})).unwrap();
+        apply(
+            &mut s,
+            json!({"op": "clone", "as": parent, "child": child, "flags": ["CLONE_NEWPID"]}),
+        )
+        .unwrap();
         parent = child;
     }
     assert_eq!(s.process("l32").unwrap().pids().len(), 33);
@@ -318,7 +355,11 @@ fn user_namespaces_nest_at_most_32_levels() {
     // Each level must map the creator's ids, or the next create_user_ns fails with EPERM.
     assert_eq!(
         {
-            apply(&mut s, json!({"op": "clone", "as": "init", "child": "x", "flags": ["CLONE_NEWUSER"]})).unwrap();
+            apply(
+                &mut s,
+                json!({"op": "clone", "as": "init", "child": "x", "flags": ["CLONE_NEWUSER"]}),
+            )
+            .unwrap();
             err(&mut s, json!({"op": "unshare", "as": "x", "flags": ["CLONE_NEWUSER"]}))
         },
         "EPERM: the caller's uid or gid is not mapped in its user namespace"
@@ -344,7 +385,8 @@ fn new_namespaces_get_lowest_free_inodes_and_freed_ones_are_reused() {
     assert_eq!((s.inode(a.uts), s.inode(a.net)), (Some(4026532200), Some(4026532201)));
     apply(&mut s, json!({"op": "exit", "as": "a"})).unwrap();
     assert_eq!(s.inode(a.net), None);
-    apply(&mut s, json!({"op": "clone", "as": "init", "child": "b", "flags": ["CLONE_NEWIPC"]})).unwrap();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "b", "flags": ["CLONE_NEWIPC"]}))
+        .unwrap();
     let b = s.process("b").unwrap().nsproxy().copied().unwrap();
     assert_eq!(s.inode(b.ipc), Some(4026532200));
 }
@@ -352,9 +394,11 @@ fn new_namespaces_get_lowest_free_inodes_and_freed_ones_are_reused() {
 #[test]
 fn an_open_fd_or_a_bind_mount_keeps_a_namespace_alive() {
     let mut s = sim();
-    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWNET"]})).unwrap();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWNET"]}))
+        .unwrap();
     let net = s.process("c").unwrap().nsproxy().unwrap().net;
-    apply(&mut s, json!({"op": "ns_open", "as": "init", "target": "c", "kind": "net", "fd": "n"})).unwrap();
+    apply(&mut s, json!({"op": "ns_open", "as": "init", "target": "c", "kind": "net", "fd": "n"}))
+        .unwrap();
     apply(&mut s, json!({"op": "ns_bind", "as": "init", "target": "c", "kind": "net", "path": "/run/netns/c"}))
         .unwrap();
     apply(&mut s, json!({"op": "exit", "as": "c"})).unwrap();
@@ -373,9 +417,11 @@ fn an_open_fd_or_a_bind_mount_keeps_a_namespace_alive() {
 #[test]
 fn setns_into_a_pid_namespace_moves_only_children() {
     let mut s = sim();
-    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWPID"]})).unwrap();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWPID"]}))
+        .unwrap();
     apply(&mut s, json!({"op": "fork", "as": "init", "child": "joiner"})).unwrap();
-    apply(&mut s, json!({"op": "setns", "as": "joiner", "target": "c", "kinds": ["CLONE_NEWPID"]})).unwrap();
+    apply(&mut s, json!({"op": "setns", "as": "joiner", "target": "c", "kinds": ["CLONE_NEWPID"]}))
+        .unwrap();
     assert_eq!(s.process("joiner").unwrap().pids().len(), 1);
     let out = apply(&mut s, json!({"op": "fork", "as": "joiner", "child": "inside"})).unwrap();
     assert_eq!(out, Outcome::Pid { pid: 4, pid_inside: 2 });
@@ -394,7 +440,8 @@ fn setns_into_a_pid_namespace_moves_only_children() {
 #[test]
 fn setns_needs_cap_sys_admin_over_the_target_and_in_the_caller() {
     let mut s = sim();
-    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWUTS"]})).unwrap();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWUTS"]}))
+        .unwrap();
     for who in ["v", "w"] {
         apply(&mut s, json!({"op": "fork", "as": "init", "child": who})).unwrap();
         apply(&mut s, json!({"op": "setuid", "as": who, "uid": 1000, "gid": 1000})).unwrap();
@@ -403,7 +450,8 @@ fn setns_needs_cap_sys_admin_over_the_target_and_in_the_caller() {
         err(&mut s, json!({"op": "setns", "as": "v", "target": "c", "kinds": ["CLONE_NEWUTS"]})),
         "EACCES: opening another uid's ns file needs CAP_SYS_PTRACE over it"
     );
-    apply(&mut s, json!({"op": "unshare", "as": "w", "flags": ["CLONE_NEWUSER", "CLONE_NEWUTS"]})).unwrap();
+    apply(&mut s, json!({"op": "unshare", "as": "w", "flags": ["CLONE_NEWUSER", "CLONE_NEWUTS"]}))
+        .unwrap();
     // v owns w's user namespace (so has CAP_SYS_ADMIN there) but lacks it in its own.
     assert_eq!(
         err(&mut s, json!({"op": "setns", "as": "v", "target": "w", "kinds": ["CLONE_NEWUTS"]})),
@@ -428,7 +476,8 @@ fn setns_needs_cap_sys_admin_over_the_target_and_in_the_caller() {
 #[test]
 fn kill_needs_a_visible_target_and_permission() {
     let mut s = sim();
-    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWPID"]})).unwrap();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWPID"]}))
+        .unwrap();
     assert_eq!(
         err(&mut s, json!({"op": "kill", "as": "c", "target": "init", "signal": "SIGTERM"})),
         "ESRCH: `init` has no pid in the sender's pid namespace"
@@ -439,14 +488,17 @@ fn kill_needs_a_visible_target_and_permission() {
         err(&mut s, json!({"op": "kill", "as": "u", "target": "c", "signal": "SIGKILL"})),
         "EPERM: a signal to another uid needs CAP_KILL in the target's user namespace"
     );
-    apply(&mut s, json!({"op": "sigaction", "as": "c", "signal": "SIGTERM", "action": "handle"})).unwrap();
+    apply(&mut s, json!({"op": "sigaction", "as": "c", "signal": "SIGTERM", "action": "handle"}))
+        .unwrap();
     assert_eq!(
-        apply(&mut s, json!({"op": "kill", "as": "init", "target": "c", "signal": "SIGTERM"})).unwrap(),
+        apply(&mut s, json!({"op": "kill", "as": "init", "target": "c", "signal": "SIGTERM"}))
+            .unwrap(),
         Outcome::Signal("caught")
     );
     assert_eq!(s.process("c").unwrap().caught(), &[Signal::SIGTERM]);
     assert_eq!(
-        apply(&mut s, json!({"op": "kill", "as": "init", "target": "c", "signal": "SIGSTOP"})).unwrap(),
+        apply(&mut s, json!({"op": "kill", "as": "init", "target": "c", "signal": "SIGSTOP"}))
+            .unwrap(),
         Outcome::Signal("stopped")
     );
     assert_eq!(s.process("c").unwrap().state(), ProcState::Stopped);
@@ -460,7 +512,8 @@ fn kill_needs_a_visible_target_and_permission() {
         "the initial process cannot exit: the kernel panics (\"Attempted to kill init!\")"
     );
     assert_eq!(
-        apply(&mut s, json!({"op": "kill", "as": "init", "target": "init", "signal": "SIGKILL"})).unwrap(),
+        apply(&mut s, json!({"op": "kill", "as": "init", "target": "init", "signal": "SIGKILL"}))
+            .unwrap(),
         Outcome::Signal("ignored: init has no handler (SIGNAL_UNKILLABLE)")
     );
 }
@@ -468,13 +521,25 @@ fn kill_needs_a_visible_target_and_permission() {
 #[test]
 fn simulation_errors_name_the_label() {
     let mut s = sim();
-    assert_eq!(err(&mut s, json!({"op": "fork", "as": "ghost", "child": "x"})), "no process labelled `ghost`");
+    assert_eq!(
+        err(&mut s, json!({"op": "fork", "as": "ghost", "child": "x"})),
+        "no process labelled `ghost`"
+    );
     apply(&mut s, json!({"op": "fork", "as": "init", "child": "x"})).unwrap();
-    assert_eq!(err(&mut s, json!({"op": "fork", "as": "init", "child": "x"})), "label `x` is already taken");
+    assert_eq!(
+        err(&mut s, json!({"op": "fork", "as": "init", "child": "x"})),
+        "label `x` is already taken"
+    );
     apply(&mut s, json!({"op": "fork", "as": "x", "child": "y"})).unwrap();
     apply(&mut s, json!({"op": "exit", "as": "y", "code": 1})).unwrap();
-    assert_eq!(err(&mut s, json!({"op": "exec", "as": "y", "command": "ls"})), "ESRCH: process `y` has exited");
-    assert_eq!(err(&mut s, json!({"op": "wait", "as": "init", "child": "y"})), "ECHILD: `y` is not a child of `init`");
+    assert_eq!(
+        err(&mut s, json!({"op": "exec", "as": "y", "command": "ls"})),
+        "ESRCH: process `y` has exited"
+    );
+    assert_eq!(
+        err(&mut s, json!({"op": "wait", "as": "init", "child": "y"})),
+        "ECHILD: `y` is not a child of `init`"
+    );
 }
 
 #[test]
@@ -504,14 +569,21 @@ fn hostname_and_capability_errors() {
 #[test]
 fn id_map_syntax_errors_are_einval() {
     let mut s = sim();
-    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWUSER"]})).unwrap();
-    let w = |s: &mut NamespacesSim, map: &str| err(s, json!({"op": "write_uid_map", "as": "init", "target": "c", "map": map}));
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWUSER"]}))
+        .unwrap();
+    let w = |s: &mut NamespacesSim, map: &str| {
+        err(s, json!({"op": "write_uid_map", "as": "init", "target": "c", "map": map}))
+    };
     assert_eq!(w(&mut s, "0 0"), "EINVAL: map line `0 0` is not \"inside outside count\"");
     assert_eq!(w(&mut s, "0 x 1"), "EINVAL: `x` is not an id");
     assert_eq!(w(&mut s, "0 0 0"), "EINVAL: map line `0 0 0` has an empty or overflowing range");
     assert_eq!(w(&mut s, "0 0 10\n5 100 1"), "EINVAL: map line `5 100 1` overlaps an earlier line");
     // The parent's root may map a range: CAP_SETUID in the parent.
-    apply(&mut s, json!({"op": "write_uid_map", "as": "init", "target": "c", "map": "0 100000 65536"})).unwrap();
+    apply(
+        &mut s,
+        json!({"op": "write_uid_map", "as": "init", "target": "c", "map": "0 100000 65536"}),
+    )
+    .unwrap();
     let c = s.process("c").unwrap();
     assert_eq!(c.cred().kuid, 0);
 }
@@ -521,7 +593,8 @@ fn unprivileged_user_namespace_then_uts_namespace_it_owns() {
     let mut s = sim();
     apply(&mut s, json!({"op": "fork", "as": "init", "child": "u"})).unwrap();
     apply(&mut s, json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000})).unwrap();
-    apply(&mut s, json!({"op": "unshare", "as": "u", "flags": ["CLONE_NEWUSER", "CLONE_NEWUTS"]})).unwrap();
+    apply(&mut s, json!({"op": "unshare", "as": "u", "flags": ["CLONE_NEWUSER", "CLONE_NEWUTS"]}))
+        .unwrap();
     apply(&mut s, json!({"op": "sethostname", "as": "u", "hostname": "mine"})).unwrap();
     let uts = s.process("u").unwrap().nsproxy().unwrap().uts;
     let user = s.process("u").unwrap().cred().user_ns;
@@ -536,7 +609,10 @@ fn clone_failure_leaves_no_namespace_behind() {
     apply(&mut s, json!({"op": "fork", "as": "sh", "child": "first"})).unwrap();
     apply(&mut s, json!({"op": "exit", "as": "first"})).unwrap();
     let before = s.namespace_count();
-    let e = apply(&mut s, json!({"op": "clone", "as": "sh", "child": "x", "flags": ["CLONE_NEWNET", "CLONE_NEWUTS"]}));
+    let e = apply(
+        &mut s,
+        json!({"op": "clone", "as": "sh", "child": "x", "flags": ["CLONE_NEWNET", "CLONE_NEWUTS"]}),
+    );
     assert_eq!(e.unwrap_err().errno(), Some(Errno::ENOMEM));
     assert_eq!(s.namespace_count(), before);
 }
@@ -544,7 +620,12 @@ fn clone_failure_leaves_no_namespace_behind() {
 #[test]
 fn typed_ops_match_their_json_form() {
     let a = op(json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWPID"]}));
-    let b = Op::Clone { actor: "init".into(), child: "c".into(), flags: vec![CloneFlag::NewPid], command: None };
+    let b = Op::Clone {
+        actor: "init".into(),
+        child: "c".into(),
+        flags: vec![CloneFlag::NewPid],
+        command: None,
+    };
     assert_eq!(a, b);
 }
 
@@ -558,7 +639,9 @@ fn malformed_scenarios_name_the_json_path() {
         "ops[0].bogus: unknown field `bogus`, expected `as` or `child`"
     );
     assert_eq!(
-        e(r#"{"ops": [{"op": "fork", "as": "init", "child": "a"}, {"op": "exit", "as": "a", "code": "x"}]}"#),
+        e(
+            r#"{"ops": [{"op": "fork", "as": "init", "child": "a"}, {"op": "exit", "as": "a", "code": "x"}]}"#
+        ),
         "ops[1].code: invalid type: string \"x\", expected i32"
     );
     assert_eq!(e(r#"{"ops": [{"op": "exit"}]}"#), "ops[0]: missing field `as`");
@@ -570,13 +653,22 @@ fn malformed_scenarios_name_the_json_path() {
         e(r#"{"ops": [{"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWFOO"]}]}"#),
         "ops[0].flags: unknown variant `CLONE_NEWFOO`, expected one of `CLONE_NEWNS`, `CLONE_NEWUTS`, `CLONE_NEWIPC`, `CLONE_NEWPID`, `CLONE_NEWNET`, `CLONE_NEWUSER`, `CLONE_NEWCGROUP`, `CLONE_NEWTIME`"
     );
-    assert_eq!(e(r#"{"opz": []}"#), "opz: unknown field `opz`, expected one of `hostname`, `uptime_secs`, `ops`");
+    assert_eq!(
+        e(r#"{"opz": []}"#),
+        "opz: unknown field `opz`, expected one of `hostname`, `uptime_secs`, `ops`"
+    );
     assert_eq!(
         e(&format!(r#"{{"hostname": "{}", "ops": []}}"#, "h".repeat(65))),
         "hostname: EINVAL: hostname longer than 64 bytes (__NEW_UTS_LEN)"
     );
-    assert_eq!(e(r#"{"uptime_secs": -1, "ops": []}"#), "uptime_secs: EINVAL: uptime_secs must be between 0 and 1000000000");
-    assert!(e(r#"{"ops": [{"op": "forkk", "as": "init"}]}"#).starts_with("ops[0].op: unknown variant `forkk`, expected one of `clone`, `fork`"));
+    assert_eq!(
+        e(r#"{"uptime_secs": -1, "ops": []}"#),
+        "uptime_secs: EINVAL: uptime_secs must be between 0 and 1000000000"
+    );
+    assert!(
+        e(r#"{"ops": [{"op": "forkk", "as": "init"}]}"#)
+            .starts_with("ops[0].op: unknown variant `forkk`, expected one of `clone`, `fork`")
+    );
 }
 
 #[test]
@@ -596,7 +688,13 @@ const LABELS: [&str; 6] = ["init", "p1", "p2", "p3", "p4", "p5"];
 
 fn arb_op() -> impl Strategy<Value = Value> {
     let label = prop::sample::select(&LABELS[..]);
-    let flag = prop::sample::select(vec!["CLONE_NEWPID", "CLONE_NEWNS", "CLONE_NEWNET", "CLONE_NEWUSER", "CLONE_NEWUTS"]);
+    let flag = prop::sample::select(vec![
+        "CLONE_NEWPID",
+        "CLONE_NEWNS",
+        "CLONE_NEWNET",
+        "CLONE_NEWUSER",
+        "CLONE_NEWUTS",
+    ]);
     let sig = prop::sample::select(vec!["SIGKILL", "SIGTERM", "SIGSTOP", "SIGCONT", "SIGCHLD"]);
     prop_oneof![
         (label.clone(), label.clone(), prop::collection::vec(flag.clone(), 0..3))
@@ -624,11 +722,19 @@ fn check_invariants(s: &NamespacesSim) {
         for (level, &(pns, nr)) in p.pids().iter().enumerate() {
             let i = s.pid_namespace(pns).unwrap();
             assert_eq!(i.level as usize, level);
-            assert!(i.members.contains(&(nr, id)), "pid {nr} of {} missing from its namespace", p.label());
+            assert!(
+                i.members.contains(&(nr, id)),
+                "pid {nr} of {} missing from its namespace",
+                p.label()
+            );
         }
         // No live process in a pid namespace whose init has died.
         if p.state() != ProcState::Zombie {
-            assert!(info.adding || info.child_reaper == Some(id), "{} lives in a dead pid namespace", p.label());
+            assert!(
+                info.adding || info.child_reaper == Some(id),
+                "{} lives in a dead pid namespace",
+                p.label()
+            );
         }
         match p.parent() {
             None => assert_eq!(p.label(), "init"),

@@ -66,7 +66,10 @@ impl NamespacesSim {
             return Err(sys(Errno::EEXIST, format!("key {key:#x} exists (IPC_CREAT | IPC_EXCL)")));
         }
         if ids.objects.len() >= MAX_OBJECTS {
-            return Err(sys(Errno::ENOSPC, "the namespace has no room for another object of this kind"));
+            return Err(sys(
+                Errno::ENOSPC,
+                "the namespace has no room for another object of this kind",
+            ));
         }
         let mut idx = 0u32;
         for &used in ids.objects.keys() {
@@ -119,5 +122,29 @@ impl NamespacesSim {
         }
         out.extend(ipc.mqueues.iter().map(|q| format!("mqueue {q}")));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::namespaces::NamespacesParams;
+
+    #[test]
+    fn sysv_ids_combine_the_sequence_and_the_index() {
+        let mut sim = NamespacesSim::new(NamespacesParams::default()).unwrap();
+        let ids: Vec<i32> = (0..3).map(|_| sim.ipcmk("init", IpcKind::Shm, 0).unwrap()).collect();
+        assert_eq!(ids, vec![0, 32_769, 65_538]);
+        assert_eq!(sim.ipcmk("init", IpcKind::Msg, 0x1234).unwrap(), 0);
+        assert_eq!(
+            sim.ipcmk("init", IpcKind::Msg, 0x1234).unwrap_err().to_string(),
+            "EEXIST: key 0x1234 exists (IPC_CREAT | IPC_EXCL)"
+        );
+        sim.mq_open("init", "/q").unwrap();
+        assert_eq!(sim.mq_open("init", "/q").unwrap_err().to_string(), "EEXIST: queue /q exists");
+        assert_eq!(
+            sim.mq_open("init", "q").unwrap_err().to_string(),
+            "EINVAL: `q` is not a queue name like /name"
+        );
     }
 }

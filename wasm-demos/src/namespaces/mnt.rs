@@ -4,7 +4,10 @@
 use serde::Deserialize;
 
 use super::error::sys;
-use super::{Capability, Errno, MAX_MOUNTS, MAX_NAME_LEN, NamespaceKind, NamespacesSim, NsData, NsError, NsId, ProcId};
+use super::{
+    Capability, Errno, MAX_MOUNTS, MAX_NAME_LEN, NamespaceKind, NamespacesSim, NsData, NsError,
+    NsId, ProcId,
+};
 
 /// The first mount id this model allocates (lower ids stand for the kernel's internal mounts);
 /// ids are lowest-free, as `mnt_alloc_id`'s IDA.
@@ -65,7 +68,10 @@ fn components(path: &str) -> Vec<&str> {
 /// Normalises an absolute path; EINVAL for relative paths or `..`.
 fn normalise(path: &str) -> Result<String, NsError> {
     if !path.starts_with('/') || path.len() > MAX_NAME_LEN {
-        return Err(sys(Errno::EINVAL, format!("`{path}` is not an absolute path of at most {MAX_NAME_LEN} bytes")));
+        return Err(sys(
+            Errno::EINVAL,
+            format!("`{path}` is not an absolute path of at most {MAX_NAME_LEN} bytes"),
+        ));
     }
     let parts = components(path);
     if parts.contains(&"..") {
@@ -80,11 +86,7 @@ fn relative<'a>(path: &'a str, base: &str) -> Option<&'a str> {
         return Some(path.trim_start_matches('/'));
     }
     let rest = path.strip_prefix(base)?;
-    if rest.is_empty() {
-        Some("")
-    } else {
-        rest.strip_prefix('/')
-    }
+    if rest.is_empty() { Some("") } else { rest.strip_prefix('/') }
 }
 
 fn join(base: &str, rel: &str) -> String {
@@ -294,7 +296,15 @@ impl NamespacesSim {
         }
     }
 
-    fn propagate(&mut self, group: u32, skip: u32, new_group: u32, rel: &str, tpl: &Mount, visited: &mut Vec<u32>) {
+    fn propagate(
+        &mut self,
+        group: u32,
+        skip: u32,
+        new_group: u32,
+        rel: &str,
+        tpl: &Mount,
+        visited: &mut Vec<u32>,
+    ) {
         let targets: Vec<(NsId, Mount)> = self
             .all_mounts()
             .filter(|(_, m)| m.id != skip && (m.shared == Some(group) || m.master == Some(group)))
@@ -359,11 +369,19 @@ impl NamespacesSim {
             let rel = relative(&src_path, &s.path).unwrap_or("");
             Mount { root: join(&s.root, rel), ..s }
         } else {
-            let fstype = fstype.ok_or_else(|| sys(Errno::EINVAL, "a mount needs `fstype` unless it is a bind mount"))?;
+            let fstype = fstype.ok_or_else(|| {
+                sys(Errno::EINVAL, "a mount needs `fstype` unless it is a bind mount")
+            })?;
             Self::check_name("an fstype", fstype)?;
-            let userns_ok = matches!(fstype, "proc" | "tmpfs" | "sysfs" | "cgroup2" | "mqueue" | "devpts");
+            let userns_ok =
+                matches!(fstype, "proc" | "tmpfs" | "sysfs" | "cgroup2" | "mqueue" | "devpts");
             if self.owner(ns) != self.init_namespace(NamespaceKind::User) && !userns_ok {
-                return Err(sys(Errno::EPERM, format!("{fstype} cannot be mounted from a non-initial user namespace (no FS_USERNS_MOUNT)")));
+                return Err(sys(
+                    Errno::EPERM,
+                    format!(
+                        "{fstype} cannot be mounted from a non-initial user namespace (no FS_USERNS_MOUNT)"
+                    ),
+                ));
             }
             let pid_ns = if fstype == "proc" {
                 let p = self.proc(id).map_or(0, |p| p.pid_ns());
@@ -390,7 +408,12 @@ impl NamespacesSim {
         Ok(())
     }
 
-    pub(crate) fn mount_nsfs(&mut self, id: ProcId, target_ns: NsId, path: &str) -> Result<(), NsError> {
+    pub(crate) fn mount_nsfs(
+        &mut self,
+        id: ProcId,
+        target_ns: NsId,
+        path: &str,
+    ) -> Result<(), NsError> {
         let path = normalise(path)?;
         let ns = self.caller_mnt(id, "mount --bind of an ns file")?;
         self.check_mount_room(1)?;
@@ -417,7 +440,9 @@ impl NamespacesSim {
     pub(crate) fn nsfs_at(&self, id: ProcId, path: &str) -> Result<NsId, NsError> {
         let path = normalise(path)?;
         let ns = self.nsproxy(id)?.mnt;
-        let i = self.mount_at(ns, &path).map_err(|_| sys(Errno::EINVAL, format!("`{path}` is not an ns file")))?;
+        let i = self
+            .mount_at(ns, &path)
+            .map_err(|_| sys(Errno::EINVAL, format!("`{path}` is not an ns file")))?;
         self.mounts(ns)
             .get(i)
             .and_then(|m| m.ns_ref)
@@ -446,7 +471,8 @@ impl NamespacesSim {
         if doomed.len() > 1 && !lazy {
             return Err(sys(Errno::EBUSY, format!("`{target}` has mounts on it")));
         }
-        let (gone, kept): (Vec<Mount>, Vec<Mount>) = mounts.into_iter().partition(|m| doomed.contains(&m.id));
+        let (gone, kept): (Vec<Mount>, Vec<Mount>) =
+            mounts.into_iter().partition(|m| doomed.contains(&m.id));
         if let Some(t) = self.mnt_ns_mut(ns) {
             t.mounts = kept;
         }
@@ -462,7 +488,13 @@ impl NamespacesSim {
     /// gives a non-shared mount a new peer group; slave makes a shared mount with peers a
     /// slave of its group (alone, it keeps its own master or becomes private); private and
     /// unbindable leave the peer group and the master. `recursive` applies it to the subtree.
-    pub(crate) fn make(&mut self, actor: &str, target: &str, recursive: bool, prop: Propagation) -> Result<(), NsError> {
+    pub(crate) fn make(
+        &mut self,
+        actor: &str,
+        target: &str,
+        recursive: bool,
+        prop: Propagation,
+    ) -> Result<(), NsError> {
         let id = self.live(actor)?;
         let target = normalise(target)?;
         let ns = self.caller_mnt(id, "changing mount propagation")?;
@@ -482,9 +514,13 @@ impl NamespacesSim {
         }
         for mid in ids {
             let Some(m) = self.mounts(ns).iter().find(|m| m.id == mid).cloned() else { continue };
-            let peers = m.shared.is_some_and(|g| self.all_mounts().any(|(_, o)| o.id != m.id && o.shared == Some(g)));
+            let peers = m.shared.is_some_and(|g| {
+                self.all_mounts().any(|(_, o)| o.id != m.id && o.shared == Some(g))
+            });
             let (shared, master, unbindable) = match prop {
-                Propagation::Shared => (Some(m.shared.unwrap_or_else(|| self.alloc_group_id())), m.master, false),
+                Propagation::Shared => {
+                    (Some(m.shared.unwrap_or_else(|| self.alloc_group_id())), m.master, false)
+                }
                 Propagation::Slave => match m.shared {
                     Some(g) if peers => (None, Some(g), false),
                     _ => (None, m.master, m.unbindable),
@@ -493,12 +529,12 @@ impl NamespacesSim {
                 Propagation::Unbindable => (None, None, true),
                 Propagation::Unchanged => (m.shared, m.master, m.unbindable),
             };
-            if let Some(t) = self.mnt_ns_mut(ns) {
-                if let Some(x) = t.mounts.iter_mut().find(|x| x.id == mid) {
-                    x.shared = shared;
-                    x.master = master;
-                    x.unbindable = unbindable;
-                }
+            if let Some(t) = self.mnt_ns_mut(ns)
+                && let Some(x) = t.mounts.iter_mut().find(|x| x.id == mid)
+            {
+                x.shared = shared;
+                x.master = master;
+                x.unbindable = unbindable;
             }
             self.gc_group(m.shared);
             self.gc_group(m.master);
@@ -511,7 +547,12 @@ impl NamespacesSim {
     /// the parent of `new_root` may be shared (EINVAL: why util-linux's default
     /// `--propagation private` matters). The new root becomes `/`, and the old root is
     /// attached at `put_old`.
-    pub(crate) fn pivot_root(&mut self, actor: &str, new_root: &str, put_old: &str) -> Result<(), NsError> {
+    pub(crate) fn pivot_root(
+        &mut self,
+        actor: &str,
+        new_root: &str,
+        put_old: &str,
+    ) -> Result<(), NsError> {
         let id = self.live(actor)?;
         let new_root = normalise(new_root)?;
         let put_old = normalise(put_old)?;
@@ -526,9 +567,12 @@ impl NamespacesSim {
             return Err(sys(Errno::EINVAL, "put_old is not underneath new_root"));
         };
         let put_rel = put_rel.to_owned();
-        let oi = self.covering(ns, &put_old).ok_or_else(|| sys(Errno::EINVAL, "no mount under put_old"))?;
+        let oi = self
+            .covering(ns, &put_old)
+            .ok_or_else(|| sys(Errno::EINVAL, "no mount under put_old"))?;
         let old_mnt = mounts.get(oi).cloned().ok_or_else(|| sys(Errno::EINVAL, "no such mount"))?;
-        let parent_shared = mounts.iter().find(|m| Some(m.id) == n.parent).is_some_and(|p| p.shared.is_some());
+        let parent_shared =
+            mounts.iter().find(|m| Some(m.id) == n.parent).is_some_and(|p| p.shared.is_some());
         if old_mnt.shared.is_some() || parent_shared {
             return Err(sys(
                 Errno::EINVAL,
@@ -559,7 +603,9 @@ impl NamespacesSim {
     /// The pid namespace of the `proc` mounted at `/proc` in the caller's mount namespace.
     pub(crate) fn proc_pid_ns(&self, id: ProcId) -> Result<NsId, NsError> {
         let ns = self.nsproxy(id)?.mnt;
-        let i = self.mount_at(ns, "/proc").map_err(|_| sys(Errno::ENOENT, "no proc mounted at /proc"))?;
+        let i = self
+            .mount_at(ns, "/proc")
+            .map_err(|_| sys(Errno::ENOENT, "no proc mounted at /proc"))?;
         self.mounts(ns)
             .get(i)
             .and_then(|m| m.pid_ns)
@@ -581,7 +627,8 @@ impl NamespacesSim {
                 if m.unbindable {
                     opt.push("unbindable".to_owned());
                 }
-                let opt = if opt.is_empty() { String::new() } else { format!(" {}", opt.join(" ")) };
+                let opt =
+                    if opt.is_empty() { String::new() } else { format!(" {}", opt.join(" ")) };
                 format!(
                     "{} {} {} {}{} - {} {}",
                     m.id,
@@ -594,5 +641,33 @@ impl NamespacesSim {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_compared_by_component() {
+        assert_eq!(relative("/proc/self", "/proc"), Some("self"));
+        assert_eq!(relative("/procfs", "/proc"), None);
+        assert_eq!(relative("/proc", "/proc"), Some(""));
+        assert_eq!(relative("/x", "/"), Some("x"));
+        assert_eq!(join("/oldroot", "proc"), "/oldroot/proc");
+        assert_eq!(join("/", ""), "/");
+    }
+
+    #[test]
+    fn only_absolute_paths_without_dotdot() {
+        assert_eq!(normalise("//a/./b/").unwrap(), "/a/b");
+        assert_eq!(
+            normalise("a").unwrap_err().to_string(),
+            "EINVAL: `a` is not an absolute path of at most 256 bytes"
+        );
+        assert_eq!(
+            normalise("/a/../b").unwrap_err().to_string(),
+            "EINVAL: `/a/../b`: `..` is not modelled"
+        );
     }
 }

@@ -70,8 +70,16 @@ pub enum NamespaceKind {
 
 impl NamespaceKind {
     /// All kinds, in `/proc/<pid>/ns` listing order of this model.
-    pub const ALL: [Self; 8] =
-        [Self::Cgroup, Self::Ipc, Self::Mount, Self::Net, Self::Pid, Self::Time, Self::User, Self::Uts];
+    pub const ALL: [Self; 8] = [
+        Self::Cgroup,
+        Self::Ipc,
+        Self::Mount,
+        Self::Net,
+        Self::Pid,
+        Self::Time,
+        Self::User,
+        Self::Uts,
+    ];
 
     /// The `/proc/<pid>/ns/` file name and the prefix of the link text (`net:[…]`).
     pub fn proc_name(self) -> &'static str {
@@ -137,14 +145,23 @@ pub(crate) struct Namespace {
 pub(crate) enum NsData {
     Pid(pid::PidNs),
     User(user::UserNs),
-    Uts { hostname: String, domainname: String },
+    Uts {
+        hostname: String,
+        domainname: String,
+    },
     Net(net::NetNs),
     Mount(mnt::MntNs),
     Ipc(ipc::IpcNs),
     /// `cgroup_namespaces(7)`: the root is the creator's cgroup at creation time.
-    Cgroup { root: String },
+    Cgroup {
+        root: String,
+    },
     /// `time_namespaces(7)`: offsets in nanoseconds, frozen once a process has entered.
-    Time { monotonic_ns: i64, boottime_ns: i64, frozen: bool },
+    Time {
+        monotonic_ns: i64,
+        boottime_ns: i64,
+        frozen: bool,
+    },
 }
 
 /// The namespaces a process uses (`struct nsproxy`); the user namespace is in its [`Cred`]
@@ -457,11 +474,11 @@ impl NamespacesSim {
         self.inodes.insert(inode);
         let ns = Namespace { kind, inode, owner, refs: 1, data };
         self.live_namespaces += 1;
-        if let Some(slot) = self.free_ns_slots.pop() {
-            if let Some(entry) = self.namespaces.get_mut(slot) {
-                *entry = Some(ns);
-                return Ok(slot);
-            }
+        if let Some(slot) = self.free_ns_slots.pop()
+            && let Some(entry) = self.namespaces.get_mut(slot)
+        {
+            *entry = Some(ns);
+            return Ok(slot);
         }
         self.namespaces.push(Some(ns));
         Ok(self.namespaces.len() - 1)
@@ -543,7 +560,8 @@ impl NamespacesSim {
 
     /// The process labelled `label`, which must not have exited.
     fn live(&self, label: &str) -> Result<ProcId, NsError> {
-        let id = *self.labels.get(label).ok_or_else(|| NsError::UnknownProcess(label.to_owned()))?;
+        let id =
+            *self.labels.get(label).ok_or_else(|| NsError::UnknownProcess(label.to_owned()))?;
         match self.proc(id) {
             Some(p) if p.nsproxy.is_some() => Ok(id),
             Some(_) => Err(sys(Errno::ESRCH, format!("process `{label}` has exited"))),

@@ -5,7 +5,9 @@
 use std::net::Ipv4Addr;
 
 use super::error::sys;
-use super::{Capability, Errno, MAX_DEVICES, NamespaceKind, NamespacesSim, NsData, NsError, NsId, ProcId};
+use super::{
+    Capability, Errno, MAX_DEVICES, NamespaceKind, NamespacesSim, NsData, NsError, NsId, ProcId,
+};
 
 /// `IFNAMSIZ - 1`: the longest interface name.
 const IFNAMSIZ_MAX: usize = 15;
@@ -95,7 +97,10 @@ impl NamespacesSim {
         let ifindex = self.new_ifindex(netns);
         let id = self.next_device_id;
         self.next_device_id = self.next_device_id.saturating_add(1);
-        self.devices.insert(id, Device { name: name.to_owned(), ifindex, kind, netns, up: false, addrs: Vec::new() });
+        self.devices.insert(
+            id,
+            Device { name: name.to_owned(), ifindex, kind, netns, up: false, addrs: Vec::new() },
+        );
         Ok(id)
     }
 
@@ -121,13 +126,15 @@ impl NamespacesSim {
     /// addresses.
     pub(crate) fn destroy_netns_devices(&mut self, netns: NsId) {
         let init = self.init_namespace(NamespaceKind::Net).unwrap_or(0);
-        let ids: Vec<u32> = self.devices.iter().filter(|(_, d)| d.netns == netns).map(|(&id, _)| id).collect();
+        let ids: Vec<u32> =
+            self.devices.iter().filter(|(_, d)| d.netns == netns).map(|(&id, _)| id).collect();
         for id in ids {
             let Some(d) = self.devices.get(&id).cloned() else { continue };
             match d.kind {
                 DeviceKind::Physical => {
                     let taken = self.devices.values().any(|o| o.netns == init && o.name == d.name);
-                    let clash = self.devices.values().any(|o| o.netns == init && o.ifindex == d.ifindex);
+                    let clash =
+                        self.devices.values().any(|o| o.netns == init && o.ifindex == d.ifindex);
                     let ifindex = if clash { self.new_ifindex(init) } else { d.ifindex };
                     if let Some(x) = self.devices.get_mut(&id) {
                         x.netns = init;
@@ -155,7 +162,9 @@ impl NamespacesSim {
             .iter()
             .find(|(_, d)| d.netns == netns && d.name == name)
             .map(|(&id, _)| id)
-            .ok_or_else(|| sys(Errno::ENODEV, format!("no device `{name}` in net:[{}]", self.ns_inode(netns))))
+            .ok_or_else(|| {
+                sys(Errno::ENODEV, format!("no device `{name}` in net:[{}]", self.ns_inode(netns)))
+            })
     }
 
     /// The caller's network namespace after checking CAP_NET_ADMIN over it (rtnetlink's
@@ -167,11 +176,18 @@ impl NamespacesSim {
     }
 
     fn check_ifname(&self, netns: NsId, name: &str) -> Result<(), NsError> {
-        if name.is_empty() || name.len() > IFNAMSIZ_MAX || name.contains('/') || name.contains(' ') {
-            return Err(sys(Errno::EINVAL, format!("`{name}` is not a valid interface name (1 to 15 bytes)")));
+        if name.is_empty() || name.len() > IFNAMSIZ_MAX || name.contains('/') || name.contains(' ')
+        {
+            return Err(sys(
+                Errno::EINVAL,
+                format!("`{name}` is not a valid interface name (1 to 15 bytes)"),
+            ));
         }
         if self.devices.values().any(|d| d.netns == netns && d.name == name) {
-            return Err(sys(Errno::EEXIST, format!("a device `{name}` exists in net:[{}]", self.ns_inode(netns))));
+            return Err(sys(
+                Errno::EEXIST,
+                format!("a device `{name}` exists in net:[{}]", self.ns_inode(netns)),
+            ));
         }
         Ok(())
     }
@@ -198,7 +214,12 @@ impl NamespacesSim {
     /// `ip link set <dev> netns <pid>` (`dev_change_net_namespace`): CAP_NET_ADMIN over both
     /// namespaces (EPERM); `lo` cannot move (EINVAL); a name taken in the target is EEXIST.
     /// The device arrives down and without addresses; it keeps its ifindex if free there.
-    pub(crate) fn set_netns(&mut self, actor: &str, dev: &str, target: &str) -> Result<(), NsError> {
+    pub(crate) fn set_netns(
+        &mut self,
+        actor: &str,
+        dev: &str,
+        target: &str,
+    ) -> Result<(), NsError> {
         let id = self.live(actor)?;
         let net = self.admin_netns(id, "ip link set netns")?;
         let t = self.live(target)?;
@@ -212,7 +233,10 @@ impl NamespacesSim {
             return Ok(());
         }
         if self.devices.values().any(|o| o.netns == to && o.name == dev) {
-            return Err(sys(Errno::EEXIST, format!("a device `{dev}` exists in net:[{}]", self.ns_inode(to))));
+            return Err(sys(
+                Errno::EEXIST,
+                format!("a device `{dev}` exists in net:[{}]", self.ns_inode(to)),
+            ));
         }
         let old_index = self.devices.get(&d).map_or(0, |x| x.ifindex);
         let free = !self.devices.values().any(|o| o.netns == to && o.ifindex == old_index);
@@ -234,11 +258,10 @@ impl NamespacesSim {
             .split_once('/')
             .ok_or_else(|| sys(Errno::EINVAL, format!("`{addr}` is not address/prefix")))?;
         let ip = parse_ip(ip)?;
-        let prefix: u8 = prefix
-            .parse()
-            .ok()
-            .filter(|p| *p <= 32)
-            .ok_or_else(|| sys(Errno::EINVAL, format!("`{addr}` has no prefix length 0..32")))?;
+        let prefix: u8 =
+            prefix.parse().ok().filter(|p| *p <= 32).ok_or_else(|| {
+                sys(Errno::EINVAL, format!("`{addr}` has no prefix length 0..32"))
+            })?;
         let x = self.devices.get_mut(&d).ok_or_else(|| sys(Errno::ENODEV, "no device"))?;
         if x.addrs.iter().any(|&(a, _)| a == ip) {
             return Err(sys(Errno::EEXIST, format!("{ip} is already on {dev}")));
@@ -251,13 +274,13 @@ impl NamespacesSim {
     }
 
     fn link_up(&mut self, net: NsId, dev: &str) {
-        if let Ok(d) = self.find_dev(net, dev) {
-            if let Some(x) = self.devices.get_mut(&d) {
-                x.up = true;
-                // `inetdev_event(NETDEV_UP)` gives the loopback 127.0.0.1/8 on first up.
-                if x.kind == DeviceKind::Loopback && x.addrs.is_empty() {
-                    x.addrs.push((Ipv4Addr::LOCALHOST, 8));
-                }
+        if let Ok(d) = self.find_dev(net, dev)
+            && let Some(x) = self.devices.get_mut(&d)
+        {
+            x.up = true;
+            // `inetdev_event(NETDEV_UP)` gives the loopback 127.0.0.1/8 on first up.
+            if x.kind == DeviceKind::Loopback && x.addrs.is_empty() {
+                x.addrs.push((Ipv4Addr::LOCALHOST, 8));
             }
         }
     }
@@ -324,21 +347,34 @@ impl NamespacesSim {
     /// Whether `ip` is a local address of an up device of `net` (table local; 127/8 on lo).
     fn is_local(&self, net: NsId, ip: Ipv4Addr) -> bool {
         self.devices.values().filter(|d| d.netns == net && d.up).any(|d| {
-            d.addrs.iter().any(|&(a, p)| a == ip || (d.kind == DeviceKind::Loopback && in_subnet(ip, a, p)))
+            d.addrs
+                .iter()
+                .any(|&(a, p)| a == ip || (d.kind == DeviceKind::Loopback && in_subnet(ip, a, p)))
         })
     }
 
     /// `listen`: bind(2) to a local address (EADDRNOTAVAIL) or 0.0.0.0, not already bound
     /// (EADDRINUSE).
-    pub(crate) fn listen(&mut self, actor: &str, addr: Option<&str>, port: u16) -> Result<(), NsError> {
+    pub(crate) fn listen(
+        &mut self,
+        actor: &str,
+        addr: Option<&str>,
+        port: u16,
+    ) -> Result<(), NsError> {
         let id = self.live(actor)?;
         let net = self.nsproxy(id)?.net;
         let ip = parse_ip(addr.unwrap_or("0.0.0.0"))?;
         if !ip.is_unspecified() && !self.is_local(net, ip) {
-            return Err(sys(Errno::EADDRNOTAVAIL, format!("{ip} is not a local address of net:[{}]", self.ns_inode(net))));
+            return Err(sys(
+                Errno::EADDRNOTAVAIL,
+                format!("{ip} is not a local address of net:[{}]", self.ns_inode(net)),
+            ));
         }
         let n = self.netns(net).ok_or_else(|| sys(Errno::EINVAL, "no network namespace"))?;
-        if n.listeners.iter().any(|&(a, p)| p == port && (a == ip || a.is_unspecified() || ip.is_unspecified())) {
+        if n.listeners
+            .iter()
+            .any(|&(a, p)| p == port && (a == ip || a.is_unspecified() || ip.is_unspecified()))
+        {
             return Err(sys(Errno::EADDRINUSE, format!("port {port} is already bound")));
         }
         if n.listeners.len() >= 1024 {
@@ -356,7 +392,12 @@ impl NamespacesSim {
     /// which must have the address on an up device and a route back (else EHOSTUNREACH: the
     /// neighbour never answers); finally a TCP port needs a listener (ECONNREFUSED). Returns
     /// the inode of the namespace that answered.
-    pub(crate) fn connect(&self, actor: &str, addr: &str, port: Option<u16>) -> Result<u32, NsError> {
+    pub(crate) fn connect(
+        &self,
+        actor: &str,
+        addr: &str,
+        port: Option<u16>,
+    ) -> Result<u32, NsError> {
         let id = self.live(actor)?;
         let net = self.nsproxy(id)?.net;
         let ip = parse_ip(addr)?;
@@ -371,11 +412,16 @@ impl NamespacesSim {
                 .filter(|&(_, a, p)| in_subnet(ip, a, p))
                 .max_by_key(|&(_, _, p)| p);
             let Some((dev, src, _)) = route else {
-                return Err(sys(Errno::ENETUNREACH, format!("net:[{}] has no route to {ip}", self.ns_inode(net))));
+                return Err(sys(
+                    Errno::ENETUNREACH,
+                    format!("net:[{}] has no route to {ip}", self.ns_inode(net)),
+                ));
             };
             let unreachable = || sys(Errno::EHOSTUNREACH, format!("no neighbour answers for {ip}"));
             let DeviceKind::Veth(peer) = dev.kind else { return Err(unreachable()) };
-            let Some(p) = self.devices.get(&peer).filter(|_| self.carrier(dev)) else { return Err(unreachable()) };
+            let Some(p) = self.devices.get(&peer).filter(|_| self.carrier(dev)) else {
+                return Err(unreachable());
+            };
             let routes_back = p.addrs.iter().any(|&(a, pl)| in_subnet(src, a, pl));
             if !self.is_local(p.netns, ip) || !routes_back {
                 return Err(unreachable());
@@ -383,13 +429,27 @@ impl NamespacesSim {
             p.netns
         };
         if let Some(port) = port {
-            let listening = self
-                .netns(there)
-                .is_some_and(|n| n.listeners.iter().any(|&(a, p)| p == port && (a == ip || a.is_unspecified())));
+            let listening = self.netns(there).is_some_and(|n| {
+                n.listeners.iter().any(|&(a, p)| p == port && (a == ip || a.is_unspecified()))
+            });
             if !listening {
                 return Err(sys(Errno::ECONNREFUSED, format!("nothing listens on {ip}:{port}")));
             }
         }
         Ok(self.ns_inode(there))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subnet_membership_uses_the_prefix() {
+        let net = Ipv4Addr::new(10, 200, 0, 1);
+        assert!(in_subnet(Ipv4Addr::new(10, 200, 0, 2), net, 24));
+        assert!(!in_subnet(Ipv4Addr::new(10, 200, 1, 2), net, 24));
+        assert!(in_subnet(Ipv4Addr::new(127, 9, 9, 9), Ipv4Addr::LOCALHOST, 8));
+        assert!(in_subnet(Ipv4Addr::new(1, 2, 3, 4), net, 0));
     }
 }

@@ -10,8 +10,8 @@ use super::ops::ClockId;
 use super::pid::MAX_PID_NS_LEVEL;
 use super::user::{MapKind, NEW_UTS_LEN};
 use super::{
-    CapSet, Capability, CloneFlag, Cred, Errno, MAX_MOUNTS, MAX_NAMESPACES, MAX_NAME_LEN, NamespaceKind,
-    NamespacesSim, NsData, NsError, NsId, NsProxy, Outcome, ProcId,
+    CapSet, Capability, CloneFlag, Cred, Errno, MAX_MOUNTS, MAX_NAME_LEN, MAX_NAMESPACES,
+    NamespaceKind, NamespacesSim, NsData, NsError, NsId, NsProxy, Outcome, ProcId,
 };
 
 /// `KTIME_SEC_MAX`: the largest time offset in seconds.
@@ -41,7 +41,11 @@ impl NamespacesSim {
     /// namespace for any other kind; for a new pid namespace EINVAL if `pid_for_children` is
     /// already not the active one (`copy_pid_ns`) and ENOSPC past `MAX_PID_NS_LEVEL`
     /// (`create_pid_namespace`, since Linux 4.9; 3.11–4.8 returned EUSERS).
-    fn check_new_namespaces(&self, id: ProcId, kinds: &BTreeSet<NamespaceKind>) -> Result<(), NsError> {
+    fn check_new_namespaces(
+        &self,
+        id: ProcId,
+        kinds: &BTreeSet<NamespaceKind>,
+    ) -> Result<(), NsError> {
         let cred = self.cred(id)?;
         let nsproxy = self.nsproxy(id)?;
         let new_user = kinds.contains(&NamespaceKind::User);
@@ -53,7 +57,10 @@ impl NamespacesSim {
             if self.id_in_ns(cred.user_ns, cred.kuid, MapKind::Uid).is_none()
                 || self.id_in_ns(cred.user_ns, cred.kgid, MapKind::Gid).is_none()
             {
-                return Err(sys(Errno::EPERM, "the caller's uid or gid is not mapped in its user namespace"));
+                return Err(sys(
+                    Errno::EPERM,
+                    "the caller's uid or gid is not mapped in its user namespace",
+                ));
             }
         }
         if kinds.iter().any(|&k| k != NamespaceKind::User) && !new_user {
@@ -69,7 +76,10 @@ impl NamespacesSim {
             }
             let level = self.pid_ns(active).map_or(0, |p| p.level);
             if level >= MAX_PID_NS_LEVEL {
-                return Err(sys(Errno::ENOSPC, "pid namespaces nest at most 32 levels below the initial one (MAX_PID_NS_LEVEL)"));
+                return Err(sys(
+                    Errno::ENOSPC,
+                    "pid namespaces nest at most 32 levels below the initial one (MAX_PID_NS_LEVEL)",
+                ));
             }
         }
         if self.live_namespaces.saturating_add(kinds.len()) > MAX_NAMESPACES {
@@ -165,8 +175,10 @@ impl NamespacesSim {
         if !kinds.contains(&NamespaceKind::Pid) {
             self.plan_pids(nsproxy.pid_for_children)?;
         }
-        let new_cred = if kinds.contains(&NamespaceKind::User) { self.create_user_ns(&cred)? } else { cred };
-        let (new_nsproxy, created) = self.create_namespaces(&kinds, &nsproxy, new_cred.user_ns, &cgroup)?;
+        let new_cred =
+            if kinds.contains(&NamespaceKind::User) { self.create_user_ns(&cred)? } else { cred };
+        let (new_nsproxy, created) =
+            self.create_namespaces(&kinds, &nsproxy, new_cred.user_ns, &cgroup)?;
         let comm = command.unwrap_or(&comm).to_owned();
         Self::check_name("a command", &comm)?;
         let child_id = self.spawn(
@@ -202,8 +214,10 @@ impl NamespacesSim {
             let p = self.proc(id).ok_or_else(|| NsError::UnknownProcess(actor.to_owned()))?;
             (p.cred, self.nsproxy(id)?, p.cgroup.clone())
         };
-        let new_cred = if kinds.contains(&NamespaceKind::User) { self.create_user_ns(&cred)? } else { cred };
-        let (new_nsproxy, _created) = self.create_namespaces(&kinds, &nsproxy, new_cred.user_ns, &cgroup)?;
+        let new_cred =
+            if kinds.contains(&NamespaceKind::User) { self.create_user_ns(&cred)? } else { cred };
+        let (new_nsproxy, _created) =
+            self.create_namespaces(&kinds, &nsproxy, new_cred.user_ns, &cgroup)?;
         // The creation references become the caller's slot references.
         for (old, new) in nsproxy.slots().into_iter().zip(new_nsproxy.slots()) {
             if old != new {
@@ -266,7 +280,8 @@ impl NamespacesSim {
             self.write_id_map(runner, None, MapKind::Uid, &format!("0 {uid} 1"))?;
             self.write_id_map(runner, None, MapKind::Gid, &format!("0 {gid} 1"))?;
         }
-        let propagation = cmd.propagation.or(flags.contains(&CloneFlag::NewNs).then_some(Propagation::Private));
+        let propagation =
+            cmd.propagation.or(flags.contains(&CloneFlag::NewNs).then_some(Propagation::Private));
         if let Some(prop) = propagation.filter(|&p| p != Propagation::Unchanged) {
             self.make(runner, "/", true, prop)?;
         }
@@ -294,7 +309,9 @@ impl NamespacesSim {
         if name == "pid" {
             return Ok(p.pid_ns());
         }
-        let n = p.nsproxy.ok_or_else(|| sys(Errno::ENOENT, "the process has exited: its ns links are gone"))?;
+        let n = p
+            .nsproxy
+            .ok_or_else(|| sys(Errno::ENOENT, "the process has exited: its ns links are gone"))?;
         Ok(match name {
             "mnt" => n.mnt,
             "uts" => n.uts,
@@ -332,27 +349,37 @@ impl NamespacesSim {
         let id = self.live(actor)?;
         let mut targets: Vec<NsId> = match (fd, path, target) {
             (Some(fd), None, None) => {
-                let ns = self
-                    .proc(id)
-                    .and_then(|p| p.fds.get(fd).copied())
-                    .ok_or_else(|| sys(Errno::EINVAL, format!("`{actor}` has no open ns fd `{fd}`")))?;
+                let ns = self.proc(id).and_then(|p| p.fds.get(fd).copied()).ok_or_else(|| {
+                    sys(Errno::EINVAL, format!("`{actor}` has no open ns fd `{fd}`"))
+                })?;
                 vec![ns]
             }
             (None, Some(path), None) => vec![self.nsfs_at(id, path)?],
             (None, None, Some(t)) => {
                 if kinds.is_empty() {
-                    return Err(sys(Errno::EINVAL, "setns by pidfd needs at least one CLONE_NEW* kind"));
+                    return Err(sys(
+                        Errno::EINVAL,
+                        "setns by pidfd needs at least one CLONE_NEW* kind",
+                    ));
                 }
-                kinds.iter().map(|k| self.open_ns_file(id, Some(t), k.kind().proc_name())).collect::<Result<_, _>>()?
+                kinds
+                    .iter()
+                    .map(|k| self.open_ns_file(id, Some(t), k.kind().proc_name()))
+                    .collect::<Result<_, _>>()?
             }
-            _ => return Err(sys(Errno::EINVAL, "setns takes exactly one of `fd`, `path` or `target`")),
+            _ => {
+                return Err(sys(
+                    Errno::EINVAL,
+                    "setns takes exactly one of `fd`, `path` or `target`",
+                ));
+            }
         };
         if fd.is_some() || path.is_some() {
             let kind = targets.first().and_then(|&n| self.kind(n));
-            if let (Some(kind), false) = (kind, kinds.is_empty()) {
-                if kinds.iter().any(|k| k.kind() != kind) {
-                    return Err(sys(Errno::EINVAL, "nstype does not match the namespace of the fd"));
-                }
+            if let Some(kind) = kind
+                && kinds.iter().any(|k| k.kind() != kind)
+            {
+                return Err(sys(Errno::EINVAL, "nstype does not match the namespace of the fd"));
             }
         }
         let order = |k: Option<NamespaceKind>| match k {
@@ -392,7 +419,12 @@ impl NamespacesSim {
             self.require_cap(&cred, cred.user_ns, Capability::SYS_ADMIN, "setns")?;
             match kind {
                 NamespaceKind::Mount => {
-                    self.require_cap(&cred, cred.user_ns, Capability::SYS_CHROOT, "setns into a mount namespace")?;
+                    self.require_cap(
+                        &cred,
+                        cred.user_ns,
+                        Capability::SYS_CHROOT,
+                        "setns into a mount namespace",
+                    )?;
                     nsproxy.mnt = ns;
                 }
                 NamespaceKind::Uts => nsproxy.uts = ns,
@@ -482,7 +514,10 @@ impl NamespacesSim {
         let id = self.live(actor)?;
         let mut cred = self.cred(id)?;
         if caps.iter().any(|&c| cred.bounding.has(c)) && !cred.effective.has(Capability::SETPCAP) {
-            return Err(sys(Errno::EPERM, "dropping from the bounding set needs CAP_SETPCAP (PR_CAPBSET_DROP)"));
+            return Err(sys(
+                Errno::EPERM,
+                "dropping from the bounding set needs CAP_SETPCAP (PR_CAPBSET_DROP)",
+            ));
         }
         for &c in caps {
             cred.bounding = cred.bounding.without(c);
@@ -497,11 +532,19 @@ impl NamespacesSim {
 
     /// sethostname(2)/setdomainname(2): at most 64 bytes (EINVAL); CAP_SYS_ADMIN in the user
     /// namespace that owns the caller's uts namespace (`ns_capable(uts_ns->user_ns, …)`).
-    pub(crate) fn set_uts(&mut self, actor: &str, host: Option<&str>, domain: Option<&str>) -> Result<(), NsError> {
+    pub(crate) fn set_uts(
+        &mut self,
+        actor: &str,
+        host: Option<&str>,
+        domain: Option<&str>,
+    ) -> Result<(), NsError> {
         let id = self.live(actor)?;
         let name = host.or(domain).unwrap_or_default();
         if name.len() > NEW_UTS_LEN {
-            return Err(sys(Errno::EINVAL, "a hostname or domainname is at most 64 bytes (__NEW_UTS_LEN)"));
+            return Err(sys(
+                Errno::EINVAL,
+                "a hostname or domainname is at most 64 bytes (__NEW_UTS_LEN)",
+            ));
         }
         let uts = self.nsproxy(id)?.uts;
         let what = if host.is_some() { "sethostname" } else { "setdomainname" };
@@ -558,7 +601,12 @@ impl NamespacesSim {
     /// Moves `target` to the cgroup `path`, a path as seen in the writer's cgroup namespace
     /// (its root is `/`). Both the source and destination cgroups must lie under the writer's
     /// cgroup namespace root (`cgroup_procs_write_permission`: ENOENT).
-    pub(crate) fn cgroup_move(&mut self, actor: &str, target: Option<&str>, path: &str) -> Result<(), NsError> {
+    pub(crate) fn cgroup_move(
+        &mut self,
+        actor: &str,
+        target: Option<&str>,
+        path: &str,
+    ) -> Result<(), NsError> {
         let id = self.live(actor)?;
         Self::check_name("a cgroup path", path)?;
         let t = self.target_or_self(id, target)?;
@@ -566,7 +614,10 @@ impl NamespacesSim {
         let dest = join_cgroup(&root, path)?;
         let src = self.proc(t).map(|p| p.cgroup.clone()).unwrap_or_default();
         if !under(&src, &root) {
-            return Err(sys(Errno::ENOENT, "the process's cgroup is outside the writer's cgroup namespace"));
+            return Err(sys(
+                Errno::ENOENT,
+                "the process's cgroup is outside the writer's cgroup namespace",
+            ));
         }
         if let Some(p) = self.proc_mut(t) {
             p.cgroup = dest;
@@ -610,8 +661,11 @@ impl NamespacesSim {
         }
         let offset_ns = secs.saturating_mul(NSEC_PER_SEC).saturating_add(i64::from(nanos));
         let result = host.saturating_add(offset_ns) / NSEC_PER_SEC;
-        if result < 0 || result > KTIME_SEC_MAX / 2 {
-            return Err(sys(Errno::ERANGE, "the offset would make the clock negative or too large"));
+        if !(0..=KTIME_SEC_MAX / 2).contains(&result) {
+            return Err(sys(
+                Errno::ERANGE,
+                "the offset would make the clock negative or too large",
+            ));
         }
         match self.ns_mut(ns).map(|n| &mut n.data) {
             Some(NsData::Time { frozen: true, .. }) => Err(sys(
@@ -665,12 +719,21 @@ impl NamespacesSim {
         let t = self.target_or_self(id, target)?;
         let (me, them) = (self.cred(id)?, self.cred(t)?);
         if me.kuid != them.kuid && !self.ns_capable(&me, them.user_ns, Capability::SYS_PTRACE) {
-            return Err(sys(Errno::EACCES, "opening another uid's ns file needs CAP_SYS_PTRACE over it"));
+            return Err(sys(
+                Errno::EACCES,
+                "opening another uid's ns file needs CAP_SYS_PTRACE over it",
+            ));
         }
         self.ns_of(t, kind)
     }
 
-    pub(crate) fn ns_open(&mut self, actor: &str, target: Option<&str>, kind: &str, fd: &str) -> Result<(), NsError> {
+    pub(crate) fn ns_open(
+        &mut self,
+        actor: &str,
+        target: Option<&str>,
+        kind: &str,
+        fd: &str,
+    ) -> Result<(), NsError> {
         let id = self.live(actor)?;
         Self::check_name("an fd name", fd)?;
         if self.proc(id).is_some_and(|p| p.fds.contains_key(fd)) {
@@ -700,10 +763,19 @@ impl NamespacesSim {
     /// `mount --bind /proc/<target>/ns/<kind> <path>`: the bind mount keeps the namespace
     /// alive. Mount namespace files are refused here (the kernel's `mnt_ns_loop` rule allows
     /// only binding a newer mount namespace; not modelled).
-    pub(crate) fn ns_bind(&mut self, actor: &str, target: Option<&str>, kind: &str, path: &str) -> Result<(), NsError> {
+    pub(crate) fn ns_bind(
+        &mut self,
+        actor: &str,
+        target: Option<&str>,
+        kind: &str,
+        path: &str,
+    ) -> Result<(), NsError> {
         let id = self.live(actor)?;
         if kind == "mnt" {
-            return Err(sys(Errno::EINVAL, "binding a mount namespace file is not modelled (mnt_ns_loop)"));
+            return Err(sys(
+                Errno::EINVAL,
+                "binding a mount namespace file is not modelled (mnt_ns_loop)",
+            ));
         }
         let ns = self.open_ns_file(id, target, kind)?;
         self.mount_nsfs(id, ns, path)
@@ -745,4 +817,25 @@ pub(crate) fn cgroup_relative(root: &str, path: &str) -> String {
     let mut out: Vec<&str> = vec![".."; r.len() - common];
     out.extend(p.iter().skip(common));
     format!("/{}", out.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cgroup_paths_are_relative_to_the_namespace_root() {
+        assert_eq!(cgroup_relative("/", "/a/b"), "/a/b");
+        assert_eq!(cgroup_relative("/a/b", "/a/b"), "/");
+        assert_eq!(cgroup_relative("/a/b", "/a/b/c"), "/c");
+        assert_eq!(cgroup_relative("/a/b", "/a/c"), "/../c");
+        assert_eq!(cgroup_relative("/a/b", "/"), "/../..");
+    }
+
+    #[test]
+    fn cgroup_joins_stop_at_the_namespace_root() {
+        assert_eq!(join_cgroup("/a", "/b/./c").unwrap(), "/a/b/c");
+        assert_eq!(join_cgroup("/a", "../../x").unwrap(), "/a/x");
+        assert_eq!(join_cgroup("/", "/").unwrap(), "/");
+    }
 }

@@ -640,22 +640,52 @@ impl Op {
     pub fn actor(&self) -> Option<&str> {
         use Op::*;
         match self {
-            Clone { actor, .. } | Fork { actor, .. } | Unshare { actor, .. } | UnshareCmd { actor, .. }
-            | Setns { actor, .. } | Exit { actor, .. } | Kill { actor, .. } | Sigaction { actor, .. }
-            | SetChildSubreaper { actor, .. } | Wait { actor, .. } | Exec { actor, .. }
-            | Setuid { actor, .. } | CapDrop { actor, .. } | Sethostname { actor, .. }
-            | Setdomainname { actor, .. } | Hostname { actor } | IpLinkAddVeth { actor, .. }
-            | IpLinkSetNetns { actor, .. } | IpAddrAdd { actor, .. } | IpLinkSetUp { actor, .. }
-            | IpLinkSetDown { actor, .. } | IpLink { actor } | Listen { actor, .. }
-            | Connect { actor, .. } | Ping { actor, .. } | Mount { actor, .. } | Umount { actor, .. }
-            | MakeShared { actor, .. } | MakePrivate { actor, .. } | MakeSlave { actor, .. }
-            | MakeUnbindable { actor, .. } | PivotRoot { actor, .. } | WriteUidMap { actor, .. }
-            | WriteGidMap { actor, .. } | WriteSetgroups { actor, .. } | Ipcmk { actor, .. }
-            | MqOpen { actor, .. } | Ipcs { actor } | CgroupMove { actor, .. }
-            | SetTimeOffset { actor, .. } | ClockGettime { actor, .. } | NsOpen { actor, .. }
-            | NsClose { actor, .. } | NsBind { actor, .. } | Ps { actor } | Read { actor, .. } => {
-                Some(actor)
-            }
+            Clone { actor, .. }
+            | Fork { actor, .. }
+            | Unshare { actor, .. }
+            | UnshareCmd { actor, .. }
+            | Setns { actor, .. }
+            | Exit { actor, .. }
+            | Kill { actor, .. }
+            | Sigaction { actor, .. }
+            | SetChildSubreaper { actor, .. }
+            | Wait { actor, .. }
+            | Exec { actor, .. }
+            | Setuid { actor, .. }
+            | CapDrop { actor, .. }
+            | Sethostname { actor, .. }
+            | Setdomainname { actor, .. }
+            | Hostname { actor }
+            | IpLinkAddVeth { actor, .. }
+            | IpLinkSetNetns { actor, .. }
+            | IpAddrAdd { actor, .. }
+            | IpLinkSetUp { actor, .. }
+            | IpLinkSetDown { actor, .. }
+            | IpLink { actor }
+            | Listen { actor, .. }
+            | Connect { actor, .. }
+            | Ping { actor, .. }
+            | Mount { actor, .. }
+            | Umount { actor, .. }
+            | MakeShared { actor, .. }
+            | MakePrivate { actor, .. }
+            | MakeSlave { actor, .. }
+            | MakeUnbindable { actor, .. }
+            | PivotRoot { actor, .. }
+            | WriteUidMap { actor, .. }
+            | WriteGidMap { actor, .. }
+            | WriteSetgroups { actor, .. }
+            | Ipcmk { actor, .. }
+            | MqOpen { actor, .. }
+            | Ipcs { actor }
+            | CgroupMove { actor, .. }
+            | SetTimeOffset { actor, .. }
+            | ClockGettime { actor, .. }
+            | NsOpen { actor, .. }
+            | NsClose { actor, .. }
+            | NsBind { actor, .. }
+            | Ps { actor }
+            | Read { actor, .. } => Some(actor),
             Sleep { .. } => None,
         }
     }
@@ -716,26 +746,37 @@ pub(crate) fn dispatch(sim: &mut NamespacesSim, op: &Op) -> Result<Outcome, NsEr
     use Op::*;
     let done = |r: Result<(), NsError>| r.map(|()| Outcome::Done);
     match op {
-        Clone { actor, child, flags, command } => sim.clone_process(actor, child, flags, command.as_deref()),
+        Clone { actor, child, flags, command } => {
+            sim.clone_process(actor, child, flags, command.as_deref())
+        }
         Fork { actor, child } => sim.clone_process(actor, child, &[], None),
         Unshare { actor, flags } => done(sim.unshare(actor, flags)),
-        UnshareCmd { actor, flags, fork, child, propagation, map_root_user, mount_proc, command } => {
-            sim.unshare_cmd(&super::nsproxy::UnshareCmd {
-                actor,
-                flags,
-                fork: *fork,
-                child: child.as_deref(),
-                propagation: *propagation,
-                map_root_user: *map_root_user,
-                mount_proc: *mount_proc,
-                command: command.as_deref().unwrap_or("bash"),
-            })
-        }
+        UnshareCmd {
+            actor,
+            flags,
+            fork,
+            child,
+            propagation,
+            map_root_user,
+            mount_proc,
+            command,
+        } => sim.unshare_cmd(&super::nsproxy::UnshareCmd {
+            actor,
+            flags,
+            fork: *fork,
+            child: child.as_deref(),
+            propagation: *propagation,
+            map_root_user: *map_root_user,
+            mount_proc: *mount_proc,
+            command: command.as_deref().unwrap_or("bash"),
+        }),
         Setns { actor, fd, path, target, kinds } => {
             done(sim.setns(actor, fd.as_deref(), path.as_deref(), target.as_deref(), kinds))
         }
         Exit { actor, code } => done(sim.exit(actor, *code)),
-        Kill { actor, target, signal } => sim.kill(actor, target, *signal).map(|d| Outcome::Signal(d.name())),
+        Kill { actor, target, signal } => {
+            sim.kill(actor, target, *signal).map(|d| Outcome::Signal(d.name()))
+        }
         Sigaction { actor, signal, action } => done(sim.sigaction(actor, *signal, *action)),
         SetChildSubreaper { actor, on } => done(sim.set_child_subreaper(actor, *on)),
         Wait { actor, child } => sim.wait(actor, child.as_deref()).map(Outcome::Reaped),
@@ -752,15 +793,25 @@ pub(crate) fn dispatch(sim: &mut NamespacesSim, op: &Op) -> Result<Outcome, NsEr
         IpLinkSetDown { actor, dev } => done(sim.link_set(actor, dev, false)),
         IpLink { actor } => sim.ip_addr(actor).map(Outcome::Lines),
         Listen { actor, addr, port } => done(sim.listen(actor, addr.as_deref(), *port)),
-        Connect { actor, addr, port } => sim.connect(actor, addr, Some(*port)).map(|netns| Outcome::Reached { netns }),
-        Ping { actor, addr } => sim.connect(actor, addr, None).map(|netns| Outcome::Reached { netns }),
+        Connect { actor, addr, port } => {
+            sim.connect(actor, addr, Some(*port)).map(|netns| Outcome::Reached { netns })
+        }
+        Ping { actor, addr } => {
+            sim.connect(actor, addr, None).map(|netns| Outcome::Reached { netns })
+        }
         Mount { actor, fstype, source, target, bind } => {
             done(sim.mount(actor, fstype.as_deref(), source, target, *bind))
         }
         Umount { actor, target, lazy } => done(sim.umount(actor, target, *lazy)),
-        MakeShared { actor, target, recursive } => done(sim.make(actor, target, *recursive, Propagation::Shared)),
-        MakePrivate { actor, target, recursive } => done(sim.make(actor, target, *recursive, Propagation::Private)),
-        MakeSlave { actor, target, recursive } => done(sim.make(actor, target, *recursive, Propagation::Slave)),
+        MakeShared { actor, target, recursive } => {
+            done(sim.make(actor, target, *recursive, Propagation::Shared))
+        }
+        MakePrivate { actor, target, recursive } => {
+            done(sim.make(actor, target, *recursive, Propagation::Private))
+        }
+        MakeSlave { actor, target, recursive } => {
+            done(sim.make(actor, target, *recursive, Propagation::Slave))
+        }
         MakeUnbindable { actor, target, recursive } => {
             done(sim.make(actor, target, *recursive, Propagation::Unbindable))
         }
@@ -771,7 +822,9 @@ pub(crate) fn dispatch(sim: &mut NamespacesSim, op: &Op) -> Result<Outcome, NsEr
         WriteGidMap { actor, target, map } => {
             done(sim.write_id_map(actor, target.as_deref(), super::user::MapKind::Gid, map))
         }
-        WriteSetgroups { actor, target, value } => done(sim.write_setgroups_file(actor, target.as_deref(), value)),
+        WriteSetgroups { actor, target, value } => {
+            done(sim.write_setgroups_file(actor, target.as_deref(), value))
+        }
         Ipcmk { actor, kind, key } => sim.ipcmk(actor, *kind, *key).map(Outcome::IpcId),
         MqOpen { actor, name } => done(sim.mq_open(actor, name)),
         Ipcs { actor } => sim.ipcs(actor).map(Outcome::Lines),
@@ -779,15 +832,21 @@ pub(crate) fn dispatch(sim: &mut NamespacesSim, op: &Op) -> Result<Outcome, NsEr
         SetTimeOffset { actor, target, clock, offset_secs, offset_nanos } => {
             done(sim.set_time_offset(actor, target.as_deref(), *clock, *offset_secs, *offset_nanos))
         }
-        ClockGettime { actor, clock } => sim.clock_gettime(actor, *clock).map(|(secs, nanos)| Outcome::Clock { secs, nanos }),
+        ClockGettime { actor, clock } => {
+            sim.clock_gettime(actor, *clock).map(|(secs, nanos)| Outcome::Clock { secs, nanos })
+        }
         Sleep { seconds } => {
             sim.sleep(*seconds);
             Ok(Outcome::Done)
         }
         NsOpen { actor, target, kind, fd } => done(sim.ns_open(actor, target.as_deref(), kind, fd)),
         NsClose { actor, fd } => done(sim.ns_close(actor, fd)),
-        NsBind { actor, target, kind, path } => done(sim.ns_bind(actor, target.as_deref(), kind, path)),
+        NsBind { actor, target, kind, path } => {
+            done(sim.ns_bind(actor, target.as_deref(), kind, path))
+        }
         Ps { actor } => sim.ps(actor).map(Outcome::Ps),
-        Read { actor, target, file } => sim.read_proc(actor, target.as_deref(), *file).map(Outcome::Lines),
+        Read { actor, target, file } => {
+            sim.read_proc(actor, target.as_deref(), *file).map(Outcome::Lines)
+        }
     }
 }

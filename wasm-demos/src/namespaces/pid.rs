@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use super::error::sys;
 use super::ops::Signal;
-use super::{Capability, Cred, Errno, MAX_PROCESSES, NamespacesSim, NsError, NsId, NsProxy, ProcId};
+use super::{
+    Capability, Cred, Errno, MAX_PROCESSES, NamespacesSim, NsError, NsId, NsProxy, ProcId,
+};
 
 /// `PID_MAX_DEFAULT` (0x8000): pids are below it in every namespace.
 pub(crate) const PID_MAX: u32 = 32_768;
@@ -233,7 +235,10 @@ impl NamespacesSim {
         while let Some(id) = cur {
             let ns = self.pid_ns(id).ok_or_else(|| sys(Errno::EINVAL, "no pid namespace"))?;
             let nr = ns.next_free().ok_or_else(|| {
-                sys(Errno::EAGAIN, format!("pid:[{}] has no free pid below pid_max", self.ns_inode(id)))
+                sys(
+                    Errno::EAGAIN,
+                    format!("pid:[{}] has no free pid below pid_max", self.ns_inode(id)),
+                )
             })?;
             out.push((id, nr));
             cur = ns.parent;
@@ -284,10 +289,10 @@ impl NamespacesSim {
                 p.next = nr.saturating_add(1);
             }
         }
-        if pids.last().is_some_and(|&(_, nr)| nr == 1) {
-            if let Some(p) = self.pid_ns_mut(pid_target) {
-                p.child_reaper = Some(id);
-            }
+        if pids.last().is_some_and(|&(_, nr)| nr == 1)
+            && let Some(p) = self.pid_ns_mut(pid_target)
+        {
+            p.child_reaper = Some(id);
         }
         let ignored = match parent.and_then(|p| self.proc(p)) {
             Some(p) if inherit_ignored => p.ignored,
@@ -359,7 +364,8 @@ impl NamespacesSim {
             self.zap_pid_ns(id, active);
         }
         let reaper = self.find_new_reaper(id, active);
-        let children = self.proc_mut(id).map(|p| std::mem::take(&mut p.children)).unwrap_or_default();
+        let children =
+            self.proc_mut(id).map(|p| std::mem::take(&mut p.children)).unwrap_or_default();
         for child in children {
             let new_parent = reaper.filter(|&r| r != id);
             if let Some(c) = self.proc_mut(child) {
@@ -481,16 +487,30 @@ impl NamespacesSim {
     /// sender needs the same uid or CAP_KILL in the target's user namespace (EPERM). An init
     /// (`SIGNAL_UNKILLABLE`) ignores a signal it has no handler for, except SIGKILL and
     /// SIGSTOP sent from an ancestor pid namespace (`sig_task_ignored`, `force`).
-    pub(crate) fn kill(&mut self, sender: &str, target: &str, sig: Signal) -> Result<Delivery, NsError> {
+    pub(crate) fn kill(
+        &mut self,
+        sender: &str,
+        target: &str,
+        sig: Signal,
+    ) -> Result<Delivery, NsError> {
         let s = self.live(sender)?;
-        let t = *self.labels.get(target).ok_or_else(|| NsError::UnknownProcess(target.to_owned()))?;
+        let t =
+            *self.labels.get(target).ok_or_else(|| NsError::UnknownProcess(target.to_owned()))?;
         let sp = self.proc(s).ok_or_else(|| NsError::UnknownProcess(sender.to_owned()))?;
         let tp = self.proc(t).ok_or_else(|| NsError::UnknownProcess(target.to_owned()))?;
         if tp.pid_in(sp.pid_ns()).is_none() {
-            return Err(sys(Errno::ESRCH, format!("`{target}` has no pid in the sender's pid namespace")));
+            return Err(sys(
+                Errno::ESRCH,
+                format!("`{target}` has no pid in the sender's pid namespace"),
+            ));
         }
-        if sp.cred.kuid != tp.cred.kuid && !self.ns_capable(&sp.cred, tp.cred.user_ns, Capability::KILL) {
-            return Err(sys(Errno::EPERM, "a signal to another uid needs CAP_KILL in the target's user namespace"));
+        if sp.cred.kuid != tp.cred.kuid
+            && !self.ns_capable(&sp.cred, tp.cred.user_ns, Capability::KILL)
+        {
+            return Err(sys(
+                Errno::EPERM,
+                "a signal to another uid needs CAP_KILL in the target's user namespace",
+            ));
         }
         if tp.nsproxy.is_none() {
             return Ok(Delivery::Ignored);
@@ -499,7 +519,9 @@ impl NamespacesSim {
         let unkillable = self.pid_ns(tp.pid_ns()).is_some_and(|n| n.child_reaper == Some(t));
         let catchable = !matches!(sig, Signal::SIGKILL | Signal::SIGSTOP);
         let handler = catchable && tp.handles(sig);
-        if unkillable && !handler && !(force && !catchable) {
+        // `sig_task_ignored`: only a forced (ancestor) SIGKILL/SIGSTOP gets through.
+        let forced_kill = force && !catchable;
+        if unkillable && !handler && !forced_kill {
             return Ok(Delivery::IgnoredByInit);
         }
         let ignored = catchable && tp.ignores(sig);
@@ -552,7 +574,8 @@ impl NamespacesSim {
         let p = self.proc(id).ok_or_else(|| NsError::UnknownProcess(label.to_owned()))?;
         let wanted = match child {
             Some(c) => {
-                let cid = *self.labels.get(c).ok_or_else(|| NsError::UnknownProcess(c.to_owned()))?;
+                let cid =
+                    *self.labels.get(c).ok_or_else(|| NsError::UnknownProcess(c.to_owned()))?;
                 if !p.children.contains(&cid) {
                     return Err(sys(Errno::ECHILD, format!("`{c}` is not a child of `{label}`")));
                 }
@@ -564,18 +587,28 @@ impl NamespacesSim {
             return Err(sys(Errno::ECHILD, format!("`{label}` has no children")));
         }
         let ns = p.pid_ns();
-        let Some(z) = wanted.into_iter().find(|&c| self.proc(c).is_some_and(|c| c.nsproxy.is_none()))
+        let Some(z) =
+            wanted.into_iter().find(|&c| self.proc(c).is_some_and(|c| c.nsproxy.is_none()))
         else {
             return Ok(None);
         };
         let Some(zp) = self.proc(z) else { return Ok(None) };
-        let out = (zp.label.clone(), zp.pid_in(ns).unwrap_or(0), zp.exit.unwrap_or(ExitStatus::Exited(0)));
+        let out = (
+            zp.label.clone(),
+            zp.pid_in(ns).unwrap_or(0),
+            zp.exit.unwrap_or(ExitStatus::Exited(0)),
+        );
         self.release(z);
         Ok(Some(out))
     }
 
     /// `sigaction`: install a handler, SIG_IGN or SIG_DFL; SIGKILL and SIGSTOP: EINVAL.
-    pub(crate) fn sigaction(&mut self, label: &str, sig: Signal, action: super::SignalAction) -> Result<(), NsError> {
+    pub(crate) fn sigaction(
+        &mut self,
+        label: &str,
+        sig: Signal,
+        action: super::SignalAction,
+    ) -> Result<(), NsError> {
         let id = self.live(label)?;
         if matches!(sig, Signal::SIGKILL | Signal::SIGSTOP) {
             return Err(sys(Errno::EINVAL, format!("{sig:?} cannot be caught or ignored")));
@@ -599,5 +632,44 @@ impl NamespacesSim {
             p.subreaper = on;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idr_alloc_cyclic_starts_at_1_and_continues_after_the_cursor() {
+        let mut ns = PidNs::new(1, None);
+        assert_eq!(ns.next_free(), Some(1));
+        ns.idr.insert(1, 0);
+        ns.idr.insert(2, 0);
+        ns.next = 2;
+        assert_eq!(ns.next_free(), Some(3));
+        // A freed pid below the cursor is not reused until the allocator wraps.
+        ns.idr.remove(&1);
+        ns.next = 3;
+        assert_eq!(ns.next_free(), Some(3));
+    }
+
+    #[test]
+    fn wrapped_pids_restart_at_reserved_pids() {
+        let mut ns = PidNs::new(0, None);
+        ns.next = PID_MAX;
+        ns.idr.insert(300, 0);
+        assert_eq!(ns.next_free(), Some(301));
+        ns.next = 200;
+        assert_eq!(ns.next_free(), Some(200));
+    }
+
+    #[test]
+    fn a_full_namespace_has_no_free_pid() {
+        let mut ns = PidNs::new(0, None);
+        for pid in 1..PID_MAX {
+            ns.idr.insert(pid, 0);
+        }
+        ns.next = 5;
+        assert_eq!(ns.next_free(), None);
     }
 }

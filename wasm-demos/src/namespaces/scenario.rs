@@ -31,7 +31,8 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
     if settings.ops.len() > MAX_OPS {
         return Err(ScenarioError::new("ops", format!("at most {MAX_OPS} operations")));
     }
-    let raw: Value = serde_json::from_str(json).map_err(|e| ScenarioError::new("$", e.to_string()))?;
+    let raw: Value =
+        serde_json::from_str(json).map_err(|e| ScenarioError::new("$", e.to_string()))?;
     let defaults = NamespacesParams::default();
     let params = NamespacesParams {
         hostname: settings.hostname.unwrap_or(defaults.hostname),
@@ -45,7 +46,10 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
     for (step, op) in settings.ops.iter().enumerate() {
         let mut rec = Map::new();
         rec.insert("step".into(), json!(step));
-        rec.insert("op".into(), raw.get("ops").and_then(|o| o.get(step)).cloned().unwrap_or(Value::Null));
+        rec.insert(
+            "op".into(),
+            raw.get("ops").and_then(|o| o.get(step)).cloned().unwrap_or(Value::Null),
+        );
         match sim.apply(op) {
             Ok(outcome) => outcome_fields(&outcome, &mut rec),
             Err(err) => {
@@ -65,14 +69,17 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
 /// `serde_path_to_error` can only say `ops[3]`. This finds the field to blame: the first one
 /// whose removal changes the error.
 fn refine_op_path(json: &str, err: ScenarioError) -> ScenarioError {
-    let Some(index) = err.path.strip_prefix("ops[").and_then(|r| r.strip_suffix(']')) else { return err };
+    let Some(index) = err.path.strip_prefix("ops[").and_then(|r| r.strip_suffix(']')) else {
+        return err;
+    };
     let Ok(index) = index.parse::<usize>() else { return err };
     let Ok(raw) = serde_json::from_str::<Value>(json) else { return err };
     let Some(Value::Object(op)) = raw.get("ops").and_then(|o| o.get(index)) else { return err };
-    let message_of = |v: &Map<String, Value>| match serde_json::from_value::<Op>(Value::Object(v.clone())) {
-        Ok(_) => None,
-        Err(e) => Some(e.to_string()),
-    };
+    let message_of =
+        |v: &Map<String, Value>| match serde_json::from_value::<Op>(Value::Object(v.clone())) {
+            Ok(_) => None,
+            Err(e) => Some(e.to_string()),
+        };
     let original = message_of(op);
     for key in op.keys().filter(|k| k.as_str() != "op") {
         let mut without = op.clone();
@@ -143,7 +150,10 @@ pub(crate) fn state(sim: &NamespacesSim) -> Value {
             o.insert("comm".into(), json!(p.comm));
             o.insert("state".into(), json!(p.state.letter()));
             o.insert("nspid".into(), json!(p.pids.iter().map(|&(_, n)| n).collect::<Vec<_>>()));
-            o.insert("ppid".into(), json!(p.pids.iter().map(|&(ns, _)| sim.ppid_in(p, ns)).collect::<Vec<_>>()));
+            o.insert(
+                "ppid".into(),
+                json!(p.pids.iter().map(|&(ns, _)| sim.ppid_in(p, ns)).collect::<Vec<_>>()),
+            );
             let mut ns = Map::new();
             ns.insert("pid".into(), json!(sim.ns_inode(p.pid_ns())));
             ns.insert("user".into(), json!(sim.ns_inode(p.cred.user_ns)));
@@ -172,7 +182,10 @@ pub(crate) fn state(sim: &NamespacesSim) -> Value {
                 o.insert("subreaper".into(), json!(true));
             }
             if !p.caught.is_empty() {
-                o.insert("caught".into(), json!(p.caught.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>()));
+                o.insert(
+                    "caught".into(),
+                    json!(p.caught.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>()),
+                );
             }
             if !p.fds.is_empty() {
                 let fds: Map<String, Value> =
@@ -198,7 +211,10 @@ pub(crate) fn state(sim: &NamespacesSim) -> Value {
             match &n.data {
                 NsData::Pid(p) => {
                     o.insert("level".into(), json!(p.level));
-                    o.insert("parent".into(), p.parent.map_or(Value::Null, |x| json!(sim.ns_inode(x))));
+                    o.insert(
+                        "parent".into(),
+                        p.parent.map_or(Value::Null, |x| json!(sim.ns_inode(x))),
+                    );
                     o.insert("adding".into(), json!(p.adding));
                     o.insert("members".into(), json!(p.idr.len()));
                 }
@@ -206,11 +222,16 @@ pub(crate) fn state(sim: &NamespacesSim) -> Value {
                     o.insert("level".into(), json!(u.level));
                     o.insert("owner_uid".into(), json!(u.owner_kuid));
                     let fmt = |m: &[super::IdExtent]| {
-                        m.iter().map(|e| format!("{} {} {}", e.first, e.lower_first, e.count)).collect::<Vec<_>>()
+                        m.iter()
+                            .map(|e| format!("{} {} {}", e.first, e.lower_first, e.count))
+                            .collect::<Vec<_>>()
                     };
                     o.insert("uid_map".into(), json!(fmt(&u.uid_map)));
                     o.insert("gid_map".into(), json!(fmt(&u.gid_map)));
-                    o.insert("setgroups".into(), json!(if u.setgroups_allowed { "allow" } else { "deny" }));
+                    o.insert(
+                        "setgroups".into(),
+                        json!(if u.setgroups_allowed { "allow" } else { "deny" }),
+                    );
                 }
                 NsData::Uts { hostname, domainname } => {
                     o.insert("hostname".into(), json!(hostname));

@@ -75,7 +75,10 @@ pub(crate) fn parse_map(text: &str) -> Result<Vec<IdExtent>, NsError> {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let nums: Vec<&str> = line.split_whitespace().collect();
         let [a, b, c] = nums.as_slice() else {
-            return Err(sys(Errno::EINVAL, format!("map line `{line}` is not \"inside outside count\"")));
+            return Err(sys(
+                Errno::EINVAL,
+                format!("map line `{line}` is not \"inside outside count\""),
+            ));
         };
         let parse = |s: &str| {
             s.parse::<u32>().map_err(|_| sys(Errno::EINVAL, format!("`{s}` is not an id")))
@@ -85,13 +88,18 @@ pub(crate) fn parse_map(text: &str) -> Result<Vec<IdExtent>, NsError> {
             || e.first.checked_add(e.count - 1).is_none()
             || e.lower_first.checked_add(e.count - 1).is_none()
         {
-            return Err(sys(Errno::EINVAL, format!("map line `{line}` has an empty or overflowing range")));
+            return Err(sys(
+                Errno::EINVAL,
+                format!("map line `{line}` has an empty or overflowing range"),
+            ));
         }
         let overlaps = |x: &IdExtent| {
             let (a0, a1) = (u64::from(x.first), u64::from(x.first) + u64::from(x.count));
             let (b0, b1) = (u64::from(e.first), u64::from(e.first) + u64::from(e.count));
-            let (c0, c1) = (u64::from(x.lower_first), u64::from(x.lower_first) + u64::from(x.count));
-            let (d0, d1) = (u64::from(e.lower_first), u64::from(e.lower_first) + u64::from(e.count));
+            let (c0, c1) =
+                (u64::from(x.lower_first), u64::from(x.lower_first) + u64::from(x.count));
+            let (d0, d1) =
+                (u64::from(e.lower_first), u64::from(e.lower_first) + u64::from(e.count));
             (a0 < b1 && b0 < a1) || (c0 < d1 && d0 < c1)
         };
         if extents.iter().any(overlaps) {
@@ -184,9 +192,8 @@ impl NamespacesSim {
     /// capability inside the new namespace (`set_cred_user_ns`). The owner reference on the
     /// parent is taken here.
     pub(crate) fn create_user_ns(&mut self, cred: &Cred) -> Result<Cred, NsError> {
-        let parent = self
-            .user_ns(cred.user_ns)
-            .ok_or_else(|| sys(Errno::EINVAL, "no user namespace"))?;
+        let parent =
+            self.user_ns(cred.user_ns).ok_or_else(|| sys(Errno::EINVAL, "no user namespace"))?;
         if parent.level >= MAX_USER_NS_LEVEL {
             return Err(sys(Errno::ENOSPC, "user namespaces nest at most 32 levels deep"));
         }
@@ -194,7 +201,10 @@ impl NamespacesSim {
         if self.id_in_ns(cred.user_ns, cred.kuid, MapKind::Uid).is_none()
             || self.id_in_ns(cred.user_ns, cred.kgid, MapKind::Gid).is_none()
         {
-            return Err(sys(Errno::EPERM, "the caller's uid or gid is not mapped in its user namespace"));
+            return Err(sys(
+                Errno::EPERM,
+                "the caller's uid or gid is not mapped in its user namespace",
+            ));
         }
         let data = UserNs {
             level,
@@ -206,7 +216,12 @@ impl NamespacesSim {
             parent_could_setfcap: cred.effective.has(Capability::SETFCAP),
         };
         self.get_ns(cred.user_ns);
-        let ns = self.insert_ns(super::NamespaceKind::User, Some(cred.user_ns), super::NsData::User(data), None)?;
+        let ns = self.insert_ns(
+            super::NamespaceKind::User,
+            Some(cred.user_ns),
+            super::NsData::User(data),
+            None,
+        )?;
         Ok(Cred {
             user_ns: ns,
             effective: CapSet::FULL,
@@ -233,10 +248,16 @@ impl NamespacesSim {
         let file = if kind == MapKind::Uid { "uid_map" } else { "gid_map" };
         let u = self.user_ns(ns).ok_or_else(|| sys(Errno::EINVAL, "no user namespace"))?.clone();
         let Some(parent) = u.parent else {
-            return Err(sys(Errno::EPERM, format!("{file} of the initial user namespace is already written")));
+            return Err(sys(
+                Errno::EPERM,
+                format!("{file} of the initial user namespace is already written"),
+            ));
         };
         if writer.user_ns != ns && writer.user_ns != parent {
-            return Err(sys(Errno::EPERM, format!("{file} may only be written from the namespace or its parent")));
+            return Err(sys(
+                Errno::EPERM,
+                format!("{file} may only be written from the namespace or its parent"),
+            ));
         }
         let existing = if kind == MapKind::Uid { &u.uid_map } else { &u.gid_map };
         if !existing.is_empty() {
@@ -244,7 +265,10 @@ impl NamespacesSim {
         }
         let extents = parse_map(text)?;
         if !self.ns_capable(writer, ns, Capability::SYS_ADMIN) {
-            return Err(sys(Errno::EPERM, format!("writing {file} needs CAP_SYS_ADMIN in the target user namespace")));
+            return Err(sys(
+                Errno::EPERM,
+                format!("writing {file} needs CAP_SYS_ADMIN in the target user namespace"),
+            ));
         }
         let cap = if kind == MapKind::Uid { Capability::SETUID } else { Capability::SETGID };
         if kind == MapKind::Uid && extents.iter().any(|e| e.lower_first == 0) {
@@ -254,7 +278,10 @@ impl NamespacesSim {
                 self.ns_capable(writer, parent, Capability::SETFCAP)
             };
             if !ok {
-                return Err(sys(Errno::EPERM, "mapping uid 0 of the parent needs CAP_SETFCAP there (verify_root_map)"));
+                return Err(sys(
+                    Errno::EPERM,
+                    "mapping uid 0 of the parent needs CAP_SETFCAP there (verify_root_map)",
+                ));
             }
         }
         let own_id = if kind == MapKind::Uid { writer.kuid } else { writer.kgid };
@@ -266,8 +293,11 @@ impl NamespacesSim {
             _ => false,
         };
         if !single_own && !self.ns_capable(writer, parent, cap) {
-            let hint =
-                if kind == MapKind::Gid && u.setgroups_allowed { "; write \"deny\" to setgroups first" } else { "" };
+            let hint = if kind == MapKind::Gid && u.setgroups_allowed {
+                "; write \"deny\" to setgroups first"
+            } else {
+                ""
+            };
             return Err(sys(
                 Errno::EPERM,
                 format!(
@@ -278,8 +308,13 @@ impl NamespacesSim {
         }
         for e in &extents {
             let last = e.lower_first.saturating_add(e.count - 1);
-            if self.kid_of(parent, e.lower_first, kind).is_none() || self.kid_of(parent, last, kind).is_none() {
-                return Err(sys(Errno::EPERM, format!("outside ids {}..={last} are not mapped in the parent", e.lower_first)));
+            if self.kid_of(parent, e.lower_first, kind).is_none()
+                || self.kid_of(parent, last, kind).is_none()
+            {
+                return Err(sys(
+                    Errno::EPERM,
+                    format!("outside ids {}..={last} are not mapped in the parent", e.lower_first),
+                ));
             }
         }
         if let Some(u) = self.user_ns_mut(ns) {
@@ -295,14 +330,27 @@ impl NamespacesSim {
     /// Writes `/proc/<pid>/setgroups` (`proc_setgroups_write`): "allow" or "deny" (EINVAL
     /// otherwise); needs CAP_SYS_ADMIN in the namespace; "deny" is permanent and "deny" after
     /// `gid_map` was written is EPERM.
-    pub(crate) fn write_setgroups(&mut self, writer: &Cred, ns: NsId, value: &str) -> Result<(), NsError> {
+    pub(crate) fn write_setgroups(
+        &mut self,
+        writer: &Cred,
+        ns: NsId,
+        value: &str,
+    ) -> Result<(), NsError> {
         let allow = match value.trim() {
             "allow" => true,
             "deny" => false,
-            other => return Err(sys(Errno::EINVAL, format!("setgroups takes \"allow\" or \"deny\", not `{other}`"))),
+            other => {
+                return Err(sys(
+                    Errno::EINVAL,
+                    format!("setgroups takes \"allow\" or \"deny\", not `{other}`"),
+                ));
+            }
         };
         if !self.ns_capable(writer, ns, Capability::SYS_ADMIN) {
-            return Err(sys(Errno::EPERM, "writing setgroups needs CAP_SYS_ADMIN in the target user namespace"));
+            return Err(sys(
+                Errno::EPERM,
+                "writing setgroups needs CAP_SYS_ADMIN in the target user namespace",
+            ));
         }
         let u = self.user_ns(ns).ok_or_else(|| sys(Errno::EINVAL, "no user namespace"))?;
         if allow && !u.setgroups_allowed {
@@ -322,12 +370,12 @@ impl NamespacesSim {
     /// leaving uid 0 for a non-zero uid clears the permitted and effective sets
     /// (`cap_emulate_setxuid`, no `SECBIT_KEEP_CAPS`).
     pub(crate) fn setuid(&self, cred: &Cred, uid: u32, gid: u32) -> Result<Cred, NsError> {
-        let kuid = self
-            .kid_of(cred.user_ns, uid, MapKind::Uid)
-            .ok_or_else(|| sys(Errno::EINVAL, format!("uid {uid} is not mapped in the caller's user namespace")))?;
-        let kgid = self
-            .kid_of(cred.user_ns, gid, MapKind::Gid)
-            .ok_or_else(|| sys(Errno::EINVAL, format!("gid {gid} is not mapped in the caller's user namespace")))?;
+        let kuid = self.kid_of(cred.user_ns, uid, MapKind::Uid).ok_or_else(|| {
+            sys(Errno::EINVAL, format!("uid {uid} is not mapped in the caller's user namespace"))
+        })?;
+        let kgid = self.kid_of(cred.user_ns, gid, MapKind::Gid).ok_or_else(|| {
+            sys(Errno::EINVAL, format!("gid {gid} is not mapped in the caller's user namespace"))
+        })?;
         if kuid != cred.kuid && !cred.effective.has(Capability::SETUID) {
             return Err(sys(Errno::EPERM, "setresuid to another uid needs CAP_SETUID"));
         }
@@ -354,5 +402,29 @@ impl NamespacesSim {
         } else {
             Cred { permitted: CapSet::EMPTY, effective: CapSet::EMPTY, ..*cred }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_lines_parse_into_extents() {
+        let map = parse_map("0 100000 65536\n65536 1000 1\n").unwrap();
+        assert_eq!(map[0], IdExtent { first: 0, lower_first: 100_000, count: 65_536 });
+        assert_eq!(map[1].up(1000), Some(65_536));
+        assert_eq!(map[0].down(5), Some(100_005));
+        assert_eq!(map[0].up(99_999), None);
+    }
+
+    #[test]
+    fn empty_and_too_long_maps_are_rejected() {
+        assert_eq!(parse_map("\n").unwrap_err().to_string(), "EINVAL: empty map");
+        let long: String = (0..341).map(|i| format!("{i} {i} 1\n")).collect();
+        assert_eq!(
+            parse_map(&long).unwrap_err().to_string(),
+            "EINVAL: more than 340 map lines (UID_GID_MAP_MAX_EXTENTS)"
+        );
     }
 }

@@ -41,7 +41,12 @@ impl NamespacesSim {
 
     /// Reads `/proc/<target>/<file>` through the caller's `/proc`: ENOENT if the target has no
     /// pid in that `/proc`'s pid namespace.
-    pub(crate) fn read_proc(&self, actor: &str, target: Option<&str>, file: ProcFile) -> Result<Vec<String>, NsError> {
+    pub(crate) fn read_proc(
+        &self,
+        actor: &str,
+        target: Option<&str>,
+        file: ProcFile,
+    ) -> Result<Vec<String>, NsError> {
         let id = self.live(actor)?;
         let t = match target {
             Some(t) => *self.labels.get(t).ok_or_else(|| NsError::UnknownProcess(t.to_owned()))?,
@@ -50,7 +55,10 @@ impl NamespacesSim {
         let proc_ns = self.proc_pid_ns(id)?;
         let tp = self.proc(t).ok_or_else(|| sys(Errno::ENOENT, "no such process"))?;
         let Some(pid) = tp.pid_in(proc_ns) else {
-            return Err(sys(Errno::ENOENT, format!("`{}` has no pid in the pid namespace of this /proc", tp.label)));
+            return Err(sys(
+                Errno::ENOENT,
+                format!("`{}` has no pid in the pid namespace of this /proc", tp.label),
+            ));
         };
         let reader = self.cred(id)?;
         let live_ns = || tp.nsproxy.ok_or_else(|| sys(Errno::ENOENT, "the process has exited"));
@@ -64,7 +72,8 @@ impl NamespacesSim {
                     ProcState::Zombie => "Z (zombie)",
                 };
                 let level = self.pid_ns(proc_ns).map_or(0, |p| p.level) as usize;
-                let nspid: Vec<String> = tp.pids.iter().skip(level).map(|(_, p)| p.to_string()).collect();
+                let nspid: Vec<String> =
+                    tp.pids.iter().skip(level).map(|(_, p)| p.to_string()).collect();
                 vec![
                     format!("Name:\t{}", tp.comm),
                     format!("State:\t{state}"),
@@ -94,7 +103,11 @@ impl NamespacesSim {
             ProcFile::TimensOffsets => {
                 let (mono, boot) = self.time_offsets(live_ns()?.time_for_children);
                 let fmt = |name: &str, ns: i64| {
-                    format!("{name:<10} {:>10} {:>9}", ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000))
+                    format!(
+                        "{name:<10} {:>10} {:>9}",
+                        ns.div_euclid(1_000_000_000),
+                        ns.rem_euclid(1_000_000_000)
+                    )
                 };
                 vec![fmt("monotonic", mono), fmt("boottime", boot)]
             }
@@ -128,7 +141,9 @@ impl NamespacesSim {
     pub(crate) fn ns_links(&self, t: ProcId) -> Result<Vec<String>, NsError> {
         let tp = self.proc(t).ok_or_else(|| sys(Errno::ENOENT, "no such process"))?;
         let mut out = Vec::new();
-        let link = |name: &str, kind: NamespaceKind, ns| format!("{name} -> {}:[{}]", kind.proc_name(), self.ns_inode(ns));
+        let link = |name: &str, kind: NamespaceKind, ns| {
+            format!("{name} -> {}:[{}]", kind.proc_name(), self.ns_inode(ns))
+        };
         match tp.nsproxy {
             Some(n) => {
                 out.push(link("cgroup", NamespaceKind::Cgroup, n.cgroup));
