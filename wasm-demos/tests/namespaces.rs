@@ -709,11 +709,25 @@ fn arb_op() -> impl Strategy<Value = Value> {
         label.clone().prop_map(|a| json!({"op": "exec", "as": a, "command": "sh"})),
         label.clone().prop_map(|a| json!({"op": "ps", "as": a})),
         label.clone().prop_map(|a| json!({"op": "setuid", "as": a, "uid": 1000, "gid": 1000})),
-        label.prop_map(|a| json!({"op": "mount", "as": a, "fstype": "proc", "source": "proc", "target": "/proc"})),
+        label.clone().prop_map(|a| json!({"op": "mount", "as": a, "fstype": "proc", "source": "proc", "target": "/proc"})),
+        (label.clone(), label.clone()).prop_map(|(a, t)| json!({"op": "ns_open", "as": a, "target": t, "kind": "net", "fd": "f"})),
+        label.clone().prop_map(|a| json!({"op": "ns_close", "as": a, "fd": "f"})),
+        (label.clone(), label.clone()).prop_map(|(a, t)| json!({"op": "ns_bind", "as": a, "target": t, "kind": "uts", "path": "/run/x"})),
+        label.clone().prop_map(|a| json!({"op": "umount", "as": a, "target": "/run/x"})),
+        label.clone().prop_map(|a| json!({"op": "ip_link_add_veth", "as": a, "name": "v0", "peer": "v1"})),
+        (label.clone(), label.clone()).prop_map(|(a, t)| json!({"op": "ip_link_set_netns", "as": a, "dev": "v1", "target": t})),
+        (label.clone(), label.clone()).prop_map(|(a, t)| json!({"op": "ip_link_set_netns", "as": a, "dev": "eth1", "target": t})),
+        label.clone().prop_map(|a| json!({"op": "make_shared", "as": a, "target": "/", "recursive": true})),
+        label.clone().prop_map(|a| json!({"op": "make_slave", "as": a, "target": "/", "recursive": true})),
+        label.clone().prop_map(|a| json!({"op": "mount", "as": a, "fstype": "tmpfs", "source": "tmpfs", "target": "/mnt"})),
+        label.clone().prop_map(|a| json!({"op": "umount", "as": a, "target": "/mnt", "lazy": true})),
+        (label.clone(), label.clone()).prop_map(|(a, c)| json!({"op": "unshare_cmd", "as": a, "flags": ["CLONE_NEWPID", "CLONE_NEWNS"], "fork": true, "child": c, "mount_proc": true})),
+        label.prop_map(|a| json!({"op": "unshare_cmd", "as": a, "flags": ["CLONE_NEWUSER", "CLONE_NEWTIME"], "map_root_user": true})),
     ]
 }
 
 fn check_invariants(s: &NamespacesSim) {
+    assert_eq!(s.audit_references(), Vec::<String>::new());
     for (id, p) in s.processes() {
         // One pid per level, from level 0 to its own namespace's level.
         let ns = p.pid_ns();

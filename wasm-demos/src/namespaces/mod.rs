@@ -432,6 +432,68 @@ impl NamespacesSim {
         (self.monotonic_ns, self.boottime_ns)
     }
 
+    /// Recounts every namespace reference from scratch (the initial namespaces' static
+    /// reference, owners, pid parents, processes' nsproxy, cred and pid, open fds, mounts)
+    /// and returns each disagreement with the stored counts, and any mount-count drift.
+    /// Empty when the bookkeeping is consistent; tests call it after every operation.
+    pub fn audit_references(&self) -> Vec<String> {
+        let mut expected: BTreeMap<NsId, u32> = BTreeMap::new();
+        let mut add = |id: NsId| *expected.entry(id).or_default() += 1;
+        for &id in self.init_ns.values() {
+            add(id);
+        }
+        let mut mounts = 0;
+        for (_, ns) in
+            self.namespaces.iter().enumerate().filter_map(|(i, n)| n.as_ref().map(|n| (i, n)))
+        {
+            if let Some(owner) = ns.owner {
+                add(owner);
+            }
+            match &ns.data {
+                NsData::Pid(p) => p.parent.into_iter().for_each(&mut add),
+                NsData::Mount(m) => {
+                    mounts += m.mounts.len();
+                    for mount in &m.mounts {
+                        mount.pid_ns.into_iter().chain(mount.ns_ref).for_each(&mut add);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (_, p) in self.processes() {
+            add(p.cred.user_ns);
+            add(p.pid_ns());
+            if let Some(n) = p.nsproxy {
+                n.slots().into_iter().for_each(&mut add);
+            }
+            p.fds.values().copied().for_each(&mut add);
+        }
+        let mut problems = Vec::new();
+        for (id, ns) in self.namespaces.iter().enumerate() {
+            let want = expected.get(&id).copied().unwrap_or(0);
+            match ns {
+                Some(n) if n.refs != want => problems.push(format!(
+                    "{}:[{}] has {} references, {want} counted",
+                    n.kind.proc_name(),
+                    n.inode,
+                    n.refs
+                )),
+                None if want > 0 => {
+                    problems.push(format!("slot {id} is freed but referenced {want} times"))
+                }
+                _ => {}
+            }
+        }
+        if mounts != self.mount_count || mounts != self.mount_ids.len() {
+            problems.push(format!(
+                "{mounts} mounts, count {}, ids {}",
+                self.mount_count,
+                self.mount_ids.len()
+            ));
+        }
+        problems
+    }
+
     // ---- namespace arena and reference counting (`ns_common.count`, `put_*_ns`) ----
 
     fn ns(&self, id: NsId) -> Option<&Namespace> {
