@@ -105,7 +105,17 @@ impl NamespacesSim {
     ) -> Result<(NsProxy, Vec<NsId>), NsError> {
         let mut new = *old;
         let mut created = Vec::new();
-        for &kind in kinds {
+        // `create_new_namespaces` order, which fixes the order inodes are allocated in.
+        let order = [
+            NamespaceKind::Mount,
+            NamespaceKind::Uts,
+            NamespaceKind::Ipc,
+            NamespaceKind::Pid,
+            NamespaceKind::Cgroup,
+            NamespaceKind::Net,
+            NamespaceKind::Time,
+        ];
+        for kind in order.into_iter().filter(|k| kinds.contains(k)) {
             let data = match kind {
                 NamespaceKind::User => continue,
                 NamespaceKind::Pid => {
