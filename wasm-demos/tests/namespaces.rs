@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use wasm_demos::namespaces::{
     CloneFlag, Errno, NamespaceKind, NamespacesParams, NamespacesSim, NsError, Op, Outcome,
-    ProcState, Signal, run_scenario,
+    ProcState, Signal, run_scenario, state,
 };
 
 fn scenario(name: &str) -> Vec<Value> {
@@ -780,7 +780,10 @@ proptest! {
         let mut s = sim();
         for v in ops {
             let o: Op = serde_json::from_value(v).unwrap();
-            let _ = s.apply(&o);
+            let before = state(&s);
+            if s.apply(&o).is_err() {
+                prop_assert_eq!(&state(&s), &before, "a failed op changed the state: {:?}", o);
+            }
             check_invariants(&s);
         }
     }

@@ -133,6 +133,11 @@ impl NamespacesSim {
             match d.kind {
                 DeviceKind::Physical => {
                     let taken = self.devices.values().any(|o| o.netns == init && o.name == d.name);
+                    // On a name clash the kernel falls back to the pattern "dev%d", lowest free.
+                    let renamed = (0..MAX_DEVICES)
+                        .map(|n| format!("dev{n}"))
+                        .find(|n| !self.devices.values().any(|o| o.netns == init && &o.name == n))
+                        .unwrap_or_default();
                     let clash =
                         self.devices.values().any(|o| o.netns == init && o.ifindex == d.ifindex);
                     let ifindex = if clash { self.new_ifindex(init) } else { d.ifindex };
@@ -142,7 +147,7 @@ impl NamespacesSim {
                         x.addrs.clear();
                         x.ifindex = ifindex;
                         if taken {
-                            x.name = format!("dev{ifindex}");
+                            x.name = renamed;
                         }
                     }
                 }

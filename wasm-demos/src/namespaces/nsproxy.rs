@@ -85,6 +85,9 @@ impl NamespacesSim {
         if self.live_namespaces.saturating_add(kinds.len()) > MAX_NAMESPACES {
             return Err(NsError::Limit { what: "namespaces", max: MAX_NAMESPACES });
         }
+        if kinds.contains(&NamespaceKind::Net) && self.devices.len() >= super::MAX_DEVICES {
+            return Err(NsError::Limit { what: "network devices", max: super::MAX_DEVICES });
+        }
         if kinds.contains(&NamespaceKind::Mount) {
             let n = self.mnt_ns(nsproxy.mnt).map_or(0, |m| m.mounts.len());
             if self.mount_count.saturating_add(n) > MAX_MOUNTS {
@@ -185,12 +188,12 @@ impl NamespacesSim {
         if !kinds.contains(&NamespaceKind::Pid) {
             self.plan_pids(nsproxy.pid_for_children)?;
         }
+        let comm = command.unwrap_or(&comm).to_owned();
+        Self::check_name("a command", &comm)?;
         let new_cred =
             if kinds.contains(&NamespaceKind::User) { self.create_user_ns(&cred)? } else { cred };
         let (new_nsproxy, created) =
             self.create_namespaces(&kinds, &nsproxy, new_cred.user_ns, &cgroup)?;
-        let comm = command.unwrap_or(&comm).to_owned();
-        Self::check_name("a command", &comm)?;
         let child_id = self.spawn(
             child,
             &comm,

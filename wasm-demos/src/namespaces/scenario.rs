@@ -139,9 +139,9 @@ fn outcome_fields(outcome: &Outcome, rec: &mut Map<String, Value>) {
     }
 }
 
-/// The full visible state: every process (pids per level, ppid per level, namespace inodes,
+/// The full visible state as the trace records it after each op: every process (pids per level, ppid per level, namespace inodes,
 /// ids, capabilities, cgroup) and every namespace with its contents.
-pub(crate) fn state(sim: &NamespacesSim) -> Value {
+pub fn state(sim: &NamespacesSim) -> Value {
     let procs: Vec<Value> = sim
         .processes()
         .map(|(_, p)| {
