@@ -236,6 +236,16 @@ fn mount_propagation_shared_slave_private_unbindable() {
     assert!(output(&t[14]).contains(&"48 33 / /srv - tmpfs tmpfs".to_owned()));
     assert!(output(&t[14]).contains(&"51 33 / /opt master:8 - tmpfs tmpfs".to_owned()));
     assert_eq!(t[16]["error"], "EINVAL: `/run` is unbindable");
+    // Unmounts propagate like mounts: from raw's shared `/` to its peer and its slave.
+    let shell = output(&t[19]);
+    assert!(shell.contains(&"26 21 / /run unbindable - tmpfs tmpfs".to_owned()));
+    assert!(shell.contains(&"45 21 / /mnt shared:7 - tmpfs tmpfs".to_owned()));
+    assert!(!shell.iter().any(|l| l.contains("/opt")));
+    let slave = output(&t[20]);
+    assert!(!slave.iter().any(|l| l.contains("/opt") || l.contains("/mnt")));
+    assert!(slave.contains(&"48 33 / /srv - tmpfs tmpfs".to_owned()));
+    assert!(!output(&t[22]).iter().any(|l| l.contains("/mnt")));
+    assert_eq!(output(&t[23]), slave);
 }
 
 #[test]

@@ -449,9 +449,37 @@ impl NamespacesSim {
             .ok_or_else(|| sys(Errno::EINVAL, format!("`{path}` is not an ns file")))
     }
 
+    /// The mounts that receive propagation from peer group `group`: its peers other than
+    /// `skip`, its slaves, and recursively the peers and slaves of slaves that are shared.
+    fn receivers(&self, group: u32, skip: u32) -> Vec<(NsId, Mount)> {
+        let mut out: Vec<(NsId, Mount)> = Vec::new();
+        let mut groups = vec![group];
+        let mut k = 0;
+        while let Some(&g) = groups.get(k) {
+            for (ns, m) in self.all_mounts() {
+                if m.id == skip || out.iter().any(|(_, o)| o.id == m.id) {
+                    continue;
+                }
+                if m.shared == Some(g) || m.master == Some(g) {
+                    if m.master == Some(g)
+                        && let Some(g2) = m.shared
+                        && !groups.contains(&g2)
+                    {
+                        groups.push(g2);
+                    }
+                    out.push((ns, m.clone()));
+                }
+            }
+            k += 1;
+        }
+        out
+    }
+
     /// umount2(2): EINVAL if `target` is not a mount point or is the root; EBUSY if mounts sit
-    /// on it, unless `lazy` (`MNT_DETACH`), which detaches the whole subtree. Propagation of
-    /// the unmount to peers is not modelled.
+    /// on it, unless `lazy` (`MNT_DETACH`), which detaches the whole subtree. The unmount
+    /// propagates (`propagate_umount`): where the parent of an unmounted mount is shared, the
+    /// mount at the same place under each receiving peer or slave goes too, if nothing else
+    /// is mounted on it.
     pub(crate) fn umount(&mut self, actor: &str, target: &str, lazy: bool) -> Result<(), NsError> {
         let id = self.live(actor)?;
         let target = normalise(target)?;
@@ -471,14 +499,55 @@ impl NamespacesSim {
         if doomed.len() > 1 && !lazy {
             return Err(sys(Errno::EBUSY, format!("`{target}` has mounts on it")));
         }
-        let (gone, kept): (Vec<Mount>, Vec<Mount>) =
-            mounts.into_iter().partition(|m| doomed.contains(&m.id));
-        if let Some(t) = self.mnt_ns_mut(ns) {
-            t.mounts = kept;
+        let mut gone: Vec<(NsId, u32)> = doomed.iter().map(|&d| (ns, d)).collect();
+        for &d in &doomed {
+            let Some(dm) = mounts.iter().find(|x| x.id == d) else { continue };
+            let Some(parent) = mounts.iter().find(|x| Some(x.id) == dm.parent) else { continue };
+            let Some(g) = parent.shared else { continue };
+            let rel = relative(&dm.path, &parent.path).unwrap_or("").to_owned();
+            for (rns, r) in self.receivers(g, parent.id) {
+                let path = join(&r.path, &rel);
+                let copy = self
+                    .mounts(rns)
+                    .iter()
+                    .rev()
+                    .find(|c| c.parent == Some(r.id) && c.path == path);
+                if let Some(c) = copy
+                    && !gone.contains(&(rns, c.id))
+                {
+                    gone.push((rns, c.id));
+                }
+            }
         }
-        for m in gone {
-            for r in self.release_mount(&m) {
-                self.put_ns(r);
+        // A propagated copy that has mounts of its own (not going too) stays.
+        let busy = |sim: &Self, gone: &[(NsId, u32)], (n, mid): (NsId, u32)| {
+            sim.mounts(n).iter().any(|c| c.parent == Some(mid) && !gone.contains(&(n, c.id)))
+        };
+        loop {
+            let before = gone.len();
+            let snapshot = gone.clone();
+            gone.retain(|&(n, mid)| n == ns || !busy(self, &snapshot, (n, mid)));
+            if gone.len() == before {
+                break;
+            }
+        }
+        let touched: Vec<NsId> = {
+            let mut t: Vec<NsId> = gone.iter().map(|&(n, _)| n).collect();
+            t.sort_unstable();
+            t.dedup();
+            t
+        };
+        for n in touched {
+            let all = self.mounts(n).to_vec();
+            let (out, kept): (Vec<Mount>, Vec<Mount>) =
+                all.into_iter().partition(|m| gone.contains(&(n, m.id)));
+            if let Some(t) = self.mnt_ns_mut(n) {
+                t.mounts = kept;
+            }
+            for m in out {
+                for r in self.release_mount(&m) {
+                    self.put_ns(r);
+                }
             }
         }
         Ok(())
