@@ -8,8 +8,8 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wasm_demos::namespaces::{
-    CloneFlag, Errno, NamespaceKind, NamespacesParams, NamespacesSim, NsError, Op, Outcome,
-    ProcState, Signal, run_scenario, state,
+    CloneFlag, Errno, ExitStatus, NamespaceKind, NamespacesParams, NamespacesSim, NsError, Op,
+    Outcome, ProcState, Signal, run_scenario, state,
 };
 
 fn scenario(name: &str) -> Vec<Value> {
@@ -481,6 +481,38 @@ fn setns_needs_cap_sys_admin_over_the_target_and_in_the_caller() {
     assert_eq!(v.cred().user_ns, w.cred().user_ns);
     assert_eq!(v.nsproxy().unwrap().uts, w.nsproxy().unwrap().uts);
     assert_eq!(v.cred().effective.hex(), "000001ffffffffff");
+}
+
+#[test]
+fn a_dying_init_waits_for_members_whose_parents_are_outside() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "shell"})).unwrap();
+    apply(&mut s, json!({"op": "clone", "as": "shell", "child": "c", "flags": ["CLONE_NEWPID"]}))
+        .unwrap();
+    apply(&mut s, json!({"op": "fork", "as": "shell", "child": "outsider"})).unwrap();
+    apply(
+        &mut s,
+        json!({"op": "setns", "as": "outsider", "target": "c", "kinds": ["CLONE_NEWPID"]}),
+    )
+    .unwrap();
+    apply(&mut s, json!({"op": "fork", "as": "outsider", "child": "injected"})).unwrap();
+    apply(&mut s, json!({"op": "kill", "as": "shell", "target": "c", "signal": "SIGKILL"}))
+        .unwrap();
+    // `injected` is killed but stays a zombie of its outside parent; init waits for it.
+    assert_eq!(s.process("injected").unwrap().state(), ProcState::Zombie);
+    assert_eq!(s.process("c").unwrap().state(), ProcState::Exiting);
+    assert_eq!(
+        apply(&mut s, json!({"op": "wait", "as": "shell", "child": "c"})).unwrap(),
+        Outcome::Reaped(None)
+    );
+    assert_eq!(
+        err(&mut s, json!({"op": "fork", "as": "outsider", "child": "late"})),
+        "ENOMEM: the init of pid:[4026532200] has exited, so alloc_pid refuses new pids (PIDNS_ADDING cleared)"
+    );
+    apply(&mut s, json!({"op": "wait", "as": "outsider"})).unwrap();
+    assert_eq!(s.process("c").unwrap().state(), ProcState::Zombie);
+    let reaped = apply(&mut s, json!({"op": "wait", "as": "shell", "child": "c"})).unwrap();
+    assert_eq!(reaped, Outcome::Reaped(Some(("c".into(), 3, ExitStatus::Killed(Signal::SIGKILL)))));
 }
 
 #[test]

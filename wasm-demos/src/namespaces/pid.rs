@@ -64,13 +64,16 @@ pub enum ProcState {
     Stopped,
     /// Exited, not yet reaped by its parent (`Z`).
     Zombie,
+    /// A namespace's init that has exited and waits in `zap_pid_ns_processes` until the
+    /// killed members whose parents are outside the namespace have been reaped (`S`).
+    Exiting,
 }
 
 impl ProcState {
     /// The `ps` STAT letter.
     pub fn letter(self) -> &'static str {
         match self {
-            Self::Running => "S",
+            Self::Running | Self::Exiting => "S",
             Self::Stopped => "T",
             Self::Zombie => "Z",
         }
@@ -348,7 +351,7 @@ impl NamespacesSim {
     pub(crate) fn do_exit(&mut self, id: ProcId, status: ExitStatus) {
         let Some(p) = self.proc_mut(id) else { return };
         let Some(nsproxy) = p.nsproxy.take() else { return };
-        p.state = ProcState::Zombie;
+        p.state = ProcState::Exiting;
         p.exit = Some(status);
         let fds = std::mem::take(&mut p.fds);
         let active = p.pid_ns();
@@ -362,7 +365,20 @@ impl NamespacesSim {
         let is_reaper = self.pid_ns(active).is_some_and(|ns| ns.child_reaper == Some(id));
         if is_reaper && parent.is_some() {
             self.zap_pid_ns(id, active);
+            if self.pid_ns(active).is_some_and(|ns| ns.idr.len() > 1) {
+                // Zombies with parents outside the namespace remain: init waits for them.
+                return;
+            }
         }
+        self.finish_exit(id);
+    }
+
+    /// The rest of `exit_notify`: reparent the children, become a zombie, notify the parent.
+    fn finish_exit(&mut self, id: ProcId) {
+        let Some(p) = self.proc_mut(id) else { return };
+        p.state = ProcState::Zombie;
+        let active = p.pid_ns();
+        let parent = p.parent;
         let reaper = self.find_new_reaper(id, active);
         let children =
             self.proc_mut(id).map(|p| std::mem::take(&mut p.children)).unwrap_or_default();
@@ -376,7 +392,7 @@ impl NamespacesSim {
                     if let Some(rp) = self.proc_mut(r) {
                         rp.children.push(child);
                     }
-                    let zombie = self.proc(child).is_some_and(|c| c.nsproxy.is_none());
+                    let zombie = self.is_zombie(child);
                     let autoreap = self.reaps_at_once(r);
                     if zombie && autoreap {
                         self.release(child);
@@ -385,7 +401,7 @@ impl NamespacesSim {
                 None => {
                     // Only the dying init itself is its namespace's reaper; after the zap its
                     // children are all dead, and zombies of an init that ignores SIGCHLD go.
-                    if self.proc(child).is_some_and(|c| c.nsproxy.is_none()) {
+                    if self.is_zombie(child) {
                         self.release(child);
                     } else if let Some(me) = self.proc_mut(id) {
                         me.children.push(child);
@@ -396,6 +412,10 @@ impl NamespacesSim {
         if parent.is_some_and(|pp| self.reaps_at_once(pp)) {
             self.release(id);
         }
+    }
+
+    fn is_zombie(&self, id: ProcId) -> bool {
+        self.proc(id).is_some_and(|p| p.state == ProcState::Zombie)
     }
 
     /// Whether exited children of `id` vanish at once: SIGCHLD is SIG_IGN (`do_notify_parent`
@@ -425,13 +445,7 @@ impl NamespacesSim {
     fn reap_zombie_children(&mut self, id: ProcId) {
         let zombies: Vec<ProcId> = self
             .proc(id)
-            .map(|p| {
-                p.children
-                    .iter()
-                    .copied()
-                    .filter(|&c| self.proc(c).is_some_and(|c| c.nsproxy.is_none()))
-                    .collect()
-            })
+            .map(|p| p.children.iter().copied().filter(|&c| self.is_zombie(c)).collect())
             .unwrap_or_default();
         for z in zombies {
             self.release(z);
@@ -465,13 +479,25 @@ impl NamespacesSim {
         if let Some(pp) = p.parent.and_then(|pp| self.proc_mut(pp)) {
             pp.children.retain(|&c| c != id);
         }
+        let mut waiting = Vec::new();
         for &(ns, nr) in &p.pids {
             if let Some(pns) = self.pid_ns_mut(ns) {
                 pns.idr.remove(&nr);
+                if pns.idr.len() == 1
+                    && let Some(init) = pns.child_reaper
+                {
+                    waiting.push(init);
+                }
             }
         }
         self.put_ns(p.pid_ns());
         self.put_ns(p.cred.user_ns);
+        // The last other member is gone: a waiting init finishes its exit (`free_pid` wakes it).
+        for init in waiting {
+            if self.proc(init).is_some_and(|p| p.state == ProcState::Exiting) {
+                self.finish_exit(init);
+            }
+        }
     }
 
     pub(crate) fn exit(&mut self, label: &str, code: i32) -> Result<(), NsError> {
@@ -587,9 +613,7 @@ impl NamespacesSim {
             return Err(sys(Errno::ECHILD, format!("`{label}` has no children")));
         }
         let ns = p.pid_ns();
-        let Some(z) =
-            wanted.into_iter().find(|&c| self.proc(c).is_some_and(|c| c.nsproxy.is_none()))
-        else {
+        let Some(z) = wanted.into_iter().find(|&c| self.is_zombie(c)) else {
             return Ok(None);
         };
         let Some(zp) = self.proc(z) else { return Ok(None) };

@@ -178,6 +178,9 @@ pub fn state(sim: &NamespacesSim) -> Value {
             o.insert("cap_eff".into(), json!(p.cred.effective.hex()));
             o.insert("cap_bnd".into(), json!(p.cred.bounding.hex()));
             o.insert("cgroup".into(), json!(p.cgroup));
+            if p.state == super::ProcState::Exiting {
+                o.insert("exiting".into(), json!(true));
+            }
             if p.subreaper {
                 o.insert("subreaper".into(), json!(true));
             }

@@ -70,6 +70,7 @@ impl NamespacesSim {
                     ProcState::Running => "S (sleeping)",
                     ProcState::Stopped => "T (stopped)",
                     ProcState::Zombie => "Z (zombie)",
+                    ProcState::Exiting => "S (sleeping)",
                 };
                 let level = self.pid_ns(proc_ns).map_or(0, |p| p.level) as usize;
                 let nspid: Vec<String> =
