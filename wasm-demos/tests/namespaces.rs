@@ -841,3 +841,431 @@ proptest! {
 fn ops_len(doc: &str) -> usize {
     serde_json::from_str::<Value>(doc).unwrap()["ops"].as_array().unwrap().len()
 }
+
+// ---- every remaining error message, one case each ----
+
+/// Runs `setup` (which must succeed), then asserts that `failing` fails with `message`.
+fn assert_fails(setup: &[Value], failing: Value, message: &str) {
+    let mut s = sim();
+    for v in setup {
+        apply(&mut s, v.clone()).unwrap_or_else(|e| panic!("setup {v} failed: {e}"));
+    }
+    let before = state(&s);
+    let got = apply(&mut s, failing.clone()).err().map(|e| e.to_string());
+    assert_eq!(got.as_deref(), Some(message), "for {failing}");
+    assert_eq!(state(&s), before, "{failing} changed the state");
+}
+
+fn shell_in(flags: &[&str]) -> Vec<Value> {
+    vec![
+        json!({"op": "fork", "as": "init", "child": "u"}),
+        json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+        json!({"op": "unshare", "as": "u", "flags": flags}),
+    ]
+}
+
+#[test]
+fn mount_errors() {
+    let fork = json!({"op": "fork", "as": "init", "child": "c"});
+    let private = json!({"op": "unshare_cmd", "as": "c", "flags": ["CLONE_NEWNS"]});
+    assert_fails(
+        &[],
+        json!({"op": "make_private", "as": "init", "target": "/nope"}),
+        "EINVAL: `/nope` is not a mount point",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "mount", "as": "init", "source": "x", "target": "/mnt"}),
+        "EINVAL: a mount needs `fstype` unless it is a bind mount",
+    );
+    assert_fails(
+        &shell_in(&["CLONE_NEWUSER", "CLONE_NEWNS"]),
+        json!({"op": "mount", "as": "u", "fstype": "ext4", "source": "/dev/sdb1", "target": "/mnt"}),
+        "EPERM: ext4 cannot be mounted from a non-initial user namespace (no FS_USERNS_MOUNT)",
+    );
+    assert_fails(
+        &shell_in(&["CLONE_NEWUSER", "CLONE_NEWNS"]),
+        json!({"op": "mount", "as": "u", "fstype": "proc", "source": "proc", "target": "/proc"}),
+        "EPERM: mounting proc needs CAP_SYS_ADMIN in user:[4026531837], the owner of pid:[4026531836]",
+    );
+    assert_fails(
+        &[
+            json!({"op": "fork", "as": "init", "child": "u"}),
+            json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+        ],
+        json!({"op": "mount", "as": "u", "fstype": "tmpfs", "source": "tmpfs", "target": "/mnt"}),
+        "EPERM: mount needs CAP_SYS_ADMIN in user:[4026531837], the owner of mnt:[4026531840]",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "setns", "as": "init", "path": "/proc"}),
+        "EINVAL: `/proc` is not an ns file",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "umount", "as": "init", "target": "/"}),
+        "EINVAL: the root mount cannot be unmounted",
+    );
+    assert_fails(
+        &[
+            json!({"op": "mount", "as": "init", "fstype": "tmpfs", "source": "tmpfs", "target": "/sys/fs/cgroup/x"}),
+        ],
+        json!({"op": "umount", "as": "init", "target": "/sys"}),
+        "EBUSY: `/sys` has mounts on it",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "pivot_root", "as": "init", "new_root": "/", "put_old": "/old"}),
+        "EBUSY: new_root is the current root",
+    );
+    assert_fails(
+        &[fork.clone(), private.clone()],
+        json!({"op": "pivot_root", "as": "c", "new_root": "/run", "put_old": "/old"}),
+        "EINVAL: put_old is not underneath new_root",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "pivot_root", "as": "init", "new_root": "/run", "put_old": "/run/old"}),
+        "EINVAL: the mount of put_old or the parent of new_root is shared (make them private first)",
+    );
+    assert_fails(
+        &[fork.clone(), private.clone(), json!({"op": "umount", "as": "c", "target": "/proc"})],
+        json!({"op": "ps", "as": "c"}),
+        "ENOENT: no proc mounted at /proc",
+    );
+    assert_fails(
+        &[
+            fork.clone(),
+            private,
+            json!({"op": "mount", "as": "c", "fstype": "tmpfs", "source": "tmpfs", "target": "/proc"}),
+        ],
+        json!({"op": "read", "as": "c", "file": "status"}),
+        "ENOENT: the mount at /proc is not proc",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "mount", "as": "init", "fstype": "tmpfs", "source": "tmpfs", "target": "mnt"}),
+        "EINVAL: `mnt` is not an absolute path of at most 256 bytes",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ns_bind", "as": "init", "kind": "mnt", "path": "/run/m"}),
+        "EINVAL: binding a mount namespace file is not modelled (mnt_ns_loop)",
+    );
+}
+
+#[test]
+fn network_errors() {
+    let veth = json!({"op": "ip_link_add_veth", "as": "init", "name": "a", "peer": "b"});
+    assert_fails(
+        &[],
+        json!({"op": "connect", "as": "init", "addr": "10.0.0.300", "port": 1}),
+        "EINVAL: `10.0.0.300` is not an IPv4 address",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ip_link_set_up", "as": "init", "dev": "eth9"}),
+        "ENODEV: no device `eth9` in net:[4026531992]",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ip_link_add_veth", "as": "init", "name": "a-very-long-name0", "peer": "b"}),
+        "EINVAL: `a-very-long-name0` is not a valid interface name (1 to 15 bytes)",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ip_link_add_veth", "as": "init", "name": "eth0", "peer": "b"}),
+        "EEXIST: a device `eth0` exists in net:[4026531992]",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ip_link_add_veth", "as": "init", "name": "a", "peer": "a"}),
+        "EEXIST: both ends have the same name",
+    );
+    assert_fails(
+        std::slice::from_ref(&veth),
+        json!({"op": "ip_addr_add", "as": "init", "dev": "a", "addr": "10.1.1.1"}),
+        "EINVAL: `10.1.1.1` is not address/prefix",
+    );
+    assert_fails(
+        std::slice::from_ref(&veth),
+        json!({"op": "ip_addr_add", "as": "init", "dev": "a", "addr": "10.1.1.1/33"}),
+        "EINVAL: `10.1.1.1/33` has no prefix length 0..32",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ip_addr_add", "as": "init", "dev": "eth0", "addr": "192.0.2.10/24"}),
+        "EEXIST: 192.0.2.10 is already on eth0",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "listen", "as": "init", "addr": "10.9.9.9", "port": 80}),
+        "EADDRNOTAVAIL: 10.9.9.9 is not a local address of net:[4026531992]",
+    );
+    assert_fails(
+        &[json!({"op": "listen", "as": "init", "port": 80})],
+        json!({"op": "listen", "as": "init", "addr": "127.0.0.1", "port": 80}),
+        "EADDRINUSE: port 80 is already bound",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ping", "as": "init", "addr": "192.0.2.1"}),
+        "EHOSTUNREACH: no neighbour answers for 192.0.2.1",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ping", "as": "init", "addr": "8.8.8.8"}),
+        "ENETUNREACH: net:[4026531992] has no route to 8.8.8.8",
+    );
+    assert_fails(
+        &[
+            json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWNET"]}),
+            json!({"op": "ip_link_add_veth", "as": "c", "name": "eth1", "peer": "x"}),
+        ],
+        json!({"op": "ip_link_set_netns", "as": "c", "dev": "eth1", "target": "init"}),
+        "EEXIST: a device `eth1` exists in net:[4026531992]",
+    );
+    assert_fails(
+        &shell_in(&["CLONE_NEWUSER", "CLONE_NEWNET"]),
+        json!({"op": "ip_link_set_netns", "as": "u", "dev": "lo", "target": "init"}),
+        "EPERM: ip link set netns needs CAP_NET_ADMIN in user:[4026531837], the owner of net:[4026531992]",
+    );
+}
+
+#[test]
+fn process_and_namespace_errors() {
+    assert_fails(
+        &[],
+        json!({"op": "fork", "as": "init", "child": ""}),
+        "EINVAL: a label must be 1 to 256 bytes",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "unshare_cmd", "as": "init", "flags": [], "fork": true}),
+        "EINVAL: --fork needs a `child` label",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "unshare_cmd", "as": "init", "flags": [], "child": "x"}),
+        "EINVAL: `child` is only used with --fork",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ns_open", "as": "init", "kind": "foo", "fd": "f"}),
+        "ENOENT: no /proc/<pid>/ns/foo",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "setns", "as": "init", "fd": "f"}),
+        "EINVAL: `init` has no open ns fd `f`",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "ns_close", "as": "init", "fd": "f"}),
+        "EINVAL: `init` has no open ns fd `f`",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "setns", "as": "init"}),
+        "EINVAL: setns takes exactly one of `fd`, `path` or `target`",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "setns", "as": "init", "target": "init"}),
+        "EINVAL: setns by pidfd needs at least one CLONE_NEW* kind",
+    );
+    let open = json!({"op": "ns_open", "as": "init", "kind": "net", "fd": "f"});
+    assert_fails(
+        std::slice::from_ref(&open),
+        json!({"op": "setns", "as": "init", "fd": "f", "kinds": ["CLONE_NEWUTS"]}),
+        "EINVAL: nstype does not match the namespace of the fd",
+    );
+    assert_fails(std::slice::from_ref(&open), open.clone(), "EEXIST: fd `f` is already open");
+    assert_fails(
+        &[
+            json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWNS"]}),
+            json!({"op": "cap_drop", "as": "init", "caps": ["CAP_SYS_CHROOT"]}),
+        ],
+        json!({"op": "setns", "as": "init", "target": "c", "kinds": ["CLONE_NEWNS"]}),
+        "EPERM: setns into a mount namespace needs CAP_SYS_CHROOT in user:[4026531837], which the caller does not have",
+    );
+    assert_fails(
+        &[json!({"op": "fork", "as": "init", "child": "z"}), json!({"op": "exit", "as": "z"})],
+        json!({"op": "exec", "as": "z", "command": "ls"}),
+        "no process labelled `z`",
+    )
+}
+
+#[test]
+fn pid_space_and_process_limits() {
+    let mut s = sim();
+    for i in 0..19_999 {
+        apply(&mut s, json!({"op": "fork", "as": "init", "child": format!("p{i}")})).unwrap();
+    }
+    assert_eq!(s.process_count(), 20_000);
+    assert_eq!(
+        err(&mut s, json!({"op": "fork", "as": "init", "child": "one-more"})),
+        "simulation limit: at most 20000 processes"
+    );
+    let mut s = sim();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWPID"]}))
+        .unwrap();
+    let (fork, exit, wait) = (
+        op(json!({"op": "fork", "as": "c", "child": "p"})),
+        op(json!({"op": "exit", "as": "p"})),
+        op(json!({"op": "wait", "as": "c"})),
+    );
+    for _ in 2..32_768 {
+        s.apply(&fork).unwrap();
+        s.apply(&exit).unwrap();
+        s.apply(&wait).unwrap();
+    }
+    // After pid 32767 both allocators wrap to RESERVED_PIDS (300), not to 2.
+    let out = apply(&mut s, json!({"op": "fork", "as": "c", "child": "wrapped"})).unwrap();
+    assert_eq!(out, Outcome::Pid { pid: 300, pid_inside: 300 });
+    let pids: Vec<u32> = s.process("wrapped").unwrap().pids().iter().map(|p| p.1).collect();
+    assert_eq!(pids, vec![301, 300]);
+}
+
+#[test]
+fn user_map_and_credential_errors() {
+    let child_ns = json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWUSER"]});
+    assert_fails(
+        &[
+            child_ns.clone(),
+            json!({"op": "fork", "as": "init", "child": "x"}),
+            json!({"op": "clone", "as": "x", "child": "y", "flags": ["CLONE_NEWUSER"]}),
+        ],
+        json!({"op": "write_uid_map", "as": "c", "target": "y", "map": "0 0 1"}),
+        "EPERM: uid_map may only be written from the namespace or its parent",
+    );
+    assert_fails(
+        &[
+            child_ns.clone(),
+            json!({"op": "fork", "as": "init", "child": "u"}),
+            json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+        ],
+        json!({"op": "write_uid_map", "as": "u", "target": "c", "map": "0 1000 1"}),
+        "EPERM: writing uid_map needs CAP_SYS_ADMIN in the target user namespace",
+    );
+    assert_fails(
+        &[child_ns.clone(), json!({"op": "cap_drop", "as": "init", "caps": ["CAP_SETFCAP"]})],
+        json!({"op": "write_uid_map", "as": "init", "target": "c", "map": "0 0 1"}),
+        "EPERM: mapping uid 0 of the parent needs CAP_SETFCAP there (verify_root_map)",
+    );
+    let mut mapped = shell_in(&["CLONE_NEWUSER"]);
+    mapped.push(json!({"op": "write_uid_map", "as": "u", "map": "0 1000 1"}));
+    mapped.push(json!({"op": "write_setgroups", "as": "u", "value": "deny"}));
+    mapped.push(json!({"op": "write_gid_map", "as": "u", "map": "0 1000 1"}));
+    assert_fails(
+        &mapped,
+        json!({"op": "setuid", "as": "u", "uid": 5, "gid": 0}),
+        "EINVAL: uid 5 is not mapped in the caller's user namespace",
+    );
+    assert_fails(
+        &mapped,
+        json!({"op": "setuid", "as": "u", "uid": 0, "gid": 5}),
+        "EINVAL: gid 5 is not mapped in the caller's user namespace",
+    );
+    assert_fails(
+        &mapped,
+        json!({"op": "write_setgroups", "as": "u", "value": "allow"}),
+        "EPERM: setgroups cannot be re-enabled after \"deny\"",
+    );
+    assert_fails(
+        &mapped,
+        json!({"op": "write_setgroups", "as": "u", "value": "maybe"}),
+        "EINVAL: setgroups takes \"allow\" or \"deny\", not `maybe`",
+    );
+    assert_fails(
+        &[
+            child_ns.clone(),
+            json!({"op": "write_gid_map", "as": "init", "target": "c", "map": "0 0 1"}),
+        ],
+        json!({"op": "write_setgroups", "as": "init", "target": "c", "value": "deny"}),
+        "EPERM: setgroups cannot be denied after gid_map was written",
+    );
+    assert_fails(
+        &[
+            json!({"op": "fork", "as": "init", "child": "u"}),
+            json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+        ],
+        json!({"op": "write_setgroups", "as": "u", "target": "init", "value": "deny"}),
+        "EPERM: writing setgroups needs CAP_SYS_ADMIN in the target user namespace",
+    );
+    assert_fails(
+        std::slice::from_ref(&child_ns),
+        json!({"op": "write_uid_map", "as": "init", "target": "c", "map": "0 4294967290 10"}),
+        "EINVAL: map line `0 4294967290 10` has an empty or overflowing range",
+    );
+    assert_fails(
+        std::slice::from_ref(&child_ns),
+        json!({"op": "write_uid_map", "as": "init", "target": "c", "map": "x".repeat(5000)}),
+        "EINVAL: a map write is at most one page",
+    );
+    assert_fails(
+        &[json!({"op": "cap_drop", "as": "init", "caps": ["CAP_SETGID"]})],
+        json!({"op": "setuid", "as": "init", "uid": 0, "gid": 7}),
+        "EPERM: setresgid to another gid needs CAP_SETGID",
+    );
+    let mut nested = shell_in(&["CLONE_NEWUSER"]);
+    nested.push(json!({"op": "write_uid_map", "as": "u", "map": "0 1000 1"}));
+    nested.push(json!({"op": "write_setgroups", "as": "u", "value": "deny"}));
+    nested.push(json!({"op": "write_gid_map", "as": "u", "map": "0 1000 1"}));
+    nested.push(json!({"op": "clone", "as": "u", "child": "v", "flags": ["CLONE_NEWUSER"]}));
+    assert_fails(
+        &nested,
+        json!({"op": "write_uid_map", "as": "u", "target": "v", "map": "0 5 1"}),
+        "EPERM: outside ids 5..=5 are not mapped in the parent",
+    );
+}
+
+#[test]
+fn time_cgroup_and_ipc_errors() {
+    let t = json!({"op": "unshare", "as": "init", "flags": ["CLONE_NEWTIME"]});
+    assert_fails(
+        std::slice::from_ref(&t),
+        json!({"op": "set_time_offset", "as": "init", "clock": "monotonic", "offset_secs": 1, "offset_nanos": 1_000_000_000u32}),
+        "EINVAL: nanoseconds must be below 1000000000",
+    );
+    assert_fails(
+        std::slice::from_ref(&t),
+        json!({"op": "set_time_offset", "as": "init", "clock": "monotonic", "offset_secs": i64::MAX}),
+        "ERANGE: the offset is beyond KTIME_SEC_MAX",
+    );
+    assert_fails(
+        &[
+            json!({"op": "fork", "as": "init", "child": "u"}),
+            json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+            t,
+        ],
+        json!({"op": "set_time_offset", "as": "u", "target": "init", "clock": "boottime", "offset_secs": 1}),
+        "EPERM: writing timens_offsets needs CAP_SYS_TIME in user:[4026531837], the owner of time:[4026532200]",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "cgroup_move", "as": "init", "path": ""}),
+        "EINVAL: a cgroup path must be 1 to 256 bytes",
+    );
+    assert_fails(
+        &[],
+        json!({"op": "cgroup_move", "as": "init", "path": "/a".repeat(65)}),
+        "EINVAL: cgroup path too deep",
+    );
+    let mut s = sim();
+    for _ in 0..4096 {
+        apply(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "sem"})).unwrap();
+    }
+    assert_eq!(
+        err(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "sem"})),
+        "ENOSPC: the namespace has no room for another object of this kind"
+    );
+    let mut s = sim();
+    for i in 0..4096 {
+        apply(&mut s, json!({"op": "mq_open", "as": "init", "name": format!("/q{i}")})).unwrap();
+    }
+    assert_eq!(
+        err(&mut s, json!({"op": "mq_open", "as": "init", "name": "/last"})),
+        "ENOSPC: too many queues"
+    );
+}

@@ -179,7 +179,11 @@ impl NamespacesSim {
         for (path, source, fstype) in table {
             let id = self.alloc_mount_id();
             let group = self.alloc_group_id();
-            let parent = if path == "/" { None } else { Some(FIRST_MOUNT_ID) };
+            let parent = mounts
+                .iter()
+                .filter(|m: &&Mount| relative(path, &m.path).is_some())
+                .max_by_key(|m| components(&m.path).len())
+                .map(|m| m.id);
             let pid_ns = (fstype == "proc").then_some(pid);
             mounts.push(Mount {
                 id,

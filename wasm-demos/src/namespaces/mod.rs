@@ -119,7 +119,7 @@ impl NamespaceKind {
 pub const FIRST_NEW_NS_INODE: u32 = 4_026_532_200;
 
 /// Simulation caps (not kernel limits): beyond them an operation fails with [`NsError::Limit`].
-pub const MAX_PROCESSES: usize = 50_000;
+pub const MAX_PROCESSES: usize = 20_000;
 /// Cap on live namespaces of all kinds.
 pub const MAX_NAMESPACES: usize = 4_096;
 /// Cap on mounts over all mount namespaces.

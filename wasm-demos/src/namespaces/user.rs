@@ -187,25 +187,12 @@ impl NamespacesSim {
         }
     }
 
-    /// `create_user_ns` for `creator`: fails with ENOSPC past 32 levels and with EPERM if the
-    /// creator's uid or gid has no mapping in its namespace. Returns the new credentials: every
-    /// capability inside the new namespace (`set_cred_user_ns`). The owner reference on the
-    /// parent is taken here.
+    /// `create_user_ns` for `creator`, whose checks (ENOSPC past 32 levels, EPERM if the
+    /// creator's uid or gid has no mapping) the caller has made. Returns the new credentials:
+    /// every capability inside the new namespace (`set_cred_user_ns`). The owner reference on
+    /// the parent is taken here.
     pub(crate) fn create_user_ns(&mut self, cred: &Cred) -> Result<Cred, NsError> {
-        let parent =
-            self.user_ns(cred.user_ns).ok_or_else(|| sys(Errno::EINVAL, "no user namespace"))?;
-        if parent.level >= MAX_USER_NS_LEVEL {
-            return Err(sys(Errno::ENOSPC, "user namespaces nest at most 32 levels deep"));
-        }
-        let level = parent.level + 1;
-        if self.id_in_ns(cred.user_ns, cred.kuid, MapKind::Uid).is_none()
-            || self.id_in_ns(cred.user_ns, cred.kgid, MapKind::Gid).is_none()
-        {
-            return Err(sys(
-                Errno::EPERM,
-                "the caller's uid or gid is not mapped in its user namespace",
-            ));
-        }
+        let level = self.user_ns(cred.user_ns).map_or(0, |u| u.level).saturating_add(1);
         let data = UserNs {
             level,
             parent: Some(cred.user_ns),
