@@ -904,7 +904,7 @@ fn mount_errors() {
     assert_fails(
         &[],
         json!({"op": "umount", "as": "init", "target": "/"}),
-        "EINVAL: the root mount cannot be unmounted",
+        "EBUSY: the root mount is in use",
     );
     assert_fails(
         &[
@@ -913,14 +913,20 @@ fn mount_errors() {
         json!({"op": "umount", "as": "init", "target": "/sys"}),
         "EBUSY: `/sys` has mounts on it",
     );
+    let pivot = |new_root: &str, put_old: &str| json!({"op": "pivot_root", "as": "c", "new_root": new_root, "put_old": put_old});
+    let in_private = [fork.clone(), private.clone()];
+    let busy = "EBUSY: new_root or put_old is on the current root mount";
+    assert_fails(&in_private, pivot("/", "/old"), busy);
+    assert_fails(&in_private, pivot("/run", "/old"), busy);
+    assert_fails(&in_private, pivot("/var/lib/images/x", "/var/lib/images/x/old"), busy);
     assert_fails(
-        &[],
-        json!({"op": "pivot_root", "as": "init", "new_root": "/", "put_old": "/old"}),
-        "EBUSY: new_root is the current root",
+        &in_private,
+        pivot("/run/sub", "/run/sub/old"),
+        "EINVAL: new_root is not a mount point",
     );
     assert_fails(
-        &[fork.clone(), private.clone()],
-        json!({"op": "pivot_root", "as": "c", "new_root": "/run", "put_old": "/old"}),
+        &in_private,
+        pivot("/run", "/dev/old"),
         "EINVAL: put_old is not underneath new_root",
     );
     assert_fails(
@@ -1267,5 +1273,37 @@ fn time_cgroup_and_ipc_errors() {
     assert_eq!(
         err(&mut s, json!({"op": "mq_open", "as": "init", "name": "/last"})),
         "ENOSPC: too many queues"
+    );
+}
+
+#[test]
+fn a_new_pid_namespace_must_be_owned_below_its_parents_owner() {
+    assert_fails(
+        &[
+            json!({"op": "clone", "as": "init", "child": "a", "flags": ["CLONE_NEWUSER", "CLONE_NEWPID"]}),
+            json!({"op": "fork", "as": "init", "child": "r0"}),
+            json!({"op": "setns", "as": "r0", "target": "a", "kinds": ["CLONE_NEWPID"]}),
+            json!({"op": "fork", "as": "r0", "child": "r"}),
+        ],
+        json!({"op": "clone", "as": "r", "child": "x", "flags": ["CLONE_NEWPID"]}),
+        "EINVAL: the caller's user namespace is not below the owner of its pid namespace",
+    );
+}
+
+#[test]
+fn permission_is_checked_before_arguments() {
+    let unprivileged = [
+        json!({"op": "fork", "as": "init", "child": "u"}),
+        json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+    ];
+    assert_fails(
+        &unprivileged,
+        json!({"op": "sethostname", "as": "u", "hostname": "h".repeat(65)}),
+        "EPERM: sethostname needs CAP_SYS_ADMIN in user:[4026531837], the owner of uts:[4026531838]",
+    );
+    assert_fails(
+        &unprivileged,
+        json!({"op": "write_setgroups", "as": "u", "target": "init", "value": "maybe"}),
+        "EPERM: writing setgroups needs CAP_SYS_ADMIN in the target user namespace",
     );
 }

@@ -479,8 +479,8 @@ impl NamespacesSim {
         out
     }
 
-    /// umount2(2): EINVAL if `target` is not a mount point or is the root; EBUSY if mounts sit
-    /// on it, unless `lazy` (`MNT_DETACH`), which detaches the whole subtree. The unmount
+    /// umount2(2): EINVAL if `target` is not a mount point; EBUSY for the root (in use by
+    /// every process of the namespace) or if mounts sit on it, unless `lazy` (`MNT_DETACH`), which detaches the whole subtree. The unmount
     /// propagates (`propagate_umount`): where the parent of an unmounted mount is shared, the
     /// mount at the same place under each receiving peer or slave goes too, if nothing else
     /// is mounted on it.
@@ -492,7 +492,7 @@ impl NamespacesSim {
         let mounts = self.mounts(ns).to_vec();
         let Some(m) = mounts.get(i) else { return Ok(()) };
         if m.parent.is_none() {
-            return Err(sys(Errno::EINVAL, "the root mount cannot be unmounted"));
+            return Err(sys(Errno::EBUSY, "the root mount is in use"));
         }
         let mut doomed = vec![m.id];
         let mut k = 0;
@@ -615,11 +615,12 @@ impl NamespacesSim {
         Ok(())
     }
 
-    /// pivot_root(2): `new_root` must be a mount point other than the current root (EINVAL,
-    /// EBUSY), `put_old` at or under it (EINVAL), and neither the mount `put_old` is on nor
-    /// the parent of `new_root` may be shared (EINVAL: why util-linux's default
-    /// `--propagation private` matters). The new root becomes `/`, and the old root is
-    /// attached at `put_old`.
+    /// pivot_root(2), with the kernel's order of checks: EINVAL if the mount `put_old` is on
+    /// or the parent of the mount `new_root` is on is shared (why util-linux's default
+    /// `--propagation private` matters); EBUSY if either is on the current root mount (which
+    /// includes a `new_root` that is a plain directory of the root filesystem: bind-mount it
+    /// onto itself first); EINVAL if `new_root` is not a mount point or `put_old` is not under
+    /// it. The new root becomes `/` and the old root is attached at `put_old`.
     pub(crate) fn pivot_root(
         &mut self,
         actor: &str,
@@ -630,30 +631,32 @@ impl NamespacesSim {
         let new_root = normalise(new_root)?;
         let put_old = normalise(put_old)?;
         let ns = self.caller_mnt(id, "pivot_root")?;
-        if new_root == "/" {
-            return Err(sys(Errno::EBUSY, "new_root is the current root"));
-        }
-        let ni = self.mount_at(ns, &new_root)?;
         let mounts = self.mounts(ns).to_vec();
-        let n = mounts.get(ni).cloned().ok_or_else(|| sys(Errno::EINVAL, "no such mount"))?;
-        let Some(put_rel) = relative(&put_old, &new_root) else {
-            return Err(sys(Errno::EINVAL, "put_old is not underneath new_root"));
+        let at = |path: &str| self.covering(ns, path).and_then(|i| mounts.get(i).cloned());
+        let (Some(new_mnt), Some(old_mnt)) = (at(&new_root), at(&put_old)) else {
+            return Err(sys(Errno::EINVAL, "no mount under new_root or put_old"));
         };
-        let put_rel = put_rel.to_owned();
-        let oi = self
-            .covering(ns, &put_old)
-            .ok_or_else(|| sys(Errno::EINVAL, "no mount under put_old"))?;
-        let old_mnt = mounts.get(oi).cloned().ok_or_else(|| sys(Errno::EINVAL, "no such mount"))?;
-        let parent_shared =
-            mounts.iter().find(|m| Some(m.id) == n.parent).is_some_and(|p| p.shared.is_some());
-        if old_mnt.shared.is_some() || parent_shared {
+        let root_id = mounts.iter().find(|m| m.parent.is_none()).map(|m| m.id);
+        let ex_parent_shared = mounts
+            .iter()
+            .find(|m| Some(m.id) == new_mnt.parent)
+            .is_some_and(|p| p.shared.is_some());
+        if old_mnt.shared.is_some() || ex_parent_shared {
             return Err(sys(
                 Errno::EINVAL,
                 "the mount of put_old or the parent of new_root is shared (make them private first)",
             ));
         }
-        let root_id = mounts.iter().find(|m| m.parent.is_none()).map(|m| m.id);
-        let put_path = join("/", &put_rel);
+        if Some(new_mnt.id) == root_id || Some(old_mnt.id) == root_id {
+            return Err(sys(Errno::EBUSY, "new_root or put_old is on the current root mount"));
+        }
+        if new_mnt.path != new_root {
+            return Err(sys(Errno::EINVAL, "new_root is not a mount point"));
+        }
+        let Some(put_rel) = relative(&put_old, &new_root) else {
+            return Err(sys(Errno::EINVAL, "put_old is not underneath new_root"));
+        };
+        let put_path = join("/", put_rel);
         if let Some(t) = self.mnt_ns_mut(ns) {
             for m in &mut t.mounts {
                 if let Some(rel) = relative(&m.path, &new_root) {
@@ -662,7 +665,7 @@ impl NamespacesSim {
                     let rel = m.path.trim_start_matches('/').to_owned();
                     m.path = join(&put_path, &rel);
                 }
-                if m.id == n.id {
+                if m.id == new_mnt.id {
                     m.parent = None;
                 }
                 if Some(m.id) == root_id {

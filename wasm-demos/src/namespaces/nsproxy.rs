@@ -74,6 +74,19 @@ impl NamespacesSim {
                     "pid_for_children is already a new pid namespace (copy_pid_ns: unshare(CLONE_NEWPID) twice)",
                 ));
             }
+            // `create_pid_namespace`: the new namespace's owner must be the parent's owner or
+            // a descendant of it (`in_userns`), which a setns into another user namespace breaks.
+            let pid_owner = self.owner(active);
+            let mut cur = Some(cred.user_ns);
+            while cur.is_some() && cur != pid_owner {
+                cur = cur.and_then(|u| self.user_ns(u)).and_then(|u| u.parent);
+            }
+            if cur.is_none() {
+                return Err(sys(
+                    Errno::EINVAL,
+                    "the caller's user namespace is not below the owner of its pid namespace",
+                ));
+            }
             let level = self.pid_ns(active).map_or(0, |p| p.level);
             if level >= MAX_PID_NS_LEVEL {
                 return Err(sys(
@@ -543,8 +556,9 @@ impl NamespacesSim {
         Ok(())
     }
 
-    /// sethostname(2)/setdomainname(2): at most 64 bytes (EINVAL); CAP_SYS_ADMIN in the user
-    /// namespace that owns the caller's uts namespace (`ns_capable(uts_ns->user_ns, …)`).
+    /// sethostname(2)/setdomainname(2): CAP_SYS_ADMIN in the user namespace that owns the
+    /// caller's uts namespace (`ns_capable(uts_ns->user_ns, …)`, EPERM), then at most 64 bytes
+    /// (EINVAL).
     pub(crate) fn set_uts(
         &mut self,
         actor: &str,
@@ -552,6 +566,9 @@ impl NamespacesSim {
         domain: Option<&str>,
     ) -> Result<(), NsError> {
         let id = self.live(actor)?;
+        let uts = self.nsproxy(id)?.uts;
+        let what = if host.is_some() { "sethostname" } else { "setdomainname" };
+        self.require_cap_over(&self.cred(id)?, uts, Capability::SYS_ADMIN, what)?;
         let name = host.or(domain).unwrap_or_default();
         if name.len() > NEW_UTS_LEN {
             return Err(sys(
@@ -559,9 +576,6 @@ impl NamespacesSim {
                 "a hostname or domainname is at most 64 bytes (__NEW_UTS_LEN)",
             ));
         }
-        let uts = self.nsproxy(id)?.uts;
-        let what = if host.is_some() { "sethostname" } else { "setdomainname" };
-        self.require_cap_over(&self.cred(id)?, uts, Capability::SYS_ADMIN, what)?;
         if let Some(NsData::Uts { hostname, domainname }) = self.ns_mut(uts).map(|n| &mut n.data) {
             if let Some(h) = host {
                 *hostname = h.to_owned();

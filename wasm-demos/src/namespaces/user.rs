@@ -250,13 +250,13 @@ impl NamespacesSim {
         if !existing.is_empty() {
             return Err(sys(Errno::EPERM, format!("{file} can be written only once")));
         }
-        let extents = parse_map(text)?;
         if !self.ns_capable(writer, ns, Capability::SYS_ADMIN) {
             return Err(sys(
                 Errno::EPERM,
                 format!("writing {file} needs CAP_SYS_ADMIN in the target user namespace"),
             ));
         }
+        let extents = parse_map(text)?;
         let cap = if kind == MapKind::Uid { Capability::SETUID } else { Capability::SETGID };
         if kind == MapKind::Uid && extents.iter().any(|e| e.lower_first == 0) {
             let ok = if writer.user_ns == ns {
@@ -314,8 +314,8 @@ impl NamespacesSim {
         Ok(())
     }
 
-    /// Writes `/proc/<pid>/setgroups` (`proc_setgroups_write`): "allow" or "deny" (EINVAL
-    /// otherwise); needs CAP_SYS_ADMIN in the namespace; "deny" is permanent and "deny" after
+    /// Writes `/proc/<pid>/setgroups` (`proc_setgroups_write`): opening it for writing needs
+    /// CAP_SYS_ADMIN in the namespace (EPERM); then "allow" or "deny" (EINVAL otherwise); "deny" is permanent and "deny" after
     /// `gid_map` was written is EPERM.
     pub(crate) fn write_setgroups(
         &mut self,
@@ -323,6 +323,12 @@ impl NamespacesSim {
         ns: NsId,
         value: &str,
     ) -> Result<(), NsError> {
+        if !self.ns_capable(writer, ns, Capability::SYS_ADMIN) {
+            return Err(sys(
+                Errno::EPERM,
+                "writing setgroups needs CAP_SYS_ADMIN in the target user namespace",
+            ));
+        }
         let allow = match value.trim() {
             "allow" => true,
             "deny" => false,
@@ -333,12 +339,6 @@ impl NamespacesSim {
                 ));
             }
         };
-        if !self.ns_capable(writer, ns, Capability::SYS_ADMIN) {
-            return Err(sys(
-                Errno::EPERM,
-                "writing setgroups needs CAP_SYS_ADMIN in the target user namespace",
-            ));
-        }
         let u = self.user_ns(ns).ok_or_else(|| sys(Errno::EINVAL, "no user namespace"))?;
         if allow && !u.setgroups_allowed {
             return Err(sys(Errno::EPERM, "setgroups cannot be re-enabled after \"deny\""));
