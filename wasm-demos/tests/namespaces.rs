@@ -265,11 +265,24 @@ fn container_from_a_shell_script_shows_every_step() {
     assert_eq!(t[15]["id"], 0);
     assert_eq!(output(&t[16]), Vec::<String>::new());
     assert_eq!(output(&t[18]), vec!["0::/container"]);
-    let status = output(&t[21]);
+    assert!(output(&t[19]).contains(&"CapEff:\t000001ffffffffff".to_owned()));
+    let status = output(&t[22]);
     assert!(status.contains(&"Name:\tnginx".to_owned()));
     assert!(status.contains(&"CapEff:\t00000000a80425fb".to_owned()));
-    assert_eq!(t[22]["errno"], "EPERM");
-    assert!(output(&t[23]).contains(&"uts -> uts:[4026532201]".to_owned()));
+    assert!(status.contains(&"CapBnd:\t00000000a80425fb".to_owned()));
+    assert_eq!(
+        t[23]["error"],
+        "EPERM: sethostname needs CAP_SYS_ADMIN in user:[4026531837], the owner of uts:[4026532201]"
+    );
+    let ns = output(&t[24]);
+    assert!(ns.contains(&"uts -> uts:[4026532201]".to_owned()));
+    assert!(ns.contains(&"pid -> pid:[4026532203]".to_owned()));
+    assert!(ns.contains(&"user -> user:[4026531837]".to_owned()));
+    let c = process(&t[24], "c").unwrap();
+    assert_eq!(
+        (c["nspid"].clone(), c["cap_eff"].clone()),
+        (json!([4, 1]), json!("00000000a80425fb"))
+    );
 }
 
 #[test]
