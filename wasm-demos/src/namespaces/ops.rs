@@ -582,7 +582,7 @@ pub enum Op {
         /// Seconds of host time.
         seconds: u32,
     },
-    /// open("/proc/<target>/ns/<kind>"), kept as fd `fd` of `as`.
+    /// `open("/proc/<target>/ns/<kind>")`, kept as fd `fd` of `as`.
     NsOpen {
         /// Label of the calling process (JSON `as`).
         #[serde(rename = "as")]
