@@ -1320,3 +1320,26 @@ fn permission_is_checked_before_arguments() {
         "EPERM: writing setgroups needs CAP_SYS_ADMIN in the target user namespace",
     );
 }
+
+#[test]
+fn read_only_accessors_expose_the_typed_state() {
+    let mut s = sim();
+    assert_eq!(s.host_clocks_ns(), (1_000_000_000_000, 1_000_000_000_000));
+    let names: Vec<&str> = NamespaceKind::ALL.iter().map(|k| k.proc_name()).collect();
+    assert_eq!(names, ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"]);
+    let o = op(json!({"op": "exec", "as": "init", "command": "sh"}));
+    assert_eq!(o.actor(), Some("init"));
+    assert_eq!(op(json!({"op": "sleep", "seconds": 1})).actor(), None);
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "a"})).unwrap();
+    apply(&mut s, json!({"op": "set_child_subreaper", "as": "a", "on": true})).unwrap();
+    apply(&mut s, json!({"op": "fork", "as": "a", "child": "b"})).unwrap();
+    apply(&mut s, json!({"op": "exit", "as": "b", "code": 3})).unwrap();
+    let a = s.process("a").unwrap();
+    assert!(a.is_child_subreaper());
+    assert_eq!(a.comm(), "systemd");
+    let b_id = a.children()[0];
+    assert_eq!(s.process_id("b"), Some(b_id));
+    assert_eq!(s.process_by_id(b_id).unwrap().exit_status(), Some(ExitStatus::Exited(3)));
+    assert_eq!(wasm_demos::namespaces::Capability::SYS_ADMIN.bit(), 21);
+    assert_eq!(wasm_demos::namespaces::CAP_NAMES[21], "CAP_SYS_ADMIN");
+}
