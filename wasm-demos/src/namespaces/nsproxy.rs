@@ -743,6 +743,7 @@ impl NamespacesSim {
     /// Opening `/proc/<target>/ns/<kind>` needs ptrace read access: the same uid or
     /// CAP_SYS_PTRACE in the target's user namespace (EACCES).
     fn open_ns_file(&self, id: ProcId, target: Option<&str>, kind: &str) -> Result<NsId, NsError> {
+        Self::check_name("a namespace file name", kind)?;
         let t = self.target_or_self(id, target)?;
         let (me, them) = (self.cred(id)?, self.cred(t)?);
         if me.kuid != them.kuid && !self.ns_capable(&me, them.user_ns, Capability::SYS_PTRACE) {
