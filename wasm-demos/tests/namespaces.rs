@@ -283,6 +283,20 @@ fn container_from_a_shell_script_shows_every_step() {
         (c["nspid"].clone(), c["cap_eff"].clone()),
         (json!([4, 1]), json!("00000000a80425fb"))
     );
+    assert_eq!(
+        output(&t[25]),
+        vec![
+            "        NS TYPE   NPROCS   PID COMMAND",
+            "4026531834 time        1     1 nginx",
+            "4026531835 cgroup      1     1 nginx",
+            "4026531837 user        1     1 nginx",
+            "4026532200 mnt         1     1 nginx",
+            "4026532201 uts         1     1 nginx",
+            "4026532202 ipc         1     1 nginx",
+            "4026532203 pid         1     1 nginx",
+            "4026532204 net         1     1 nginx"
+        ]
+    );
 }
 
 #[test]

@@ -622,6 +622,12 @@ pub enum Op {
         #[serde(rename = "as")]
         actor: String,
     },
+    /// `lsns`: the namespaces of the processes visible through the caller's `/proc`.
+    Lsns {
+        /// Label of the calling process (JSON `as`).
+        #[serde(rename = "as")]
+        actor: String,
+    },
     /// Read a `/proc/<target>/` file through the caller's `/proc`.
     Read {
         /// Label of the calling process (JSON `as`).
@@ -685,6 +691,7 @@ impl Op {
             | NsClose { actor, .. }
             | NsBind { actor, .. }
             | Ps { actor }
+            | Lsns { actor }
             | Read { actor, .. } => Some(actor),
             Sleep { .. } => None,
         }
@@ -845,6 +852,7 @@ pub(crate) fn dispatch(sim: &mut NamespacesSim, op: &Op) -> Result<Outcome, NsEr
             done(sim.ns_bind(actor, target.as_deref(), kind, path))
         }
         Ps { actor } => sim.ps(actor).map(Outcome::Ps),
+        Lsns { actor } => sim.lsns(actor).map(Outcome::Lines),
         Read { actor, target, file } => {
             sim.read_proc(actor, target.as_deref(), *file).map(Outcome::Lines)
         }

@@ -39,6 +39,44 @@ impl NamespacesSim {
             .collect()
     }
 
+    /// `lsns`: one line per namespace used by a live process visible through the caller's
+    /// `/proc`, sorted by inode then type, as `NS TYPE NPROCS PID COMMAND` with the lowest pid
+    /// (in that `/proc`'s pid namespace) of its processes and that process's command. A
+    /// process counts for its active pid namespace and its own time namespace, as
+    /// `/proc/<pid>/ns/{pid,time}` show.
+    pub(crate) fn lsns(&self, actor: &str) -> Result<Vec<String>, NsError> {
+        let id = self.live(actor)?;
+        let proc_ns = self.proc_pid_ns(id)?;
+        let mut rows: std::collections::BTreeMap<(u32, &'static str), (usize, u32, String)> =
+            std::collections::BTreeMap::new();
+        for (&pid, &pid_id) in self.pid_ns(proc_ns).map(|p| &p.idr).into_iter().flatten() {
+            let Some(p) = self.proc(pid_id) else { continue };
+            let Some(n) = p.nsproxy else { continue };
+            for (kind, ns) in [
+                (NamespaceKind::Cgroup, n.cgroup),
+                (NamespaceKind::Ipc, n.ipc),
+                (NamespaceKind::Mount, n.mnt),
+                (NamespaceKind::Net, n.net),
+                (NamespaceKind::Pid, p.pid_ns()),
+                (NamespaceKind::Time, n.time),
+                (NamespaceKind::User, p.cred.user_ns),
+                (NamespaceKind::Uts, n.uts),
+            ] {
+                let row = rows.entry((self.ns_inode(ns), kind.proc_name())).or_insert((
+                    0,
+                    pid,
+                    p.comm.clone(),
+                ));
+                row.0 += 1;
+            }
+        }
+        let mut out = vec!["        NS TYPE   NPROCS   PID COMMAND".to_owned()];
+        out.extend(rows.into_iter().map(|((inode, kind), (n, pid, comm))| {
+            format!("{inode:>10} {kind:<6} {n:>6} {pid:>5} {comm}")
+        }));
+        Ok(out)
+    }
+
     /// Reads `/proc/<target>/<file>` through the caller's `/proc`: ENOENT if the target has no
     /// pid in that `/proc`'s pid namespace.
     pub(crate) fn read_proc(
