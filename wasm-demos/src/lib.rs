@@ -13,4 +13,7 @@
 //! Every simulation is driven by a JSON [`scenario`]: the native `sim` binary and the browser
 //! demos read the same files.
 
+pub mod cgroups;
+pub mod ipvs;
+pub mod namespaces;
 pub mod scenario;
