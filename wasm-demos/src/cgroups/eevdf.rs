@@ -83,7 +83,7 @@ impl CgroupSim {
 
     /// Calls `f` for every entity queued on cfs_rq (`g`, `c`).
     fn for_each_queued(&self, g: usize, c: usize, mut f: impl FnMut(EntityRef, SchedEntity, u64)) {
-        if let Some(tasks) = self.sched.rq_tasks.get(c) {
+        if let Some(tasks) = self.sched.cfs_tasks.get(g * self.params.nr_cpus + c) {
             for &i in tasks {
                 if let Some(t) = self.tasks.get(i)
                     && t.se.on_rq
