@@ -1045,6 +1045,17 @@ fn malformed_scenarios_name_the_json_path() {
 }
 
 #[test]
+fn a_trace_too_large_is_refused_with_the_op_that_crossed_the_cap() {
+    let mut ops = vec![json!({"op": "spawn", "cgroup": "/", "busy": false, "threads": 1000})];
+    ops.extend((0..1000).map(|_| json!({"op": "read", "cgroup": "/", "file": "cpu.stat"})));
+    let doc = json!({"version": 2, "ops": ops}).to_string();
+    assert_eq!(
+        run_scenario(&doc).unwrap_err().to_string(),
+        "ops[999]: the trace is capped at 1000000 cgroup and task states; split the scenario"
+    );
+}
+
+#[test]
 fn a_failed_op_is_recorded_and_the_run_continues_with_state_unchanged() {
     let json = r#"{"version": 2, "ops": [
         {"op": "mkdir", "cgroup": "/a"},

@@ -228,6 +228,8 @@ impl Timeline {
 pub(crate) struct SchedScratch {
     /// Runnable task indices per CPU.
     pub(crate) rq_tasks: Vec<Vec<usize>>,
+    /// Runnable task indices per cfs_rq, at `cgroup · nr_cpus + cpu`.
+    pub(crate) cfs_tasks: Vec<Vec<usize>>,
     /// The cgroup of each task index, refreshed with `rq_tasks`.
     task_group: Vec<usize>,
     /// Per CPU: a reschedule is pending (`TIF_NEED_RESCHED`).
@@ -247,6 +249,7 @@ impl SchedScratch {
         Self {
             rq_tasks: vec![Vec::new(); nr_cpus],
             task_group: Vec::new(),
+            cfs_tasks: Vec::new(),
             need_resched: vec![true; nr_cpus],
             cur_task: vec![None; nr_cpus],
             cpu_throttled: vec![false; nr_cpus],
@@ -352,6 +355,11 @@ impl CgroupSim {
         for q in &mut self.sched.rq_tasks {
             q.clear();
         }
+        let nr_cpus = self.params.nr_cpus;
+        self.sched.cfs_tasks.resize_with(nr_groups * nr_cpus, Vec::new);
+        for q in &mut self.sched.cfs_tasks {
+            q.clear();
+        }
         self.sched.task_group.clear();
         for t in &self.tasks {
             let g = match self.procs.binary_search_by_key(&t.pid, |p| p.pid) {
@@ -375,6 +383,9 @@ impl CgroupSim {
             if let Some(q) = self.sched.rq_tasks.get_mut(t.cpu) {
                 q.push(i);
             }
+            if let Some(q) = self.sched.cfs_tasks.get_mut(g * nr_cpus + t.cpu) {
+                q.push(i);
+            }
             if let Some(rq) = self.cgroups.get_mut(g).and_then(|cg| cg.rqs.get_mut(t.cpu)) {
                 rq.load += t.weight;
                 rq.h_nr_running += 1;
@@ -390,7 +401,6 @@ impl CgroupSim {
         }
         // Children have higher indices than their parents: walking down the indices folds
         // each group's entity into its parent before the parent's own shares are computed.
-        let nr_cpus = self.params.nr_cpus;
         for g in (1..nr_groups).rev() {
             let Some(cg) = self.cgroups.get(g) else { continue };
             let parent = cg.parent.unwrap_or(0);

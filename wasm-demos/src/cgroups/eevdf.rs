@@ -83,7 +83,7 @@ impl CgroupSim {
 
     /// Calls `f` for every entity queued on cfs_rq (`g`, `c`).
     fn for_each_queued(&self, g: usize, c: usize, mut f: impl FnMut(EntityRef, SchedEntity, u64)) {
-        if let Some(tasks) = self.sched.rq_tasks.get(c) {
+        if let Some(tasks) = self.sched.cfs_tasks.get(g * self.params.nr_cpus + c) {
             for &i in tasks {
                 if let Some(t) = self.tasks.get(i)
                     && t.se.on_rq
@@ -111,7 +111,7 @@ impl CgroupSim {
         self.for_each_queued(g, c, |e, se, w| {
             if Some(e) != skip {
                 let w = scale_load_down(w);
-                sum += i128::from(se.vruntime - base) * w;
+                sum += (i128::from(se.vruntime) - i128::from(base)) * w;
                 load += w;
             }
         });
@@ -125,7 +125,7 @@ impl CgroupSim {
         }
         // Round towards −∞ as the kernel does for a negative sum.
         let avg = if sum < 0 { (sum - (load - 1)) / load } else { sum / load };
-        base + i64::try_from(avg).unwrap_or(0)
+        base.saturating_add(i64::try_from(avg).unwrap_or(0))
     }
 
     /// `place_entity` + `enqueue`: puts `e` on cfs_rq (`g`, `c`) and asks for a reschedule.
@@ -143,8 +143,8 @@ impl CgroupSim {
             vslice /= 2;
         }
         if let Some(se) = self.entity_mut(e, c) {
-            se.vruntime = v_avg - i64::try_from(lag).unwrap_or(0);
-            se.deadline = se.vruntime + vslice;
+            se.vruntime = v_avg.saturating_sub(i64::try_from(lag).unwrap_or(0));
+            se.deadline = se.vruntime.saturating_add(vslice);
             se.on_rq = true;
             se.fresh = false;
         }
@@ -164,13 +164,13 @@ impl CgroupSim {
         let Some((own, w)) = self.entity(e, c) else { return };
         // V with the leaving entity counted once, whether or not the rebuilt queue lists it.
         let (sum, load, base) = self.avg_parts(g, c, Some(e));
-        let sum = sum + i128::from(own.vruntime - base) * scale_load_down(w);
+        let sum = sum + (i128::from(own.vruntime) - i128::from(base)) * scale_load_down(w);
         let load = load + scale_load_down(w);
         let avg = if sum < 0 { (sum - (load - 1)) / load.max(1) } else { sum / load.max(1) };
-        let v_avg = base + i64::try_from(avg).unwrap_or(0);
+        let v_avg = base.saturating_add(i64::try_from(avg).unwrap_or(0));
         let limit = calc_delta_fair(slice.saturating_mul(2).max(TICK_NS), w);
         if let Some(se) = self.entity_mut(e, c) {
-            se.vlag = (v_avg - se.vruntime).clamp(-limit, limit);
+            se.vlag = v_avg.saturating_sub(se.vruntime).clamp(-limit, limit);
             se.on_rq = false;
         }
         if let EntityRef::Task(i) = e
@@ -198,7 +198,8 @@ impl CgroupSim {
         let scale =
             |x: i64| i64::try_from(i128::from(x) * i128::from(old) / i128::from(new)).unwrap_or(x);
         if se.on_rq {
-            se.deadline = se.vruntime + scale(se.deadline - se.vruntime);
+            se.deadline =
+                se.vruntime.saturating_add(scale(se.deadline.saturating_sub(se.vruntime)));
         } else {
             se.vlag = scale(se.vlag);
         }
@@ -207,7 +208,8 @@ impl CgroupSim {
     /// `pick_eevdf` on cfs_rq (`g`, `c`).
     pub(crate) fn pick_eevdf(&self, g: usize, c: usize) -> Option<EntityRef> {
         let (sum, load, base) = self.avg_parts(g, c, None);
-        let eligible = |se: &SchedEntity, _w: u64| sum >= i128::from(se.vruntime - base) * load;
+        let eligible =
+            |se: &SchedEntity, _w: u64| sum >= (i128::from(se.vruntime) - i128::from(base)) * load;
         let rq_curr = self.cgroups.get(g).and_then(|x| x.rqs.get(c)).and_then(|rq| rq.curr);
         let mut curr = None;
         let mut first: Option<(i64, EntityRef)> = None;
@@ -249,7 +251,7 @@ impl CgroupSim {
         if let Some(se) = self.entity_mut(e, c) {
             se.vruntime = se.vruntime.saturating_add(calc_delta_fair(delta_ns, w));
             if se.vruntime >= se.deadline {
-                se.deadline = se.vruntime + calc_delta_fair(slice, w);
+                se.deadline = se.vruntime.saturating_add(calc_delta_fair(slice, w));
                 resched = true;
             }
         }

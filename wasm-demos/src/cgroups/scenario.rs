@@ -29,6 +29,8 @@ use crate::scenario::{ScenarioError, parse};
 
 /// Most ops in one scenario.
 pub const MAX_OPS: usize = 10_000;
+/// Most cgroup and task states a trace may hold in all (each record repeats the full state).
+pub const MAX_TRACE_STATES: usize = 1_000_000;
 
 /// A scenario document.
 #[derive(Debug, Deserialize)]
@@ -135,6 +137,7 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
     let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut sim = build(&doc)?;
     let mut trace = Vec::with_capacity(doc.ops.len());
+    let mut states = 0usize;
     for (i, op) in doc.ops.iter().enumerate() {
         let mut rec = Map::new();
         rec.insert("step".into(), json!(i));
@@ -144,6 +147,15 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
             Err(e) => {
                 rec.insert("error".into(), json!(e.to_string()));
             }
+        }
+        states += sim.cgroups().len() + sim.tasks().len();
+        if states > MAX_TRACE_STATES {
+            return Err(ScenarioError::new(
+                format!("ops[{i}]"),
+                format!(
+                    "the trace is capped at {MAX_TRACE_STATES} cgroup and task states; split the scenario"
+                ),
+            ));
         }
         state_fields(&sim, &mut rec);
         trace.push(Value::Object(rec));
