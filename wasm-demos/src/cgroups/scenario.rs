@@ -127,12 +127,7 @@ fn build(doc: &ScenarioDoc) -> Result<CgroupSim, ScenarioError> {
 
 /// Runs a scenario and returns its trace, or the first malformed field with its JSON path.
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
-    // A syntax error is about the document itself: report it at `$` before the typed parse.
-    let raw: Value = serde_json::from_str(json).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]).to_owned();
-        ScenarioError::new("$", msg)
-    })?;
+    let raw: Value = parse(json)?;
     let doc: ScenarioDoc = parse(json).map_err(|e| refine_op_error(e, &raw))?;
     let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut sim = build(&doc)?;
