@@ -3,6 +3,10 @@
 //! * `ipvs/schedule`: `BenchmarkId::new(<scheduler>, <dests>)`, each iteration 1,000 picks
 //!   (`VirtualService::schedule`, the hot path) on a fresh clone of a loaded service.
 //! * `ipvs/mh_build`: `MhState::bind` (permutation + population of the 4093-slot table).
+//! * `ipvs/connection_cycle`: `BenchmarkId::new(<scheduler>, <dests>)`, each iteration opens
+//!   1,000 named connections through [`IpvsSim::apply`] (pick, bind, counters, the
+//!   least-connection tree's upkeep) and expires them again: the whole cost of a connection,
+//!   which `ipvs/schedule` leaves out.
 
 use std::hint::black_box;
 
@@ -11,7 +15,7 @@ use wasm_demos::ipvs::IpvsSim;
 use wasm_demos::ipvs::sched::mh::MhState;
 use wasm_demos::ipvs::sched::{Packet, SchedulerKind};
 use wasm_demos::ipvs::service::{DestSpec, ServiceConfig, VirtualService};
-use wasm_demos::ipvs::sim::{IpvsOp, NewConn};
+use wasm_demos::ipvs::sim::{ConnRef, IpvsOp, NewConn};
 
 const SIZES: [usize; 3] = [10, 100, 1000];
 const PICKS: usize = 1000;
@@ -19,6 +23,11 @@ const PICKS: usize = 1000;
 /// A service with `n` destinations (weights 1..=10) carrying connections opened by wlc
 /// (half of them established), then bound to `kind`.
 fn loaded_service(kind: SchedulerKind, n: usize) -> VirtualService {
+    loaded_sim(kind, n).service().clone()
+}
+
+/// [`loaded_service`] with its connections, as the scenario runner holds it.
+fn loaded_sim(kind: SchedulerKind, n: usize) -> IpvsSim {
     let mut sim = IpvsSim::new(&ServiceConfig::default()).expect("wlc service");
     for i in 0..n {
         let spec = DestSpec {
@@ -44,7 +53,7 @@ fn loaded_service(kind: SchedulerKind, n: usize) -> VirtualService {
         sim.apply(&op).expect("connections");
     }
     sim.service_mut().edit_service(Some(kind), None).expect("bind");
-    sim.service().clone()
+    sim
 }
 
 fn packets() -> Vec<Packet> {
@@ -95,4 +104,41 @@ fn mh_build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, schedule, mh_build);
+fn connection_cycle(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ipvs/connection_cycle");
+    group.throughput(Throughput::Elements(PICKS as u64));
+    let open = IpvsOp::Open(NewConn {
+        conn: "cycle".to_owned(),
+        src: None,
+        dst: None,
+        draws: None,
+        count: Some(PICKS as u32),
+    });
+    let expires: Vec<IpvsOp> =
+        (1..=PICKS).map(|i| IpvsOp::Expire(ConnRef { conn: format!("cycle-{i}") })).collect();
+    for kind in [
+        SchedulerKind::WeightedRoundRobin,
+        SchedulerKind::LeastConnection,
+        SchedulerKind::WeightedLeastConnection,
+    ] {
+        for n in SIZES {
+            let sim = loaded_sim(kind, n);
+            group.bench_with_input(BenchmarkId::new(kind.name(), n), &sim, |b, sim| {
+                b.iter_batched(
+                    || sim.clone(),
+                    |mut sim| {
+                        black_box(sim.apply(&open).expect("open"));
+                        for expire in &expires {
+                            sim.apply(expire).expect("expire");
+                        }
+                        sim
+                    },
+                    BatchSize::LargeInput,
+                );
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, schedule, mh_build, connection_cycle);
