@@ -791,7 +791,22 @@ fn arb_op() -> impl Strategy<Value = Value> {
         label.clone().prop_map(|a| json!({"op": "mount", "as": a, "fstype": "tmpfs", "source": "tmpfs", "target": "/mnt"})),
         label.clone().prop_map(|a| json!({"op": "umount", "as": a, "target": "/mnt", "lazy": true})),
         (label.clone(), label.clone()).prop_map(|(a, c)| json!({"op": "unshare_cmd", "as": a, "flags": ["CLONE_NEWPID", "CLONE_NEWNS"], "fork": true, "child": c, "mount_proc": true})),
-        label.prop_map(|a| json!({"op": "unshare_cmd", "as": a, "flags": ["CLONE_NEWUSER", "CLONE_NEWTIME"], "map_root_user": true})),
+        label.clone().prop_map(|a| json!({"op": "unshare_cmd", "as": a, "flags": ["CLONE_NEWUSER", "CLONE_NEWTIME"], "map_root_user": true})),
+        (label.clone(), prop::sample::select(vec!["0 0 1", "0 1000 1", "0 100000 65536"])).prop_map(|(a, m)| json!({"op": "write_uid_map", "as": a, "map": m})),
+        label.clone().prop_map(|a| json!({"op": "write_setgroups", "as": a, "value": "deny"})),
+        (label.clone(), -5000i64..5000).prop_map(|(a, s)| json!({"op": "set_time_offset", "as": a, "clock": "boottime", "offset_secs": s})),
+        label.clone().prop_map(|a| json!({"op": "cgroup_move", "as": a, "path": "/x"})),
+        label.clone().prop_map(|a| json!({"op": "mount", "as": a, "source": "/srv/img", "target": "/srv/img", "bind": true})),
+        label.clone().prop_map(|a| json!({"op": "pivot_root", "as": a, "new_root": "/srv/img", "put_old": "/srv/img/old"})),
+        label.clone().prop_map(|a| json!({"op": "sethostname", "as": a, "hostname": "h"})),
+        label.clone().prop_map(|a| json!({"op": "listen", "as": a, "port": 80})),
+        (label.clone(), prop::sample::select(vec!["127.0.0.1", "10.0.0.2"])).prop_map(|(a, d)| json!({"op": "connect", "as": a, "addr": d, "port": 80})),
+        label.clone().prop_map(|a| json!({"op": "ip_addr_add", "as": a, "dev": "v0", "addr": "10.0.0.1/24"})),
+        label.clone().prop_map(|a| json!({"op": "ipcmk", "as": a, "kind": "shm"})),
+        label.clone().prop_map(|a| json!({"op": "cap_drop", "as": a, "caps": ["CAP_SYS_ADMIN"]})),
+        label.clone().prop_map(|a| json!({"op": "sigaction", "as": a, "signal": "SIGTERM", "action": "handle"})),
+        label.clone().prop_map(|a| json!({"op": "sigaction", "as": a, "signal": "SIGCHLD", "action": "ignore"})),
+        label.prop_map(|a| json!({"op": "lsns", "as": a})),
     ]
 }
 
