@@ -1372,3 +1372,42 @@ fn read_only_accessors_expose_the_typed_state() {
     assert_eq!(wasm_demos::namespaces::Capability::SYS_ADMIN.bit(), 21);
     assert_eq!(wasm_demos::namespaces::CAP_NAMES[21], "CAP_SYS_ADMIN");
 }
+
+#[test]
+fn mounts_copied_into_a_less_privileged_namespace_are_locked() {
+    let rootless = [
+        json!({"op": "fork", "as": "init", "child": "u"}),
+        json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+        json!({"op": "unshare_cmd", "as": "u", "flags": ["CLONE_NEWUSER", "CLONE_NEWNS"], "map_root_user": true}),
+    ];
+    assert_fails(
+        &rootless,
+        json!({"op": "umount", "as": "u", "target": "/proc"}),
+        "EINVAL: `/proc` is locked: it came from a more privileged mount namespace (MNT_LOCKED)",
+    );
+    assert_fails(
+        &rootless,
+        json!({"op": "mount", "as": "u", "source": "/sys", "target": "/mnt", "bind": true}),
+        "EINVAL: `/sys` has locked mounts under it (MNT_LOCKED)",
+    );
+    // What it mounts itself is not locked; pivot_root hands the old root's lock to the new
+    // root, so the old tree can be detached as a whole (the rootless-container sequence).
+    let mut s = sim();
+    for v in rootless {
+        apply(&mut s, v).unwrap();
+    }
+    for v in [
+        json!({"op": "mount", "as": "u", "fstype": "tmpfs", "source": "tmpfs", "target": "/mnt"}),
+        json!({"op": "umount", "as": "u", "target": "/mnt"}),
+        json!({"op": "mount", "as": "u", "source": "/srv/img", "target": "/srv/img", "bind": true}),
+        json!({"op": "pivot_root", "as": "u", "new_root": "/srv/img", "put_old": "/srv/img/old"}),
+        json!({"op": "umount", "as": "u", "target": "/old", "lazy": true}),
+    ] {
+        apply(&mut s, v).unwrap();
+    }
+    let mnt = s.process("u").unwrap().nsproxy().unwrap().mnt;
+    let mounts = s.mounts(mnt);
+    assert_eq!(mounts.len(), 1);
+    assert!(mounts[0].locked);
+    assert_eq!((mounts[0].path.as_str(), mounts[0].root.as_str()), ("/", "/srv/img"));
+}
