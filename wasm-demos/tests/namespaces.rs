@@ -1411,3 +1411,26 @@ fn mounts_copied_into_a_less_privileged_namespace_are_locked() {
     assert!(mounts[0].locked);
     assert_eq!((mounts[0].path.as_str(), mounts[0].root.as_str()), ("/", "/srv/img"));
 }
+
+#[test]
+fn an_init_stopped_from_outside_is_continued_by_sigcont_even_without_a_handler() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWPID"]}))
+        .unwrap();
+    apply(&mut s, json!({"op": "fork", "as": "c", "child": "inner"})).unwrap();
+    let kill = |s: &mut NamespacesSim, from: &str, sig: &str| {
+        apply(s, json!({"op": "kill", "as": from, "target": "c", "signal": sig})).unwrap()
+    };
+    assert_eq!(
+        kill(&mut s, "inner", "SIGSTOP"),
+        Outcome::Signal("ignored: init has no handler (SIGNAL_UNKILLABLE)")
+    );
+    assert_eq!(kill(&mut s, "init", "SIGSTOP"), Outcome::Signal("stopped"));
+    assert_eq!(s.process("c").unwrap().state(), ProcState::Stopped);
+    assert_eq!(kill(&mut s, "inner", "SIGCONT"), Outcome::Signal("continued"));
+    assert_eq!(s.process("c").unwrap().state(), ProcState::Running);
+    assert_eq!(
+        kill(&mut s, "inner", "SIGCONT"),
+        Outcome::Signal("ignored: init has no handler (SIGNAL_UNKILLABLE)")
+    );
+}

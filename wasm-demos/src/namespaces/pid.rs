@@ -548,6 +548,13 @@ impl NamespacesSim {
         // `sig_task_ignored`: only a forced (ancestor) SIGKILL/SIGSTOP gets through.
         let forced_kill = force && !catchable;
         if unkillable && !handler && !forced_kill {
+            // `prepare_signal` resumes a stopped task on SIGCONT before the ignore check.
+            if sig == Signal::SIGCONT && tp.state == ProcState::Stopped {
+                if let Some(p) = self.proc_mut(t) {
+                    p.state = ProcState::Running;
+                }
+                return Ok(Delivery::Continued);
+            }
             return Ok(Delivery::IgnoredByInit);
         }
         let ignored = catchable && tp.ignores(sig);
