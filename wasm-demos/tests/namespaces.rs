@@ -572,7 +572,10 @@ fn kill_needs_a_visible_target_and_permission() {
     );
     assert_eq!(s.process("c").unwrap().state(), ProcState::Stopped);
     assert_eq!(
-        err(&mut s, json!({"op": "sigaction", "as": "c", "signal": "SIGKILL", "action": "ignore"})),
+        err(
+            &mut s,
+            json!({"op": "sigaction", "as": "init", "signal": "SIGKILL", "action": "ignore"})
+        ),
         "EINVAL: SIGKILL cannot be caught or ignored"
     );
     assert_eq!(err(&mut s, json!({"op": "exit", "as": "init"})), NsError::KillInit.to_string());
@@ -1433,4 +1436,17 @@ fn an_init_stopped_from_outside_is_continued_by_sigcont_even_without_a_handler()
         kill(&mut s, "inner", "SIGCONT"),
         Outcome::Signal("ignored: init has no handler (SIGNAL_UNKILLABLE)")
     );
+}
+
+#[test]
+fn a_stopped_process_makes_no_syscalls() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "a"})).unwrap();
+    apply(&mut s, json!({"op": "kill", "as": "init", "target": "a", "signal": "SIGSTOP"})).unwrap();
+    assert_eq!(
+        err(&mut s, json!({"op": "fork", "as": "a", "child": "b"})),
+        "process `a` is stopped: it makes no syscalls until SIGCONT"
+    );
+    apply(&mut s, json!({"op": "kill", "as": "init", "target": "a", "signal": "SIGCONT"})).unwrap();
+    apply(&mut s, json!({"op": "fork", "as": "a", "child": "b"})).unwrap();
 }

@@ -751,6 +751,11 @@ pub enum Outcome {
 
 pub(crate) fn dispatch(sim: &mut NamespacesSim, op: &Op) -> Result<Outcome, NsError> {
     use Op::*;
+    if let Some(actor) = op.actor()
+        && sim.process(actor).is_some_and(|p| p.state() == super::ProcState::Stopped)
+    {
+        return Err(NsError::Stopped(actor.to_owned()));
+    }
     let done = |r: Result<(), NsError>| r.map(|()| Outcome::Done);
     match op {
         Clone { actor, child, flags, command } => {
