@@ -806,6 +806,7 @@ fn arb_op() -> impl Strategy<Value = Value> {
         (label.clone(), prop::sample::select(vec!["127.0.0.1", "10.0.0.2"])).prop_map(|(a, d)| json!({"op": "connect", "as": a, "addr": d, "port": 80})),
         label.clone().prop_map(|a| json!({"op": "ip_addr_add", "as": a, "dev": "v0", "addr": "10.0.0.1/24"})),
         label.clone().prop_map(|a| json!({"op": "ipcmk", "as": a, "kind": "shm"})),
+        (label.clone(), 0i32..3).prop_map(|(a, id)| json!({"op": "ipcrm", "as": a, "kind": "shm", "id": id})),
         label.clone().prop_map(|a| json!({"op": "cap_drop", "as": a, "caps": ["CAP_SYS_ADMIN"]})),
         label.clone().prop_map(|a| json!({"op": "sigaction", "as": a, "signal": "SIGTERM", "action": "handle"})),
         label.clone().prop_map(|a| json!({"op": "sigaction", "as": a, "signal": "SIGCHLD", "action": "ignore"})),
@@ -1273,6 +1274,15 @@ fn user_map_and_credential_errors() {
 
 #[test]
 fn time_cgroup_and_ipc_errors() {
+    assert_fails(
+        &[
+            json!({"op": "ipcmk", "as": "init", "kind": "shm"}),
+            json!({"op": "fork", "as": "init", "child": "u"}),
+            json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+        ],
+        json!({"op": "ipcrm", "as": "u", "kind": "shm", "id": 0}),
+        "EPERM: only the creator or CAP_SYS_ADMIN over the ipc namespace may remove it",
+    );
     let t = json!({"op": "unshare", "as": "init", "flags": ["CLONE_NEWTIME"]});
     assert_fails(
         std::slice::from_ref(&t),
@@ -1305,11 +1315,11 @@ fn time_cgroup_and_ipc_errors() {
     );
     let mut s = sim();
     for _ in 0..4096 {
-        apply(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "sem"})).unwrap();
+        apply(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "shm"})).unwrap();
     }
     assert_eq!(
-        err(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "sem"})),
-        "ENOSPC: the namespace has no room for another object of this kind"
+        err(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "shm"})),
+        "ENOSPC: the namespace has 4096 shm objects, the limit"
     );
     let mut s = sim();
     for i in 0..4096 {
