@@ -1460,3 +1460,21 @@ fn a_stopped_process_makes_no_syscalls() {
     apply(&mut s, json!({"op": "kill", "as": "init", "target": "a", "signal": "SIGCONT"})).unwrap();
     apply(&mut s, json!({"op": "fork", "as": "a", "child": "b"})).unwrap();
 }
+
+#[test]
+fn the_docs_example_uses_every_op_and_runs() {
+    let path = format!("{}/docs/namespaces.md", env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(path).unwrap();
+    let start = doc.find("### Every op, in one scenario").unwrap();
+    let block = &doc[start..];
+    let json_start = block.find("```json\n").unwrap() + 8;
+    let json_end = json_start + block[json_start..].find("```").unwrap();
+    let trace = run_scenario(&block[json_start..json_end]).unwrap();
+    let records = trace.as_array().unwrap();
+    let errors: Vec<&Value> = records.iter().filter(|r| r.get("error").is_some()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut ops: Vec<&str> = records.iter().map(|r| r["op"]["op"].as_str().unwrap()).collect();
+    ops.sort_unstable();
+    ops.dedup();
+    assert_eq!(ops.len(), 49);
+}
