@@ -572,7 +572,10 @@ fn kill_needs_a_visible_target_and_permission() {
     );
     assert_eq!(s.process("c").unwrap().state(), ProcState::Stopped);
     assert_eq!(
-        err(&mut s, json!({"op": "sigaction", "as": "c", "signal": "SIGKILL", "action": "ignore"})),
+        err(
+            &mut s,
+            json!({"op": "sigaction", "as": "init", "signal": "SIGKILL", "action": "ignore"})
+        ),
         "EINVAL: SIGKILL cannot be caught or ignored"
     );
     assert_eq!(err(&mut s, json!({"op": "exit", "as": "init"})), NsError::KillInit.to_string());
@@ -791,7 +794,23 @@ fn arb_op() -> impl Strategy<Value = Value> {
         label.clone().prop_map(|a| json!({"op": "mount", "as": a, "fstype": "tmpfs", "source": "tmpfs", "target": "/mnt"})),
         label.clone().prop_map(|a| json!({"op": "umount", "as": a, "target": "/mnt", "lazy": true})),
         (label.clone(), label.clone()).prop_map(|(a, c)| json!({"op": "unshare_cmd", "as": a, "flags": ["CLONE_NEWPID", "CLONE_NEWNS"], "fork": true, "child": c, "mount_proc": true})),
-        label.prop_map(|a| json!({"op": "unshare_cmd", "as": a, "flags": ["CLONE_NEWUSER", "CLONE_NEWTIME"], "map_root_user": true})),
+        label.clone().prop_map(|a| json!({"op": "unshare_cmd", "as": a, "flags": ["CLONE_NEWUSER", "CLONE_NEWTIME"], "map_root_user": true})),
+        (label.clone(), prop::sample::select(vec!["0 0 1", "0 1000 1", "0 100000 65536"])).prop_map(|(a, m)| json!({"op": "write_uid_map", "as": a, "map": m})),
+        label.clone().prop_map(|a| json!({"op": "write_setgroups", "as": a, "value": "deny"})),
+        (label.clone(), -5000i64..5000).prop_map(|(a, s)| json!({"op": "set_time_offset", "as": a, "clock": "boottime", "offset_secs": s})),
+        label.clone().prop_map(|a| json!({"op": "cgroup_move", "as": a, "path": "/x"})),
+        label.clone().prop_map(|a| json!({"op": "mount", "as": a, "source": "/srv/img", "target": "/srv/img", "bind": true})),
+        label.clone().prop_map(|a| json!({"op": "pivot_root", "as": a, "new_root": "/srv/img", "put_old": "/srv/img/old"})),
+        label.clone().prop_map(|a| json!({"op": "sethostname", "as": a, "hostname": "h"})),
+        label.clone().prop_map(|a| json!({"op": "listen", "as": a, "port": 80})),
+        (label.clone(), prop::sample::select(vec!["127.0.0.1", "10.0.0.2"])).prop_map(|(a, d)| json!({"op": "connect", "as": a, "addr": d, "port": 80})),
+        label.clone().prop_map(|a| json!({"op": "ip_addr_add", "as": a, "dev": "v0", "addr": "10.0.0.1/24"})),
+        label.clone().prop_map(|a| json!({"op": "ipcmk", "as": a, "kind": "shm"})),
+        (label.clone(), 0i32..3).prop_map(|(a, id)| json!({"op": "ipcrm", "as": a, "kind": "shm", "id": id})),
+        label.clone().prop_map(|a| json!({"op": "cap_drop", "as": a, "caps": ["CAP_SYS_ADMIN"]})),
+        label.clone().prop_map(|a| json!({"op": "sigaction", "as": a, "signal": "SIGTERM", "action": "handle"})),
+        label.clone().prop_map(|a| json!({"op": "sigaction", "as": a, "signal": "SIGCHLD", "action": "ignore"})),
+        label.prop_map(|a| json!({"op": "lsns", "as": a})),
     ]
 }
 
@@ -1255,6 +1274,15 @@ fn user_map_and_credential_errors() {
 
 #[test]
 fn time_cgroup_and_ipc_errors() {
+    assert_fails(
+        &[
+            json!({"op": "ipcmk", "as": "init", "kind": "shm"}),
+            json!({"op": "fork", "as": "init", "child": "u"}),
+            json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+        ],
+        json!({"op": "ipcrm", "as": "u", "kind": "shm", "id": 0}),
+        "EPERM: only the creator or CAP_SYS_ADMIN over the ipc namespace may remove it",
+    );
     let t = json!({"op": "unshare", "as": "init", "flags": ["CLONE_NEWTIME"]});
     assert_fails(
         std::slice::from_ref(&t),
@@ -1287,11 +1315,11 @@ fn time_cgroup_and_ipc_errors() {
     );
     let mut s = sim();
     for _ in 0..4096 {
-        apply(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "sem"})).unwrap();
+        apply(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "shm"})).unwrap();
     }
     assert_eq!(
-        err(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "sem"})),
-        "ENOSPC: the namespace has no room for another object of this kind"
+        err(&mut s, json!({"op": "ipcmk", "as": "init", "kind": "shm"})),
+        "ENOSPC: the namespace has 4096 shm objects, the limit"
     );
     let mut s = sim();
     for i in 0..4096 {
@@ -1356,4 +1384,97 @@ fn read_only_accessors_expose_the_typed_state() {
     assert_eq!(s.process_by_id(b_id).unwrap().exit_status(), Some(ExitStatus::Exited(3)));
     assert_eq!(wasm_demos::namespaces::Capability::SYS_ADMIN.bit(), 21);
     assert_eq!(wasm_demos::namespaces::CAP_NAMES[21], "CAP_SYS_ADMIN");
+}
+
+#[test]
+fn mounts_copied_into_a_less_privileged_namespace_are_locked() {
+    let rootless = [
+        json!({"op": "fork", "as": "init", "child": "u"}),
+        json!({"op": "setuid", "as": "u", "uid": 1000, "gid": 1000}),
+        json!({"op": "unshare_cmd", "as": "u", "flags": ["CLONE_NEWUSER", "CLONE_NEWNS"], "map_root_user": true}),
+    ];
+    assert_fails(
+        &rootless,
+        json!({"op": "umount", "as": "u", "target": "/proc"}),
+        "EINVAL: `/proc` is locked: it came from a more privileged mount namespace (MNT_LOCKED)",
+    );
+    assert_fails(
+        &rootless,
+        json!({"op": "mount", "as": "u", "source": "/sys", "target": "/mnt", "bind": true}),
+        "EINVAL: `/sys` has locked mounts under it (MNT_LOCKED)",
+    );
+    // What it mounts itself is not locked; pivot_root hands the old root's lock to the new
+    // root, so the old tree can be detached as a whole (the rootless-container sequence).
+    let mut s = sim();
+    for v in rootless {
+        apply(&mut s, v).unwrap();
+    }
+    for v in [
+        json!({"op": "mount", "as": "u", "fstype": "tmpfs", "source": "tmpfs", "target": "/mnt"}),
+        json!({"op": "umount", "as": "u", "target": "/mnt"}),
+        json!({"op": "mount", "as": "u", "source": "/srv/img", "target": "/srv/img", "bind": true}),
+        json!({"op": "pivot_root", "as": "u", "new_root": "/srv/img", "put_old": "/srv/img/old"}),
+        json!({"op": "umount", "as": "u", "target": "/old", "lazy": true}),
+    ] {
+        apply(&mut s, v).unwrap();
+    }
+    let mnt = s.process("u").unwrap().nsproxy().unwrap().mnt;
+    let mounts = s.mounts(mnt);
+    assert_eq!(mounts.len(), 1);
+    assert!(mounts[0].locked);
+    assert_eq!((mounts[0].path.as_str(), mounts[0].root.as_str()), ("/", "/srv/img"));
+}
+
+#[test]
+fn an_init_stopped_from_outside_is_continued_by_sigcont_even_without_a_handler() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWPID"]}))
+        .unwrap();
+    apply(&mut s, json!({"op": "fork", "as": "c", "child": "inner"})).unwrap();
+    let kill = |s: &mut NamespacesSim, from: &str, sig: &str| {
+        apply(s, json!({"op": "kill", "as": from, "target": "c", "signal": sig})).unwrap()
+    };
+    assert_eq!(
+        kill(&mut s, "inner", "SIGSTOP"),
+        Outcome::Signal("ignored: init has no handler (SIGNAL_UNKILLABLE)")
+    );
+    assert_eq!(kill(&mut s, "init", "SIGSTOP"), Outcome::Signal("stopped"));
+    assert_eq!(s.process("c").unwrap().state(), ProcState::Stopped);
+    assert_eq!(kill(&mut s, "inner", "SIGCONT"), Outcome::Signal("continued"));
+    assert_eq!(s.process("c").unwrap().state(), ProcState::Running);
+    assert_eq!(
+        kill(&mut s, "inner", "SIGCONT"),
+        Outcome::Signal("ignored: init has no handler (SIGNAL_UNKILLABLE)")
+    );
+}
+
+#[test]
+fn a_stopped_process_makes_no_syscalls() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "a"})).unwrap();
+    apply(&mut s, json!({"op": "kill", "as": "init", "target": "a", "signal": "SIGSTOP"})).unwrap();
+    assert_eq!(
+        err(&mut s, json!({"op": "fork", "as": "a", "child": "b"})),
+        "process `a` is stopped: it makes no syscalls until SIGCONT"
+    );
+    apply(&mut s, json!({"op": "kill", "as": "init", "target": "a", "signal": "SIGCONT"})).unwrap();
+    apply(&mut s, json!({"op": "fork", "as": "a", "child": "b"})).unwrap();
+}
+
+#[test]
+fn the_docs_example_uses_every_op_and_runs() {
+    let path = format!("{}/docs/namespaces.md", env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(path).unwrap();
+    let start = doc.find("### Every op, in one scenario").unwrap();
+    let block = &doc[start..];
+    let json_start = block.find("```json\n").unwrap() + 8;
+    let json_end = json_start + block[json_start..].find("```").unwrap();
+    let trace = run_scenario(&block[json_start..json_end]).unwrap();
+    let records = trace.as_array().unwrap();
+    let errors: Vec<&Value> = records.iter().filter(|r| r.get("error").is_some()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut ops: Vec<&str> = records.iter().map(|r| r["op"]["op"].as_str().unwrap()).collect();
+    ops.sort_unstable();
+    ops.dedup();
+    assert_eq!(ops.len(), 49);
 }

@@ -77,6 +77,9 @@ pub enum NsError {
         /// The cap.
         max: usize,
     },
+    /// The acting process is stopped (SIGSTOP/SIGTSTP): it makes no syscalls until SIGCONT.
+    #[error("process `{0}` is stopped: it makes no syscalls until SIGCONT")]
+    Stopped(String),
     /// The initial process of the initial pid namespace may not exit.
     #[error("the initial process cannot exit: the kernel panics (\"Attempted to kill init!\")")]
     KillInit,

@@ -50,6 +50,9 @@ pub struct Mount {
     pub master: Option<u32>,
     /// `MS_UNBINDABLE`.
     pub unbindable: bool,
+    /// `MNT_LOCKED`: copied into a mount namespace owned by a less privileged user namespace
+    /// (`lock_mnt_tree`), so it cannot be unmounted there to reveal what it covers.
+    pub locked: bool,
     /// For `proc`: the pid namespace whose processes it shows (the mounter's active one).
     pub pid_ns: Option<NsId>,
     /// For an `nsfs` bind mount: the namespace it keeps alive.
@@ -195,6 +198,7 @@ impl NamespacesSim {
                 shared: Some(group),
                 master: None,
                 unbindable: false,
+                locked: false,
                 pid_ns,
                 ns_ref: None,
             });
@@ -208,8 +212,9 @@ impl NamespacesSim {
 
     /// `copy_mnt_ns` → `copy_tree`: every mount is cloned with a new id; a shared mount's copy
     /// joins the same peer group and a slave's copy has the same master (`clone_mnt`), except
-    /// that a namespace owned by a different user namespace gets `CL_SHARED_TO_SLAVE`: copies
-    /// of shared mounts become slaves of the originals' peer group.
+    /// that a namespace owned by a different user namespace gets `CL_SHARED_TO_SLAVE` (copies
+    /// of shared mounts become slaves of the originals' peer group) and every copy is
+    /// `MNT_LOCKED` (`lock_mnt_tree`, the root included as in 6.6).
     pub(crate) fn copy_mnt_ns(&mut self, old: NsId, shared_to_slave: bool) -> MntNs {
         let old_mounts = self.mounts(old).to_vec();
         let mut map = std::collections::BTreeMap::new();
@@ -224,7 +229,8 @@ impl NamespacesSim {
             for ns in m.pid_ns.into_iter().chain(m.ns_ref) {
                 self.get_ns(ns);
             }
-            mounts.push(Mount { id, shared, master, ..m });
+            let locked = m.locked || shared_to_slave;
+            mounts.push(Mount { id, shared, master, locked, ..m });
         }
         for m in &mut mounts {
             m.parent = m.parent.and_then(|p| map.get(&p).copied());
@@ -370,6 +376,15 @@ impl NamespacesSim {
             if s.unbindable {
                 return Err(sys(Errno::EINVAL, format!("`{}` is unbindable", s.path)));
             }
+            // `has_locked_children`: a non-recursive bind would reveal what they cover.
+            if self.mounts(ns).iter().any(|c| {
+                c.locked && c.parent == Some(s.id) && relative(&c.path, &src_path).is_some()
+            }) {
+                return Err(sys(
+                    Errno::EINVAL,
+                    format!("`{src_path}` has locked mounts under it (MNT_LOCKED)"),
+                ));
+            }
             let rel = relative(&src_path, &s.path).unwrap_or("");
             Mount { root: join(&s.root, rel), ..s }
         } else {
@@ -404,11 +419,12 @@ impl NamespacesSim {
                 shared: None,
                 master: None,
                 unbindable: false,
+                locked: false,
                 pid_ns,
                 ns_ref: None,
             }
         };
-        self.attach(ns, dest, &target, Mount { unbindable: false, ..template });
+        self.attach(ns, dest, &target, Mount { unbindable: false, locked: false, ..template });
         Ok(())
     }
 
@@ -433,6 +449,7 @@ impl NamespacesSim {
             shared: None,
             master: None,
             unbindable: false,
+            locked: false,
             pid_ns: None,
             ns_ref: Some(target_ns),
         };
@@ -491,6 +508,14 @@ impl NamespacesSim {
         let i = self.mount_at(ns, &target)?;
         let mounts = self.mounts(ns).to_vec();
         let Some(m) = mounts.get(i) else { return Ok(()) };
+        if m.locked {
+            return Err(sys(
+                Errno::EINVAL,
+                format!(
+                    "`{target}` is locked: it came from a more privileged mount namespace (MNT_LOCKED)"
+                ),
+            ));
+        }
         if m.parent.is_none() {
             return Err(sys(Errno::EBUSY, "the root mount is in use"));
         }
@@ -650,9 +675,13 @@ impl NamespacesSim {
         if Some(new_mnt.id) == root_id || Some(old_mnt.id) == root_id {
             return Err(sys(Errno::EBUSY, "new_root or put_old is on the current root mount"));
         }
+        if new_mnt.locked {
+            return Err(sys(Errno::EINVAL, "new_root is a locked mount (MNT_LOCKED)"));
+        }
         if new_mnt.path != new_root {
             return Err(sys(Errno::EINVAL, "new_root is not a mount point"));
         }
+        let root_locked = mounts.iter().any(|m| Some(m.id) == root_id && m.locked);
         let Some(put_rel) = relative(&put_old, &new_root) else {
             return Err(sys(Errno::EINVAL, "put_old is not underneath new_root"));
         };
@@ -665,11 +694,14 @@ impl NamespacesSim {
                     let rel = m.path.trim_start_matches('/').to_owned();
                     m.path = join(&put_path, &rel);
                 }
+                // pivot_root moves the old root's lock onto the new root.
                 if m.id == new_mnt.id {
                     m.parent = None;
+                    m.locked |= root_locked;
                 }
                 if Some(m.id) == root_id {
                     m.parent = Some(old_mnt.id);
+                    m.locked = false;
                 }
             }
         }

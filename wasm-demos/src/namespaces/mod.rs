@@ -8,13 +8,20 @@
 //! `kernel/nsproxy.c` (`create_new_namespaces`, `setns`), `kernel/user_namespace.c`
 //! (`map_write`, `new_idmap_permitted`), `security/commoncap.c` (`cap_capable`),
 //! `kernel/signal.c` (`sig_task_ignored`), `fs/namespace.c` and `fs/pnode.c` (propagation),
-//! `ipc/util.c` (`ipc_addid`), `kernel/time/namespace.c` and `include/linux/proc_ns.h`.
+//! `ipc/util.c` (`ipc_idr_alloc`), `kernel/time/namespace.c` and `include/linux/proc_ns.h`.
 //!
 //! [`NamespacesSim`] is the typed core: [`NamespacesSim::new`], [`NamespacesSim::apply`] of an
 //! [`Op`] and read-only accessors; [`run_scenario`] is the JSON boundary that records a trace.
 //! The simulation starts with one process, `init` (pid 1, uid 0, every capability), in the
 //! initial namespaces. Every operation either succeeds or returns an [`NsError`] and leaves
 //! the state unchanged.
+//!
+//! One file per concept: `pid` (pid namespaces, the process table, exit, signals, wait),
+//! `user` (id maps, `cap_capable`, credentials), `caps` (capability sets), `nsproxy` (clone,
+//! unshare, setns, exec, uts/cgroup/time setters, ns files), `mnt` (mount tables and
+//! propagation), `net` (devices and reachability), `ipc` (SysV ids and mqueues), `view`
+//! (`ps` and `/proc` files as a reader sees them), `ops` (the op enum and dispatch),
+//! `scenario` (the JSON trace). `docs/namespaces.md` lists every rule and simplification.
 
 mod caps;
 mod error;

@@ -527,6 +527,16 @@ pub enum Op {
         #[serde(default)]
         key: i32,
     },
+    /// `ipcrm -m/-q/-s <id>` (`IPC_RMID`).
+    Ipcrm {
+        /// Label of the calling process (JSON `as`).
+        #[serde(rename = "as")]
+        actor: String,
+        /// Object kind.
+        kind: IpcKind,
+        /// The id `ipcmk` returned.
+        id: i32,
+    },
     /// mq_open(3) with O_CREAT|O_EXCL.
     MqOpen {
         /// Label of the calling process (JSON `as`).
@@ -692,6 +702,7 @@ impl Op {
             | NsBind { actor, .. }
             | Ps { actor }
             | Lsns { actor }
+            | Ipcrm { actor, .. }
             | Read { actor, .. } => Some(actor),
             Sleep { .. } => None,
         }
@@ -751,6 +762,11 @@ pub enum Outcome {
 
 pub(crate) fn dispatch(sim: &mut NamespacesSim, op: &Op) -> Result<Outcome, NsError> {
     use Op::*;
+    if let Some(actor) = op.actor()
+        && sim.process(actor).is_some_and(|p| p.state() == super::ProcState::Stopped)
+    {
+        return Err(NsError::Stopped(actor.to_owned()));
+    }
     let done = |r: Result<(), NsError>| r.map(|()| Outcome::Done);
     match op {
         Clone { actor, child, flags, command } => {
@@ -833,6 +849,7 @@ pub(crate) fn dispatch(sim: &mut NamespacesSim, op: &Op) -> Result<Outcome, NsEr
             done(sim.write_setgroups_file(actor, target.as_deref(), value))
         }
         Ipcmk { actor, kind, key } => sim.ipcmk(actor, *kind, *key).map(Outcome::IpcId),
+        Ipcrm { actor, kind, id } => done(sim.ipcrm(actor, *kind, *id)),
         MqOpen { actor, name } => done(sim.mq_open(actor, name)),
         Ipcs { actor } => sim.ipcs(actor).map(Outcome::Lines),
         CgroupMove { actor, target, path } => done(sim.cgroup_move(actor, target.as_deref(), path)),

@@ -301,6 +301,11 @@ impl NamespacesSim {
             Some(p) if inherit_ignored => p.ignored,
             _ => 0,
         };
+        // fork copies the fd table, so open ns fds are inherited (and keep their namespaces).
+        let fds = parent.and_then(|p| self.proc(p)).map(|p| p.fds.clone()).unwrap_or_default();
+        for &ns in fds.values() {
+            self.get_ns(ns);
+        }
         let (handled, subreaper) = (0, false);
         let process = Process {
             label: label.to_owned(),
@@ -315,7 +320,7 @@ impl NamespacesSim {
             handled,
             ignored,
             subreaper,
-            fds: BTreeMap::new(),
+            fds,
             caught: Vec::new(),
             exit: None,
         };
@@ -548,6 +553,13 @@ impl NamespacesSim {
         // `sig_task_ignored`: only a forced (ancestor) SIGKILL/SIGSTOP gets through.
         let forced_kill = force && !catchable;
         if unkillable && !handler && !forced_kill {
+            // `prepare_signal` resumes a stopped task on SIGCONT before the ignore check.
+            if sig == Signal::SIGCONT && tp.state == ProcState::Stopped {
+                if let Some(p) = self.proc_mut(t) {
+                    p.state = ProcState::Running;
+                }
+                return Ok(Delivery::Continued);
+            }
             return Ok(Delivery::IgnoredByInit);
         }
         let ignored = catchable && tp.ignores(sig);

@@ -113,17 +113,22 @@ impl NamespacesSim {
                 let level = self.pid_ns(proc_ns).map_or(0, |p| p.level) as usize;
                 let nspid: Vec<String> =
                     tp.pids.iter().skip(level).map(|(_, p)| p.to_string()).collect();
+                let nspid = nspid.join("\t");
                 vec![
                     format!("Name:\t{}", tp.comm),
                     format!("State:\t{state}"),
+                    format!("Tgid:\t{pid}"),
                     format!("Pid:\t{pid}"),
                     format!("PPid:\t{}", self.ppid_in(tp, proc_ns)),
                     format!("Uid:\t{uid}\t{uid}\t{uid}\t{uid}"),
                     format!("Gid:\t{gid}\t{gid}\t{gid}\t{gid}"),
-                    format!("NSpid:\t{}", nspid.join("\t")),
+                    format!("NStgid:\t{nspid}"),
+                    format!("NSpid:\t{nspid}"),
+                    format!("CapInh:\t{}", super::CapSet::EMPTY.hex()),
                     format!("CapPrm:\t{}", tp.cred.permitted.hex()),
                     format!("CapEff:\t{}", tp.cred.effective.hex()),
                     format!("CapBnd:\t{}", tp.cred.bounding.hex()),
+                    format!("CapAmb:\t{}", super::CapSet::EMPTY.hex()),
                 ]
             }
             ProcFile::Cgroup => {
