@@ -989,3 +989,66 @@ proptest! {
 fn num_gcd(a: i64, b: i64) -> i64 {
     if b == 0 { a } else { num_gcd(b, a % b) }
 }
+
+// ---- Fidelity audit: the kernel's exact arithmetic and check order ----
+
+/// `ip_vs_twos_schedule` compares `weight2 * overhead1 > weight1 * overhead2` in `int`:
+/// the products wrap at 32 bits, so a heavy dest facing a loaded light one loses.
+#[test]
+fn twos_int_products_wrap_like_ip_vs_twos_schedule() {
+    let mut s = sim(SchedulerKind::WeightedLeastConnection);
+    add(&mut s, "A", 1, 1);
+    add(&mut s, "B", 2, 65_535);
+    // List B, A. Put 129 established connections on A (overhead 33024).
+    s.apply(&op(r#"{"op":"set_weight","dest":"B","weight":0}"#)).unwrap();
+    s.apply(&op(r#"{"op":"open","conn":"a","count":129}"#)).unwrap();
+    s.apply(&op(r#"{"op":"set_weight","dest":"B","weight":65535}"#)).unwrap();
+    s.apply(&op(r#"{"op":"edit_service","scheduler":"twos"}"#)).unwrap();
+    // Σw + 1 = 65537: draw 65536 -> A (choice 1), draw 0 -> B (choice 2).
+    // 65535 * 33024 = 2164227840 wraps to -2130739456, not > 1 * 0: A is kept.
+    let out = s.apply(&op(r#"{"op":"schedule","draws":[[65536,0]]}"#)).unwrap();
+    let dests = s.service().dests();
+    let pick = out.picks[0].dest.and_then(|id| dests.get(id)).map(|d| d.name.clone());
+    assert_eq!(pick.as_deref(), Some("A"));
+}
+
+/// `ip_vs_unbind_dest`: `totalconns * 4 < u_threshold * 3` with a `__u32` threshold.
+#[test]
+fn unbind_three_quarter_rule_wraps_like_ip_vs_unbind_dest() {
+    let mut s = sim(SchedulerKind::RoundRobin);
+    s.apply(&op(r#"{"op":"add_dest","name":"A","addr":"10.0.0.1:80","u_threshold":1431655766}"#))
+        .unwrap();
+    s.apply(&op(r#"{"op":"new","conn":"c","count":2}"#)).unwrap();
+    s.apply(&op(r#"{"op":"set_overload","dest":"A","overloaded":true}"#)).unwrap();
+    s.apply(&op(r#"{"op":"expire","conn":"c-1"}"#)).unwrap();
+    // 4 * 1 = 4 is not < (3 * 1431655766) mod 2^32 = 2.
+    assert!(s.service().dests().list()[0].overloaded);
+    s.apply(&op(r#"{"op":"expire","conn":"c-2"}"#)).unwrap();
+    assert!(!s.service().dests().list()[0].overloaded);
+}
+
+/// `ip_vs_edit_dest` returns -ERANGE for a bad weight or threshold pair before it looks the
+/// destination up (-ENOENT).
+#[test]
+fn edit_dest_checks_ranges_before_the_lookup_like_ip_vs_edit_dest() {
+    let mut s = sim(SchedulerKind::RoundRobin);
+    add(&mut s, "A", 1, 1);
+    let cases = [
+        (
+            r#"{"op":"set_weight","dest":"Z","weight":-1}"#,
+            "weight -1 is out of range 0..=65535 (ERANGE)",
+        ),
+        (
+            r#"{"op":"edit_dest","dest":"Z","u_threshold":3,"l_threshold":4}"#,
+            "l_threshold 4 is higher than u_threshold 3 (ERANGE)",
+        ),
+        (
+            r#"{"op":"edit_dest","dest":"Z","l_threshold":4}"#,
+            "l_threshold 4 is higher than u_threshold 0 (ERANGE)",
+        ),
+        (r#"{"op":"edit_dest","dest":"Z","weight":3}"#, r#"unknown destination "Z" (ENOENT)"#),
+    ];
+    for (json, message) in cases {
+        assert_eq!(s.apply(&op(json)).unwrap_err().to_string(), message, "{json}");
+    }
+}

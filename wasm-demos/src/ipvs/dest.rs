@@ -74,6 +74,10 @@ impl RealServer {
     }
 
     /// `ip_vs_unbind_dest`: the OVERLOAD rules applied after uncounting a connection.
+    ///
+    /// The 3/4 rule is the kernel's `ip_vs_dest_totalconns(dest) * 4 < dest->u_threshold * 3`:
+    /// `u_threshold` is a `__u32`, so the comparison is unsigned 32-bit and `u * 3` wraps for
+    /// u ≥ 1431655766 (ipvsadm accepts up to `INT_MAX`).
     pub(crate) fn check_overload_on_unbind(&mut self) {
         let total = self.totalconns();
         if self.l_threshold != 0 {
@@ -81,7 +85,8 @@ impl RealServer {
                 self.overloaded = false;
             }
         } else if self.u_threshold != 0 {
-            if total * 4 < u64::from(self.u_threshold) * 3 {
+            let total4 = (total as u32).wrapping_mul(4);
+            if total4 < self.u_threshold.wrapping_mul(3) {
                 self.overloaded = false;
             }
         } else {
@@ -312,6 +317,21 @@ mod tests {
         d.check_overload_on_unbind();
         assert!(d.overloaded, "4*6 = 24 is not < 3*8 = 24");
         d.activeconns = 5;
+        d.check_overload_on_unbind();
+        assert!(!d.overloaded);
+    }
+
+    #[test]
+    fn ip_vs_unbind_dest_three_quarter_rule_is_unsigned_32_bit() {
+        // u * 3 = 4294967298 wraps to 2: only a total of 0 clears OVERLOAD.
+        let mut d = server(1_431_655_766, 0, 1, 0);
+        d.check_overload_on_unbind();
+        assert!(d.overloaded, "4 * 1 = 4 is not < (3 * 1431655766) mod 2^32 = 2");
+        d.activeconns = 0;
+        d.check_overload_on_unbind();
+        assert!(!d.overloaded);
+        // Just below the wrap, the rule is the plain 3/4 one.
+        let mut d = server(1_431_655_765, 0, 1, 0);
         d.check_overload_on_unbind();
         assert!(!d.overloaded);
     }

@@ -221,7 +221,13 @@ impl VirtualService {
         u_threshold: Option<i64>,
         l_threshold: Option<i64>,
     ) -> Result<(), IpvsError> {
-        let pos = self.position(name)?;
+        let Ok(pos) = self.position(name) else {
+            // ip_vs_edit_dest checks the ranges (-ERANGE) before looking the destination up
+            // (-ENOENT); with no destination, omitted fields are ipvsadm's defaults.
+            check_weight(weight.unwrap_or(1))?;
+            check_thresholds(u_threshold.unwrap_or(0), l_threshold.unwrap_or(0))?;
+            return Err(IpvsError::UnknownDest { name: name.to_owned() });
+        };
         let current = &self.dests.list()[pos];
         let weight = check_weight(weight.unwrap_or(i64::from(current.weight)))?;
         let (u, l) = check_thresholds(

@@ -2,7 +2,8 @@
 //!
 //! Two draws `r mod (Σw + 1)` over the eligible destinations; walking the list and subtracting
 //! each weight, the first destination where a draw reaches ≤ 0 is that draw's choice. Choice 2
-//! replaces choice 1 only when `w2 · oh1 > w1 · oh2`. The kernel draws with `prandom_u32()`;
+//! replaces choice 1 only when `w2 · oh1 > w1 · oh2`, in the kernel's 32-bit `int` arithmetic
+//! (the products wrap; wlc's are 64-bit). The kernel draws with `prandom_u32()`;
 //! here the draws come from the service's seeded [`SplitMix64`](crate::ipvs::prng::SplitMix64)
 //! or are given explicitly, and the last pair is kept for display.
 
@@ -13,6 +14,15 @@ use crate::ipvs::dest::RealServer;
 pub struct TwosState {
     /// The two raw `prandom_u32()` values used by the last pick.
     pub last_draws: Option<[u32; 2]>,
+}
+
+/// The kernel's `(weight2 * overhead1) > (weight1 * overhead2)`: unlike wlc's `(__s64)`
+/// products, these are plain `int` products, so they wrap at 32 bits (the kernel is built
+/// with `-fno-strict-overflow`). With weight 65535, 129 active connections on choice 1
+/// (overhead 33024) already make `weight2 * overhead1` negative, and choice 1 is kept.
+fn beats(w1: i64, oh1: i64, w2: i64, oh2: i64) -> bool {
+    let int = |v: i64| v as i32;
+    int(w2).wrapping_mul(int(oh1)) > int(w1).wrapping_mul(int(oh2))
 }
 
 /// `ip_vs_twos_schedule` with the two raw draws given.
@@ -49,7 +59,7 @@ pub fn schedule(list: &[RealServer], draws: [u32; 2]) -> Option<usize> {
         }
     }
     match (choice1, choice2) {
-        (Some((_, w1, oh1)), Some((c2, w2, oh2))) if w2 * oh1 > w1 * oh2 => Some(c2),
+        (Some((_, w1, oh1)), Some((c2, w2, oh2))) if beats(w1, oh1, w2, oh2) => Some(c2),
         (Some((c1, _, _)), _) => Some(c1),
         // Unreachable in practice: rweight1 < total, so it reaches ≤ 0 by the last eligible dest.
         (None, _) => list.iter().rposition(RealServer::is_eligible),
@@ -71,6 +81,16 @@ mod tests {
         assert_eq!(schedule(&list, [3, 4]), Some(1), "2 * 256 > 3 * 0");
         list[1].inactconns = 400;
         assert_eq!(schedule(&list, [3, 4]), Some(0), "2 * 256 = 512 < 3 * 400");
+    }
+
+    #[test]
+    fn the_int_products_of_ip_vs_twos_schedule_wrap_at_32_bits() {
+        // List d0 (weight 1), d1 (weight 65535): draw 0 -> d0, draw 65536 -> d1.
+        let mut list = [test_server(0, 1), test_server(1, 65_535)];
+        list[0].activeconns = 128; // overhead 32768: 65535 * 32768 still fits an int
+        assert_eq!(schedule(&list, [0, 65_536]), Some(1));
+        list[0].activeconns = 129; // 65535 * 33024 wraps negative: choice 1 is kept
+        assert_eq!(schedule(&list, [0, 65_536]), Some(0));
     }
 
     #[test]
