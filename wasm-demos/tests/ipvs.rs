@@ -346,7 +346,7 @@ fn editing_the_service_with_the_same_scheduler_keeps_its_state() {
         (2, Some(1)),
         "not re-bound: a bind would put the cursor at the head (picks A B A)"
     );
-    assert_eq!(s.service().flags().names(), ["sh-port"]);
+    assert_eq!(s.service().flags().names(SchedulerKind::WeightedRoundRobin), ["sh-port"]);
     assert_eq!(pick_names(&mut s, 3), "B A A");
 }
 
@@ -552,7 +552,7 @@ fn mh_hashes_the_port_only_with_mh_port() {
     service
         .edit_service(
             None,
-            Some(wasm_demos::ipvs::sched::ServiceFlags { mh_port: true, ..Default::default() }),
+            Some(wasm_demos::ipvs::sched::ServiceFlags { sched2: true, ..Default::default() }),
         )
         .unwrap();
     let with: Vec<Option<DestId>> = (1000..1010).map(|p| service.schedule(&pkt(p))).collect();
@@ -1051,4 +1051,38 @@ fn edit_dest_checks_ranges_before_the_lookup_like_ip_vs_edit_dest() {
     for (json, message) in cases {
         assert_eq!(s.apply(&op(json)).unwrap_err().to_string(), message, "{json}");
     }
+}
+
+/// `IP_VS_SVC_F_SCHED_SH_FALLBACK` and `IP_VS_SVC_F_SCHED_MH_FALLBACK` are the same bit
+/// (`IP_VS_SVC_F_SCHED1`; the ports share `SCHED2`): `ip_vs_mh_schedule` falls back on an
+/// `sh-fallback` flag, and a flag kept across `edit_service` from sh to mh keeps working.
+#[test]
+fn sh_and_mh_flag_names_share_the_kernel_bits() {
+    let mut s = sim(SchedulerKind::MaglevHashing);
+    for (i, n) in ["A", "B", "C"].iter().enumerate() {
+        add(&mut s, n, i as u8 + 1, 1);
+    }
+    s.apply(&op(r#"{"op":"set_weight","dest":"A","weight":0}"#)).unwrap();
+    let pick = |s: &mut IpvsSim, src: &str| {
+        let json = format!(r#"{{"op":"schedule","src":"{src}"}}"#);
+        s.apply(&op(&json)).unwrap().picks[0].dest
+    };
+    // A client whose slot belongs to the quiesced A.
+    let src = (1..=255)
+        .map(|i| format!("192.0.2.{i}:1024"))
+        .find(|src| pick(&mut s, src).is_none())
+        .unwrap();
+    let mut results = Vec::new();
+    for flag in ["mh-fallback", "sh-fallback"] {
+        let json = format!(r#"{{"op":"edit_service","flags":["{flag}"]}}"#);
+        s.apply(&op(&json)).unwrap();
+        results.push(pick(&mut s, &src));
+    }
+    assert!(results[0].is_some());
+    assert_eq!(results[0], results[1], "both names set IP_VS_SVC_F_SCHED1");
+
+    let json = r#"{"scheduler":"sh","flags":["sh-fallback","sh-port"],"ops":[
+        {"op":"edit_service","scheduler":"mh"}]}"#;
+    let trace = run_scenario(json).unwrap();
+    assert_eq!(trace[0]["flags"], serde_json::json!(["mh-fallback", "mh-port"]));
 }

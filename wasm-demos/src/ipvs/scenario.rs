@@ -268,7 +268,7 @@ fn state_fields(sim: &IpvsSim, record: &mut Map<String, Value>) {
     };
     let slots_of = |id| table.as_ref().map(|t| t.iter().filter(|s| **s == Some(id)).count());
     record.insert("scheduler".into(), json!(service.sched().kind().name()));
-    record.insert("flags".into(), json!(service.flags().names()));
+    record.insert("flags".into(), json!(service.flags().names(service.sched().kind())));
     let list: Vec<Value> = dests.list().iter().map(|d| dest_json(d, slots_of(d.id))).collect();
     record.insert("dests".into(), Value::Array(list));
     let trash: Vec<Value> = dests.trash().iter().map(|d| dest_json(d, None)).collect();

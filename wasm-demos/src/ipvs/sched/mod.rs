@@ -105,17 +105,18 @@ impl SchedulerKind {
     }
 }
 
-/// The scheduler flags of a service (`IP_VS_SVC_F_SCHED1..3`, named by ipvsadm).
+/// The scheduler flags of a service: the bits `IP_VS_SVC_F_SCHED1` and `IP_VS_SVC_F_SCHED2`.
+///
+/// ipvsadm's names are aliases of the same bits: `IP_VS_SVC_F_SCHED_SH_FALLBACK` and
+/// `IP_VS_SVC_F_SCHED_MH_FALLBACK` are both `SCHED1`, `..._SH_PORT` and `..._MH_PORT` both
+/// `SCHED2`. So `sh-fallback` on an mh service makes mh fall back, and a flag kept across
+/// `edit_service` from sh to mh keeps its meaning for mh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ServiceFlags {
-    /// `sh-fallback` (`IP_VS_SVC_F_SCHED_SH_FALLBACK`).
-    pub sh_fallback: bool,
-    /// `sh-port` (`IP_VS_SVC_F_SCHED_SH_PORT`).
-    pub sh_port: bool,
-    /// `mh-fallback` (`IP_VS_SVC_F_SCHED_MH_FALLBACK`).
-    pub mh_fallback: bool,
-    /// `mh-port` (`IP_VS_SVC_F_SCHED_MH_PORT`).
-    pub mh_port: bool,
+    /// `IP_VS_SVC_F_SCHED1`: `sh-fallback` / `mh-fallback`.
+    pub sched1: bool,
+    /// `IP_VS_SVC_F_SCHED2`: `sh-port` / `mh-port`.
+    pub sched2: bool,
 }
 
 impl ServiceFlags {
@@ -124,27 +125,26 @@ impl ServiceFlags {
         let mut flags = Self::default();
         for name in names {
             match name.as_ref() {
-                "sh-fallback" => flags.sh_fallback = true,
-                "sh-port" => flags.sh_port = true,
-                "mh-fallback" => flags.mh_fallback = true,
-                "mh-port" => flags.mh_port = true,
+                "sh-fallback" | "mh-fallback" => flags.sched1 = true,
+                "sh-port" | "mh-port" => flags.sched2 = true,
                 other => return Err(IpvsError::UnknownFlag { flag: other.to_owned() }),
             }
         }
         Ok(flags)
     }
 
-    /// The flag names that are set, in ipvsadm's order.
-    pub fn names(self) -> Vec<&'static str> {
-        [
-            (self.sh_fallback, "sh-fallback"),
-            (self.sh_port, "sh-port"),
-            (self.mh_fallback, "mh-fallback"),
-            (self.mh_port, "mh-port"),
-        ]
-        .into_iter()
-        .filter_map(|(set, name)| set.then_some(name))
-        .collect()
+    /// The flag names that are set, in ipvsadm's order, named for the bound scheduler: the
+    /// `mh-` aliases for mh (defined in `ip_vs_mh.c`), the `sh-` ones (the uapi header's)
+    /// otherwise.
+    pub fn names(self, kind: SchedulerKind) -> Vec<&'static str> {
+        let (fallback, port) = match kind {
+            SchedulerKind::MaglevHashing => ("mh-fallback", "mh-port"),
+            _ => ("sh-fallback", "sh-port"),
+        };
+        [(self.sched1, fallback), (self.sched2, port)]
+            .into_iter()
+            .filter_map(|(set, name)| set.then_some(name))
+            .collect()
     }
 }
 
@@ -365,22 +365,15 @@ impl SchedState {
                 at(twos::schedule(list, draws))
             }
             Self::SourceHashing(table) => {
-                let port = if flags.sh_port { pkt.src_port } else { 0 };
-                hashing::sh_schedule(
-                    table,
-                    dests,
-                    settings.sh_hash,
-                    pkt.src_ip,
-                    port,
-                    flags.sh_fallback,
-                )
+                let port = if flags.sched2 { pkt.src_port } else { 0 };
+                hashing::sh_schedule(table, dests, settings.sh_hash, pkt.src_ip, port, flags.sched1)
             }
             Self::DestinationHashing(table) => {
                 hashing::dh_schedule(table, dests, settings.sh_hash, pkt.dst_ip)
             }
             Self::MaglevHashing(mh) => {
-                let port = if flags.mh_port { pkt.src_port } else { 0 };
-                mh.schedule(dests, pkt.src_ip, port, flags.mh_fallback)
+                let port = if flags.sched2 { pkt.src_port } else { 0 };
+                mh.schedule(dests, pkt.src_ip, port, flags.sched1)
             }
             Self::LocalityBasedLeastConnection(lblc) => lblc.schedule(dests, pkt.dst_ip, now_ms),
             Self::LocalityBasedLeastConnectionWithReplication(lblcr) => {
