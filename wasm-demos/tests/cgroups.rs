@@ -452,6 +452,69 @@ fn cpu_max_keeps_the_period_when_only_the_quota_is_written() {
     assert_eq!(read(&mut s, "/a", "cpu.max"), "10000 50000\n");
 }
 
+/// `cpu_period_quota_parse` scans `"%20s %llu"`: the quota token with `"%llu"` (decimal only,
+/// trailing characters ignored, so `050000` is 50000 and `0x1000` is 0), or `max`; a period
+/// that does not scan leaves the current period (sscanf still returned 1).
+#[test]
+fn cpu_max_is_scanned_like_cpu_period_quota_parse() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    write(&mut s, "/a", "cpu.max", "050000 100000").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max"), "50000 100000\n");
+    write(&mut s, "/a", "cpu.max", "20000us 050000").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max"), "20000 50000\n");
+    write(&mut s, "/a", "cpu.max", "max abc").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max"), "max 50000\n");
+    assert_eq!(
+        write(&mut s, "/a", "cpu.max", "+5000 100000").unwrap_err().to_string(),
+        "EINVAL: cpu.max: `+5000` is not a number or `max`"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "cpu.max", "0x1000").unwrap_err().to_string(),
+        "EINVAL: cpu.max: quota and period must be at least 1000 us"
+    );
+}
+
+/// `tg_set_limit` (6.6): values are scanned with `"%llu"` (decimal), 0 is `ERANGE`, 1 is
+/// `EINVAL`, and iops at or above `UINT_MAX` mean `max`. v1 `tg_set_conf` scans `"%llu"`
+/// too, 0 removes the limit, and the iops limit is an `unsigned int`.
+#[test]
+fn io_limits_are_scanned_like_tg_set_limit_and_tg_set_conf() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    assert_eq!(
+        write(&mut s, "/a", "io.max", "8:0 rbps=0").unwrap_err().to_string(),
+        "ERANGE: io.max: `rbps=0`: 0 is not a limit (use `max`)"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "io.max", "8:0 dbps=0").unwrap_err().to_string(),
+        "ERANGE: io.max: `dbps=0`: 0 is not a limit (use `max`)"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "io.max", "8:0 rbps=0x10").unwrap_err().to_string(),
+        "ERANGE: io.max: `rbps=0x10`: 0 is not a limit (use `max`)"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "io.max", "8:0 rbps=-5").unwrap_err().to_string(),
+        "EINVAL: io.max: `rbps=-5`: values must be a number or `max`"
+    );
+    write(&mut s, "/a", "io.max", "8:0 wbps=010 riops=4294967295 wiops=5000000000").unwrap();
+    assert_eq!(read(&mut s, "/a", "io.max"), "8:0 rbps=max wbps=10 riops=max wiops=max\n");
+    write(&mut s, "/a", "io.max", "8:0 wiops=4294967294").unwrap();
+    assert_eq!(read(&mut s, "/a", "io.max"), "8:0 rbps=max wbps=10 riops=max wiops=4294967294\n");
+
+    let mut v1 = sim(CgroupVersion::V1, 1);
+    mkdir(&mut v1, "/a");
+    write(&mut v1, "/a", "blkio.throttle.write_bps_device", "8:0 0x100000").unwrap();
+    assert_eq!(read(&mut v1, "/a", "blkio.throttle.write_bps_device"), "");
+    write(&mut v1, "/a", "blkio.throttle.write_bps_device", "8:0 1048576\n").unwrap();
+    assert_eq!(read(&mut v1, "/a", "blkio.throttle.write_bps_device"), "8:0 1048576\n");
+    write(&mut v1, "/a", "blkio.throttle.read_iops_device", "8:0 4294967297").unwrap();
+    assert_eq!(read(&mut v1, "/a", "blkio.throttle.read_iops_device"), "8:0 1\n");
+    write(&mut v1, "/a", "blkio.throttle.read_iops_device", "8:0 4294967295").unwrap();
+    assert_eq!(read(&mut v1, "/a", "blkio.throttle.read_iops_device"), "");
+}
+
 #[test]
 fn nice_weights_split_a_cpu_like_sched_prio_to_weight() {
     let mut s = sim(CgroupVersion::V2, 1);
@@ -742,8 +805,8 @@ fn every_error_message_is_exact() {
         "EINVAL: cpu.max: period must be at most 1000000 us",
     ));
     cases.push((
-        e(write(&mut s, "/a", "cpu.max", "max x")),
-        "EINVAL: cpu.max: period `x` is not a number",
+        e(write(&mut s, "/a", "cpu.max", "0x1000 100000")),
+        "EINVAL: cpu.max: quota and period must be at least 1000 us",
     ));
     cases.push((
         e(write(&mut s, "/a", "cpu.max", "20000000000000 100000")),
@@ -922,7 +985,7 @@ fn v1_error_messages_are_exact() {
         e(write(&mut s, "/", "pids.max", "5")),
         "ENOENT: no file `pids.max` in cgroup `/` (cgroup v1)"
     );
-    write(&mut s, "/a", "blkio.throttle.write_bps_device", "8:0 0x100000").unwrap();
+    write(&mut s, "/a", "blkio.throttle.write_bps_device", "8:0 1048576").unwrap();
     assert_eq!(read(&mut s, "/a", "blkio.throttle.write_bps_device"), "8:0 1048576\n");
     write(&mut s, "/a", "blkio.throttle.write_bps_device", "8:0 0").unwrap();
     assert_eq!(read(&mut s, "/a", "blkio.throttle.write_bps_device"), "");

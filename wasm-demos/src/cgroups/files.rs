@@ -210,6 +210,37 @@ fn kstrtoll(s: &str) -> Option<i64> {
     }
 }
 
+/// The kernel's `isspace` (`skip_spaces`): space, `\t`, `\n`, `\v`, `\f`, `\r`.
+fn is_kspace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// `sscanf(s, "%llu")` as `vsscanf` does it: leading white space is skipped, then the longest
+/// run of decimal digits is taken (no sign, no `0x` prefix: `0x10` scans as 0, `010` as 10),
+/// wrapping on overflow like `simple_strntoull`; what follows is ignored. `None` when no digit
+/// comes first (the conversion fails). Returns the value and the rest of the string.
+fn sscanf_llu(s: &str) -> Option<(u64, &str)> {
+    let s = s.trim_start_matches(|c: char| c.is_ascii() && is_kspace(c as u8));
+    let end = s.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
+    if end == 0 {
+        return None;
+    }
+    let (digits, rest) = s.split_at(end);
+    let v = digits.bytes().fold(0u64, |v, d| v.wrapping_mul(10).wrapping_add(u64::from(d - b'0')));
+    Some((v, rest))
+}
+
+/// `sscanf(s, "%<width>s")`: skips white space, then takes at most `width` bytes up to the
+/// next white space. Returns the token and the rest, or `None` when there is no token.
+fn sscanf_token(s: &str, width: usize) -> Option<(&str, &str)> {
+    let s = s.trim_start_matches(|c: char| c.is_ascii() && is_kspace(c as u8));
+    let mut end = s.bytes().position(is_kspace).unwrap_or(s.len()).min(width);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (end > 0).then(|| s.split_at(end))
+}
+
 /// `page_counter_memparse`: `max_word` or `memparse` bytes (suffixes K, M, G, T, P, E) → pages.
 fn memparse_pages(file: &str, value: &str, max_word: &str) -> Result<u64, CgroupError> {
     if value == max_word {
@@ -273,22 +304,18 @@ pub(crate) fn write(
             return sim.apply(&super::Op::Migrate { pid, cgroup: cg }).map(|_| ());
         }
         "cpu.max" => {
-            let mut it = value.split_whitespace();
-            let tok = it.next().ok_or_else(|| invalid(file, "expected \"$MAX $PERIOD\""))?;
+            // cpu_period_quota_parse: sscanf(buf, "%20s %llu", tok, &period) < 1 is EINVAL; a
+            // period that does not scan keeps the current one; the quota token is scanned with
+            // "%llu" (decimal, trailing characters ignored) or must be "max".
             let cur = sim.cgroups().get(g).map(|c| c.cpu.clone()).unwrap_or_default();
-            let period = match it.next() {
-                Some(p) => kstrtoull(p)
-                    .ok_or_else(|| invalid(file, format!("period `{p}` is not a number")))?,
-                None => cur.period_us,
+            let (tok, rest) = sscanf_token(value, 20)
+                .ok_or_else(|| invalid(file, "expected \"$MAX $PERIOD\""))?;
+            let period = sscanf_llu(rest).map_or(cur.period_us, |(p, _)| p);
+            let quota = match sscanf_llu(tok) {
+                Some((q, _)) => Some(q),
+                None if tok == "max" => None,
+                None => return Err(invalid(file, format!("`{tok}` is not a number or `max`"))),
             };
-            let quota =
-                if tok == "max" {
-                    None
-                } else {
-                    Some(kstrtoull(tok).ok_or_else(|| {
-                        invalid(file, format!("`{tok}` is not a number or `max`"))
-                    })?)
-                };
             set_cfs_bandwidth(sim, g, file, quota, period, cur.burst_us)?;
         }
         "cpu.cfs_quota_us" => {
@@ -481,31 +508,35 @@ fn check_v1_schedulable(
 
 /// v2 `io.max`: `MAJ:MIN` then `key=value` pairs, each value a number > 1 or `max`.
 fn write_io_max(sim: &mut CgroupSim, g: usize, file: &str, value: &str) -> Result<(), CgroupError> {
-    let mut toks = value.split_whitespace();
-    let dev_tok = toks.next().ok_or_else(|| invalid(file, "expected \"MAJ:MIN key=value…\""))?;
+    let (dev_tok, mut body) = sscanf_token(value, usize::MAX)
+        .ok_or_else(|| invalid(file, "expected \"MAJ:MIN key=value…\""))?;
     if super::io::parse_dev(dev_tok).is_none() {
         return Err(invalid(file, format!("`{dev_tok}` is not MAJ:MIN")));
     }
     let dev = sim.device_index(dev_tok)?;
     let mut limits =
         sim.cgroups().get(g).and_then(|c| c.io.get(dev)).map_or([UNLIMITED; 4], |t| t.limits);
-    for tok in toks {
+    // tg_set_limit (6.6): tokens of at most 26 bytes ("%26s"); the value after '=' is scanned
+    // with "%llu" or is "max" (EINVAL otherwise); 0 is ERANGE; then the key must be known and
+    // the value greater than 1 (EINVAL). iops are capped at UINT_MAX, which means "max".
+    while let Some((tok, rest)) = sscanf_token(body, 26) {
+        body = rest;
         let (key, val) = tok
             .split_once('=')
             .ok_or_else(|| invalid(file, format!("`{tok}` is not key=value")))?;
-        let v = if val == "max" {
-            UNLIMITED
-        } else {
-            match kstrtoull(val) {
-                Some(v) if v > 1 => v,
-                _ => {
-                    return Err(invalid(
-                        file,
-                        format!("`{tok}`: values must be greater than 1 or `max`"),
-                    ));
-                }
+        let v = match sscanf_llu(val) {
+            Some((v, _)) => v,
+            None if val == "max" => UNLIMITED,
+            None => {
+                return Err(invalid(file, format!("`{tok}`: values must be a number or `max`")));
             }
         };
+        if v == 0 {
+            return Err(CgroupError::Range {
+                file: file.to_owned(),
+                reason: format!("`{tok}`: 0 is not a limit (use `max`)"),
+            });
+        }
         let slot = match key {
             "rbps" => 0,
             "wbps" => 1,
@@ -518,8 +549,11 @@ fn write_io_max(sim: &mut CgroupSim, g: usize, file: &str, value: &str) -> Resul
                 ));
             }
         };
+        if v == 1 {
+            return Err(invalid(file, format!("`{tok}`: values must be greater than 1 or `max`")));
+        }
         if let Some(l) = limits.get_mut(slot) {
-            *l = if slot >= 2 && v != UNLIMITED { v.min(u64::from(u32::MAX)) } else { v };
+            *l = if slot >= 2 && v >= u64::from(u32::MAX) { UNLIMITED } else { v };
         }
     }
     let now_ms = sim.now_us() / 1000;
@@ -543,20 +577,21 @@ fn write_blkio_v1(
         "blkio.throttle.write_iops_device" => 3,
         _ => return Err(CgroupError::ReadOnly(file.to_owned())),
     };
-    let mut toks = value.split_whitespace();
-    let dev_tok = toks.next().ok_or_else(|| invalid(file, "expected \"MAJ:MIN VALUE\""))?;
+    let (dev_tok, body) = sscanf_token(value, usize::MAX)
+        .ok_or_else(|| invalid(file, "expected \"MAJ:MIN VALUE\""))?;
     if super::io::parse_dev(dev_tok).is_none() {
         return Err(invalid(file, format!("`{dev_tok}` is not MAJ:MIN")));
     }
     let dev = sim.device_index(dev_tok)?;
-    let v = toks
-        .next()
-        .and_then(kstrtoull)
-        .ok_or_else(|| invalid(file, "expected \"MAJ:MIN VALUE\""))?;
+    // tg_set_conf: sscanf(body, "%llu") (decimal, trailing characters ignored); 0 means no
+    // limit (U64_MAX). The iops fields are `unsigned int`, so the value is truncated to 32
+    // bits, and UINT_MAX means no limit.
+    let (v, _) = sscanf_llu(body).ok_or_else(|| invalid(file, "expected \"MAJ:MIN VALUE\""))?;
     let v = if v == 0 {
         UNLIMITED
     } else if slot >= 2 {
-        v.min(u64::from(u32::MAX))
+        let iops = v & u64::from(u32::MAX);
+        if iops == u64::from(u32::MAX) { UNLIMITED } else { iops }
     } else {
         v
     };
