@@ -1008,6 +1008,65 @@ fn blocked_process_cannot_act_until_memory_frees() {
     assert_eq!(out.killed, vec![p]);
 }
 
+/// `memcg_memory_event` stops after the memcg itself on cgroup v1 (`!cgroup_subsys_on_dfl`):
+/// a parent's `memory.oom_control` `oom_kill` does not count its children's kills, unlike v2's
+/// hierarchical `memory.events`.
+#[test]
+fn v1_memory_events_are_local_to_the_memcg() {
+    let mut s = sim(CgroupVersion::V1, 1);
+    mkdir(&mut s, "/p");
+    mkdir(&mut s, "/p/c");
+    write(&mut s, "/p/c", "memory.limit_in_bytes", "1M").unwrap();
+    let p = spawn(&mut s, "/p/c", 1, false);
+    let out = s.apply(&Op::Alloc { pid: p, bytes: 2 << 20 }).unwrap();
+    assert_eq!(out.killed, vec![p]);
+    assert_eq!(
+        read(&mut s, "/p/c", "memory.oom_control"),
+        "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"
+    );
+    assert_eq!(
+        read(&mut s, "/p", "memory.oom_control"),
+        "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"
+    );
+
+    let mut v2 = sim(CgroupVersion::V2, 1);
+    mkdir(&mut v2, "/p");
+    mkdir(&mut v2, "/p/c");
+    write(&mut v2, "/p/c", "memory.max", "1M").unwrap();
+    let p = spawn(&mut v2, "/p/c", 1, false);
+    v2.apply(&Op::Alloc { pid: p, bytes: 2 << 20 }).unwrap();
+    assert!(read(&mut v2, "/p", "memory.events").contains("oom_kill 1\n"));
+}
+
+/// `memcg_oom_recover(memcg)` wakes v1 OOM waiters only when `memcg` is under OOM and related
+/// to the waiter's OOM memcg (`memcg_oom_wake_function`); `mem_cgroup_resize_max` calls it only
+/// when the limit grows. A woken waiter that still finds no memory fails 18 more tries.
+#[test]
+fn v1_oom_waiters_wake_only_for_related_uncharges_and_larger_limits() {
+    let mut s = sim(CgroupVersion::V1, 1);
+    mkdir(&mut s, "/a");
+    mkdir(&mut s, "/b");
+    write(&mut s, "/a", "memory.limit_in_bytes", "2M").unwrap();
+    write(&mut s, "/a", "memory.oom_control", "1").unwrap();
+    let helper = spawn(&mut s, "/a", 1, false);
+    s.apply(&Op::Alloc { pid: helper, bytes: 1 << 20 }).unwrap();
+    let waiter = spawn(&mut s, "/a", 1, false);
+    assert!(s.apply(&Op::Alloc { pid: waiter, bytes: 2 << 20 }).unwrap().blocked);
+    assert_eq!(read(&mut s, "/a", "memory.failcnt"), "18\n");
+    // An uncharge in an unrelated memcg wakes nobody.
+    let other = spawn(&mut s, "/b", 1, false);
+    s.apply(&Op::Alloc { pid: other, bytes: 1 << 20 }).unwrap();
+    s.apply(&Op::Free { pid: other, bytes: 1 << 20 }).unwrap();
+    assert_eq!(read(&mut s, "/a", "memory.failcnt"), "18\n");
+    // Rewriting the same limit does not enlarge it: no wake-up.
+    write(&mut s, "/a", "memory.limit_in_bytes", "2M").unwrap();
+    assert_eq!(read(&mut s, "/a", "memory.failcnt"), "18\n");
+    // An uncharge in /a wakes the waiter; 4 KiB is not enough, so it fails 18 more tries.
+    s.apply(&Op::Free { pid: helper, bytes: 4096 }).unwrap();
+    assert_eq!(read(&mut s, "/a", "memory.failcnt"), "36\n");
+    assert!(s.processes().iter().find(|p| p.pid == waiter).unwrap().pending_pages > 0);
+}
+
 #[test]
 fn a_charge_with_nothing_killable_is_enomem() {
     let mut s = sim(CgroupVersion::V2, 1);

@@ -392,6 +392,7 @@ pub(crate) fn write(
                 c.mem.oom_kill_disable = on;
             }
             if !on {
+                sim.note_oom_recover(g);
                 sim.retry_waiters(out);
             }
         }

@@ -135,8 +135,11 @@ pub fn pgtables_pages(rss: u64) -> u64 {
 }
 
 impl CgroupSim {
-    /// `memcg_memory_event`: counts locally and in every non-root ancestor.
+    /// `memcg_memory_event`: counts locally and, on cgroup v2, in every non-root ancestor. On
+    /// v1 (`!cgroup_subsys_on_dfl`) the loop stops after the memcg itself, so v1's
+    /// `memory.oom_control` `oom_kill` counts only the memcg's own kills.
     pub(crate) fn mem_event(&mut self, g: usize, ev: MemEvent) {
+        let v1 = self.version() == CgroupVersion::V1;
         let e = ev as usize;
         if let Some(m) = self.cgroups.get_mut(g).map(|c| &mut c.mem)
             && let Some(x) = m.events_local.get_mut(e)
@@ -151,6 +154,9 @@ impl CgroupSim {
             }
             if let Some(v) = c.mem.events.get_mut(e) {
                 *v += 1;
+            }
+            if v1 {
+                break;
             }
             a = c.parent;
         }
@@ -207,8 +213,12 @@ impl CgroupSim {
         }
     }
 
-    /// Removes `pages` from the usage of `g` and its ancestors.
+    /// Removes `pages` from the usage of `g` and its ancestors; as `uncharge_batch` does, the
+    /// memcg of the pages is then passed to `memcg_oom_recover`.
     pub(crate) fn uncharge(&mut self, g: usize, pages: u64) {
+        if pages > 0 {
+            self.note_oom_recover(g);
+        }
         for a in self.ancestors(g).collect::<Vec<_>>() {
             if let Some(c) = self.cgroups.get_mut(a) {
                 c.mem.usage_pages = c.mem.usage_pages.saturating_sub(pages);
@@ -474,13 +484,35 @@ impl CgroupSim {
         Ok(())
     }
 
-    /// `memcg_oom_recover`: tasks waiting in a v1 OOM with `oom_kill_disable` retry their
-    /// charge; those that still find no memory wait again.
+    /// Records a `memcg_oom_recover(g)` call for the next [`Self::retry_waiters`].
+    pub(crate) fn note_oom_recover(&mut self, g: usize) {
+        if !self.oom_recover.contains(&g) {
+            self.oom_recover.push(g);
+        }
+    }
+
+    /// The waiters `memcg_oom_recover(m)` wakes: none unless `m` is `under_oom` (inside the
+    /// subtree of some waiter's OOM memcg, `mem_cgroup_mark_under_oom`); then every waiter
+    /// whose OOM memcg is an ancestor or a descendant of `m` (`memcg_oom_wake_function`).
+    fn woken_by(&self, m: usize, domain: usize) -> bool {
+        let under_oom = self.procs.iter().any(|p| {
+            p.pending_pages > 0 && p.pending_domain.is_some_and(|d| self.is_descendant(m, d))
+        });
+        under_oom && (self.is_descendant(m, domain) || self.is_descendant(domain, m))
+    }
+
+    /// `memcg_oom_recover` for the memcgs noted during this op: the tasks waiting in a v1 OOM
+    /// with `oom_kill_disable` that it wakes retry their charge; those that still find no
+    /// memory wait again.
     pub(crate) fn retry_waiters(&mut self, out: &mut Outcome) {
+        let recovered = std::mem::take(&mut self.oom_recover);
         let waiting: Vec<u32> = self
             .procs
             .iter()
             .filter(|p| p.pending_pages > 0 && p.nr_threads > 0)
+            .filter(|p| {
+                p.pending_domain.is_some_and(|d| recovered.iter().any(|&m| self.woken_by(m, d)))
+            })
             .map(|p| p.pid)
             .collect();
         for pid in waiting {
@@ -651,10 +683,16 @@ impl CgroupSim {
         for _ in 0..1_000_000 {
             let usage = self.cgroups.get(g).map_or(0, |c| c.mem.usage_pages);
             if usage <= max_pages {
+                let mut enlarge = false;
                 if let Some(c) = self.cgroups.get_mut(g) {
+                    enlarge = max_pages > c.mem.max_pages;
                     c.mem.max_pages = max_pages;
                 }
-                self.retry_waiters(out);
+                // mem_cgroup_resize_max: memcg_oom_recover only when the limit grew.
+                if enlarge {
+                    self.note_oom_recover(g);
+                    self.retry_waiters(out);
+                }
                 return Ok(());
             }
             if self.reclaim(g, 1) == 0 {

@@ -221,6 +221,9 @@ pub struct CgroupSim {
     sched: cpu::SchedScratch,
     /// `memory.max` written below usage with no killable task left: usage may stay above it.
     max_unreachable: bool,
+    /// Memcgs passed to `memcg_oom_recover` during the current op (uncharges and v1 limit
+    /// writes); only v1 OOM waiters related to one of them retry their charge.
+    oom_recover: Vec<usize>,
 }
 
 impl CgroupSim {
@@ -260,12 +263,14 @@ impl CgroupSim {
             page_cache: std::collections::VecDeque::new(),
             sched,
             max_unreachable: false,
+            oom_recover: Vec::new(),
         })
     }
 
     /// Applies one op. On error the state is unchanged (except where [`CgroupError`] says).
     pub fn apply(&mut self, op: &Op) -> Result<Outcome, CgroupError> {
         let mut out = Outcome::default();
+        self.oom_recover.clear();
         match op {
             Op::Mkdir { cgroup } => {
                 self.mkdir(cgroup)?;
