@@ -475,6 +475,26 @@ fn cpu_max_is_scanned_like_cpu_period_quota_parse() {
     );
 }
 
+/// `tg_set_cfs_burst` refuses only a burst above `U64_MAX / NSEC_PER_USEC` µs; with no quota
+/// `tg_set_cfs_bandwidth` accepts any such burst, and a later quota below it is `EINVAL`.
+#[test]
+fn burst_without_quota_is_checked_like_tg_set_cfs_burst() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    write(&mut s, "/a", "cpu.max.burst", "100000000000000").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max.burst"), "100000000000000\n");
+    assert_eq!(
+        write(&mut s, "/a", "cpu.max.burst", "18446744073709552").unwrap_err().to_string(),
+        "EINVAL: cpu.max.burst: burst must be at most 18446744073709551 us"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "cpu.max", "50000 100000").unwrap_err().to_string(),
+        "EINVAL: cpu.max: burst must not exceed the quota"
+    );
+    write(&mut s, "/a", "cpu.max.burst", "0").unwrap();
+    write(&mut s, "/a", "cpu.max", "50000 100000").unwrap();
+}
+
 /// `tg_set_limit` (6.6): values are scanned with `"%llu"` (decimal), 0 is `ERANGE`, 1 is
 /// `EINVAL`, and iops at or above `UINT_MAX` mean `max`. v1 `tg_set_conf` scans `"%llu"`
 /// too, 0 removes the limit, and the iops limit is an `unsigned int`.

@@ -460,8 +460,10 @@ fn set_cfs_bandwidth(
     {
         return Err(invalid(file, "burst must not exceed the quota"));
     }
-    if quota_us.is_none() && burst_us > MAX_CFS_RUNTIME_US {
-        return Err(invalid(file, format!("burst must be at most {MAX_CFS_RUNTIME_US} us")));
+    // tg_set_cfs_burst: only `burst_us > U64_MAX / NSEC_PER_USEC` is refused on its own; with
+    // no quota (RUNTIME_INF) tg_set_cfs_bandwidth does not compare the burst with anything.
+    if burst_us > u64::MAX / 1000 {
+        return Err(invalid(file, format!("burst must be at most {} us", u64::MAX / 1000)));
     }
     if sim.version() == CgroupVersion::V1 {
         check_v1_schedulable(sim, g, file, quota_us, period_us)?;
