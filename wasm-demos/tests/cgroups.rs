@@ -495,6 +495,31 @@ fn burst_without_quota_is_checked_like_tg_set_cfs_burst() {
     write(&mut s, "/a", "cpu.max", "50000 100000").unwrap();
 }
 
+/// White space on write: `pids_max_write`, `memory_max_write` and `cgroup_procs_write_start`
+/// `strstrip` the buffer; `write_u64`/`write_s64` files go through `kstrtoull`/`kstrtoll`,
+/// which allow one trailing newline and nothing else.
+#[test]
+fn written_values_are_stripped_like_the_kernel_handlers() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    write(&mut s, "/a", "pids.max", "  5 \n").unwrap();
+    assert_eq!(read(&mut s, "/a", "pids.max"), "5\n");
+    write(&mut s, "/a", "memory.max", " 1M\n").unwrap();
+    assert_eq!(read(&mut s, "/a", "memory.max"), "1048576\n");
+    write(&mut s, "/a", "cpu.weight", "50\n").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.weight"), "50\n");
+    assert_eq!(
+        write(&mut s, "/a", "cpu.weight", "50 ").unwrap_err().to_string(),
+        "EINVAL: cpu.weight: `50 ` is not a number"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "cpu.weight", " 50").unwrap_err().to_string(),
+        "EINVAL: cpu.weight: ` 50` is not a number"
+    );
+    write(&mut s, "/a", "cpu.max", " 20000  50000 \n").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max"), "20000 50000\n");
+}
+
 /// `tg_set_limit` (6.6): values are scanned with `"%llu"` (decimal), 0 is `ERANGE`, 1 is
 /// `EINVAL`, and iops at or above `UINT_MAX` mean `max`. v1 `tg_set_conf` scans `"%llu"`
 /// too, 0 removes the limit, and the iops limit is an `unsigned int`.

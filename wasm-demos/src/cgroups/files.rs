@@ -286,7 +286,25 @@ pub(crate) fn write(
     value: &str,
     out: &mut Outcome,
 ) -> Result<(), CgroupError> {
-    let value = value.trim_end();
+    let value = match file {
+        // These handlers run strstrip(buf) first.
+        "memory.max"
+        | "memory.high"
+        | "memory.limit_in_bytes"
+        | "memory.oom.group"
+        | "pids.max"
+        | "cgroup.procs" => value.trim_matches(|c: char| c.is_ascii() && is_kspace(c as u8)),
+        // Scanned with sscanf, which skips white space itself.
+        "cpu.max"
+        | "io.max"
+        | "blkio.throttle.read_bps_device"
+        | "blkio.throttle.write_bps_device"
+        | "blkio.throttle.read_iops_device"
+        | "blkio.throttle.write_iops_device" => value,
+        // write_u64/write_s64 files: cgroup_file_write calls kstrtoull/kstrtoll on the raw
+        // buffer, which allow one trailing newline and nothing else.
+        _ => value.strip_suffix('\n').unwrap_or(value),
+    };
     let is_v1_only_reset = matches!(file, "memory.failcnt" | "memory.max_usage_in_bytes");
     if !exists(sim, g, file) {
         return Err(no_file(sim, g, file));
