@@ -320,10 +320,17 @@ fn io_v1_throttles_direct_writes_but_not_buffered_writeback() {
     let t = run_file("io-max-direct-vs-buffered-v1");
     assert_eq!(t[1]["delay_us"], json!(1_000_000));
     assert_eq!(t[2]["delay_us"], json!(0));
-    assert_eq!(content(&t, 3), "8:0 Read 0\n8:0 Write 1048576\n8:0 Total 1048576\nTotal 1048576\n");
+    // __blkg_prfill_rwstat prints Read, Write, Sync, Async, Discard and Total: the direct
+    // write is REQ_SYNC, the flusher's writeback is async.
+    assert_eq!(
+        content(&t, 3),
+        "8:0 Read 0\n8:0 Write 1048576\n8:0 Sync 1048576\n8:0 Async 0\n8:0 Discard 0\n\
+         8:0 Total 1048576\nTotal 1048576\n"
+    );
     assert_eq!(
         content(&t, 4),
-        "8:0 Read 0\n8:0 Write 10485760\n8:0 Total 10485760\nTotal 10485760\n"
+        "8:0 Read 0\n8:0 Write 10485760\n8:0 Sync 0\n8:0 Async 10485760\n8:0 Discard 0\n\
+         8:0 Total 10485760\nTotal 10485760\n"
     );
     assert_eq!(file(&t, 4, "/db", "memory.stat")["cache"], json!(10_485_760));
 }

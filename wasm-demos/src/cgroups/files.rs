@@ -824,9 +824,14 @@ pub fn render(sim: &CgroupSim, g: usize, file: &str) -> Option<FileValue> {
             let mut total = 0;
             for (d, t) in sim.params().devices.iter().zip(c.io.iter()) {
                 let (r, w) = if bytes { (t.bytes[0], t.bytes[1]) } else { (t.ios[0], t.ios[1]) };
+                let a = if bytes { t.async_writes[0] } else { t.async_writes[1] };
+                // __blkg_prfill_rwstat: Read, Write, Sync, Async, Discard, then Total.
                 if r + w > 0 {
                     lines.push(format!("{d} Read {r}"));
                     lines.push(format!("{d} Write {w}"));
+                    lines.push(format!("{d} Sync {}", r + w - a));
+                    lines.push(format!("{d} Async {a}"));
+                    lines.push(format!("{d} Discard 0"));
                     lines.push(format!("{d} Total {}", r + w));
                 }
                 total += r + w;
