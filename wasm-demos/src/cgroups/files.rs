@@ -241,32 +241,45 @@ fn sscanf_token(s: &str, width: usize) -> Option<(&str, &str)> {
     (end > 0).then(|| s.split_at(end))
 }
 
-/// `page_counter_memparse`: `max_word` or `memparse` bytes (suffixes K, M, G, T, P, E) → pages.
+/// `page_counter_memparse`: `max_word`, or `memparse` bytes rounded down to pages and capped
+/// at `PAGE_COUNTER_MAX`. `memparse` is `simple_strtoull(…, 0)` (base from the prefix: `0x`
+/// before a hex digit, a leading `0` for octal; no sign; wrapping on overflow; an empty number
+/// is 0) followed by at most one suffix K, M, G, T, P or E (each a wrapping `<< 10` step), and
+/// the string must end there.
 fn memparse_pages(file: &str, value: &str, max_word: &str) -> Result<u64, CgroupError> {
     if value == max_word {
         return Ok(PAGE_COUNTER_MAX);
     }
-    let split = match value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) {
-        Some(hex) => 2 + hex.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(hex.len()),
-        None => value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len()),
+    let bad = || invalid(file, format!("`{value}` is not a size in bytes or `{max_word}`"));
+    let b = value.as_bytes();
+    let (radix, mut i) = match b {
+        [b'0', x, h, ..] if x.eq_ignore_ascii_case(&b'x') && h.is_ascii_hexdigit() => (16, 2),
+        [b'0', ..] => (8, 0),
+        _ => (10, 0),
     };
-    let (num, suffix) = value.split_at(split);
-    let base = kstrtoull(num).ok_or_else(|| {
-        invalid(file, format!("`{value}` is not a size in bytes or `{max_word}`"))
-    })?;
-    let shift = match suffix {
-        "" => 0,
-        "k" | "K" => 10,
-        "m" | "M" => 20,
-        "g" | "G" => 30,
-        "t" | "T" => 40,
-        "p" | "P" => 50,
-        "e" | "E" => 60,
-        _ => {
-            return Err(invalid(file, format!("`{value}` is not a size in bytes or `{max_word}`")));
-        }
+    let mut bytes: u64 = 0;
+    while let Some(d) = b.get(i).and_then(|&c| char::from(c).to_digit(radix)) {
+        bytes = bytes.wrapping_mul(u64::from(radix)).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    let steps = match b.get(i).map(u8::to_ascii_uppercase) {
+        Some(b'K') => 1,
+        Some(b'M') => 2,
+        Some(b'G') => 3,
+        Some(b'T') => 4,
+        Some(b'P') => 5,
+        Some(b'E') => 6,
+        _ => 0,
     };
-    let bytes = base.checked_shl(shift).filter(|b| b >> shift == base).unwrap_or(u64::MAX);
+    if steps > 0 {
+        i += 1;
+    }
+    if i != b.len() {
+        return Err(bad());
+    }
+    for _ in 0..steps {
+        bytes = bytes.wrapping_shl(10);
+    }
     Ok((bytes / PAGE_SIZE).min(PAGE_COUNTER_MAX))
 }
 
@@ -869,7 +882,16 @@ mod tests {
         assert_eq!(memparse_pages("f", "1M", "max").unwrap(), 256);
         assert_eq!(memparse_pages("f", "2G", "max").unwrap(), 524_288);
         assert_eq!(memparse_pages("f", "0x2000", "max").unwrap(), 2);
-        assert_eq!(memparse_pages("f", "100E", "max").unwrap(), PAGE_COUNTER_MAX);
+        // memparse wraps: 100 << 60 is 4 << 60 modulo 2^64.
+        assert_eq!(memparse_pages("f", "100E", "max").unwrap(), 1 << 50);
+        assert_eq!(memparse_pages("f", "8E", "max").unwrap(), PAGE_COUNTER_MAX);
+        // An empty number is 0 (`echo > memory.max` sets 0), and so is a bare suffix.
+        assert_eq!(memparse_pages("f", "", "max").unwrap(), 0);
+        assert_eq!(memparse_pages("f", "K", "max").unwrap(), 0);
+        assert_eq!(memparse_pages("f", "010000", "max").unwrap(), 1);
+        assert!(memparse_pages("f", "09", "max").is_err());
+        assert!(memparse_pages("f", "1KB", "max").is_err());
+        assert!(memparse_pages("f", "0x", "max").is_err());
         assert_eq!(
             memparse_pages("f", "-1", "max").unwrap_err().to_string(),
             "EINVAL: f: `-1` is not a size in bytes or `max`"
