@@ -1158,7 +1158,7 @@ fn sim_params_are_validated() {
     );
     assert_eq!(
         e(SimParams { bandwidth_slice_us: 0, ..SimParams::default() }),
-        "EINVAL: sched_cfs_bandwidth_slice_us: 0 is outside 1..=1000000"
+        "EINVAL: sched_cfs_bandwidth_slice_us: 0 is outside 1..=2147483647"
     );
 }
 
@@ -1204,7 +1204,7 @@ fn malformed_scenarios_name_the_json_path() {
         ),
         (
             r#"{"version": 2, "sched_cfs_bandwidth_slice_us": 0, "ops": []}"#,
-            "sched_cfs_bandwidth_slice_us: 0 is outside 1..=1000000",
+            "sched_cfs_bandwidth_slice_us: 0 is outside 1..=2147483647",
         ),
         (
             r#"{"version": 2, "ops": [{"op": "io", "pid": 1, "dir": "sideways", "bytes": 1}]}"#,

@@ -243,9 +243,10 @@ impl CgroupSim {
                 return Err(CgroupError::OutOfRange(format!("devices: `{dev}` is not MAJ:MIN")));
             }
         }
-        if params.bandwidth_slice_us == 0 || params.bandwidth_slice_us > 1_000_000 {
+        if params.bandwidth_slice_us == 0 || params.bandwidth_slice_us > cpu::BANDWIDTH_SLICE_US_MAX
+        {
             return Err(CgroupError::OutOfRange(format!(
-                "sched_cfs_bandwidth_slice_us: {} is outside 1..=1000000",
+                "sched_cfs_bandwidth_slice_us: {} is outside 1..=2147483647",
                 params.bandwidth_slice_us
             )));
         }
