@@ -1119,6 +1119,37 @@ fn v1_oom_waiters_wake_only_for_related_uncharges_and_larger_limits() {
     assert!(s.processes().iter().find(|p| p.pid == waiter).unwrap().pending_pages > 0);
 }
 
+/// `mem_cgroup_scan_tasks` calls `oom_evaluate_task` for every thread in `cset->tasks` order,
+/// and a tie goes to the task met last: a thread cloned later puts its process after one that
+/// joined the cgroup after it.
+#[test]
+fn oom_ties_go_to_the_process_whose_last_thread_comes_last() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    write(&mut s, "/a", "memory.max", "10M").unwrap();
+    let p1 = spawn(&mut s, "/a", 1, false);
+    let p2 = spawn(&mut s, "/a", 1, false);
+    s.apply(&Op::Alloc { pid: p1, bytes: 4 << 20 }).unwrap();
+    s.apply(&Op::Alloc { pid: p2, bytes: 4 << 20 }).unwrap();
+    s.apply(&Op::Clone { pid: p1, busy: false, cpus: None }).unwrap();
+    let p3 = s
+        .apply(&Op::Spawn {
+            cgroup: "/a".into(),
+            uid: 0,
+            threads: 1,
+            busy: false,
+            cpus: None,
+            nice: 0,
+            oom_score_adj: -1000,
+            nproc: None,
+            cap_sys_resource: false,
+        })
+        .unwrap()
+        .pids[0];
+    let out = s.apply(&Op::Alloc { pid: p3, bytes: 4 << 20 }).unwrap();
+    assert_eq!(out.killed, vec![p1]);
+}
+
 #[test]
 fn a_charge_with_nothing_killable_is_enomem() {
     let mut s = sim(CgroupVersion::V2, 1);

@@ -328,10 +328,25 @@ impl CgroupSim {
         let totalpages = self.cgroups.get(dom).map_or(1, |c| c.mem.max_pages).max(1);
         let mut chosen: Option<(i64, u32, usize)> = None;
         for g in self.subtree_preorder(dom) {
-            let mut members: Vec<&super::Process> =
-                self.procs.iter().filter(|p| p.cgroup == g && p.nr_threads > 0).collect();
-            members.sort_by_key(|p| p.join_seq);
-            for p in members {
+            // mem_cgroup_scan_tasks meets every thread, in cset->tasks order, and each thread
+            // of a process scores the same: among equal scores the process whose last thread
+            // comes last wins.
+            let last_thread = |pid: u32| {
+                self.tasks
+                    .iter()
+                    .filter(|t| t.pid == pid && t.life == Life::Alive)
+                    .map(|t| t.join_seq)
+                    .max()
+                    .unwrap_or(0)
+            };
+            let mut members: Vec<(u64, &super::Process)> = self
+                .procs
+                .iter()
+                .filter(|p| p.cgroup == g && p.nr_threads > 0)
+                .map(|p| (last_thread(p.pid), p))
+                .collect();
+            members.sort_by_key(|(seq, _)| *seq);
+            for (_, p) in members {
                 if p.oom_score_adj == -1000 {
                     continue;
                 }

@@ -135,6 +135,9 @@ pub struct Task {
     pub sum_exec_ns: u64,
     /// The tick start (µs) at which it last ran, to show `running`.
     pub ran_at_us: Option<u64>,
+    /// Its place in its cgroup's task list (`cset->tasks`): the order it was created or
+    /// migrated in, which is the order `css_task_iter` meets it.
+    pub join_seq: u64,
 }
 
 impl Task {
@@ -535,6 +538,12 @@ impl CgroupSim {
             .map(|(i, _)| i)
             .collect();
         for i in idxs {
+            // cgroup_migrate_execute moves the threads, in thread-list order, to the tail.
+            self.join_seq += 1;
+            let seq = self.join_seq;
+            if let Some(t) = self.tasks.get_mut(i) {
+                t.join_seq = seq;
+            }
             if self.tasks.get(i).is_some_and(Task::is_runnable) {
                 self.place_task(i);
             }
