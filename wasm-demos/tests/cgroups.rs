@@ -676,6 +676,25 @@ fn memory_oom_group_kills_the_whole_cgroup() {
     );
 }
 
+/// After the victim, `mem_cgroup_scan_tasks(oom_group, oom_kill_memcg_member)` kills the group
+/// in memcg pre-order (children in creation order), then task-list order within each memcg.
+#[test]
+fn memory_oom_group_kills_in_scan_order() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/g");
+    mkdir(&mut s, "/g/x");
+    mkdir(&mut s, "/g/y");
+    write(&mut s, "/g", "memory.max", "20M").unwrap();
+    write(&mut s, "/g", "memory.oom.group", "1").unwrap();
+    let py = spawn(&mut s, "/g/y", 1, false);
+    let px = spawn(&mut s, "/g/x", 1, false);
+    let v = spawn(&mut s, "/g/y", 1, false);
+    s.apply(&Op::Alloc { pid: py, bytes: 1 << 20 }).unwrap();
+    s.apply(&Op::Alloc { pid: px, bytes: 1 << 20 }).unwrap();
+    let out = s.apply(&Op::Alloc { pid: v, bytes: 20 << 20 }).unwrap();
+    assert_eq!(out.killed, vec![v, px, py]);
+}
+
 #[test]
 fn memory_events_are_hierarchical_and_local_files_are_not() {
     let mut s = sim(CgroupVersion::V2, 1);

@@ -374,14 +374,28 @@ impl CgroupSim {
         self.oom_kill_one(victim, out);
         if let Some(og) = oom_group {
             self.mem_event(og, MemEvent::OomGroupKill);
-            let members: Vec<u32> = self
+            // mem_cgroup_scan_tasks(oom_group, oom_kill_memcg_member): memcgs in pre-order,
+            // threads in cset->tasks order; a process dies at its first thread met.
+            let order = self.subtree_preorder(og);
+            let first_thread = |pid: u32| {
+                self.tasks
+                    .iter()
+                    .filter(|t| t.pid == pid && t.life == Life::Alive)
+                    .map(|t| t.join_seq)
+                    .min()
+                    .unwrap_or(0)
+            };
+            let mut members: Vec<(usize, u64, u32)> = self
                 .procs
                 .iter()
-                .filter(|p| {
-                    p.nr_threads > 0 && p.oom_score_adj != -1000 && self.is_descendant(p.cgroup, og)
+                .filter(|p| p.nr_threads > 0 && p.oom_score_adj != -1000)
+                .filter_map(|p| {
+                    let at = order.iter().position(|&m| m == p.cgroup)?;
+                    Some((at, first_thread(p.pid), p.pid))
                 })
-                .map(|p| p.pid)
                 .collect();
+            members.sort_unstable();
+            let members: Vec<u32> = members.into_iter().map(|(_, _, pid)| pid).collect();
             for pid in members {
                 self.oom_kill_one(pid, out);
             }
