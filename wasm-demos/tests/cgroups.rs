@@ -1109,6 +1109,25 @@ fn v1_memory_events_are_local_to_the_memcg() {
     assert!(read(&mut v2, "/p", "memory.events").contains("oom_kill 1\n"));
 }
 
+/// `mem_cgroup_mark_under_oom` marks the waiting OOM memcg's whole subtree.
+#[test]
+fn v1_under_oom_covers_the_oom_memcgs_subtree() {
+    let mut s = sim(CgroupVersion::V1, 1);
+    mkdir(&mut s, "/p");
+    mkdir(&mut s, "/p/c");
+    mkdir(&mut s, "/q");
+    write(&mut s, "/p", "memory.limit_in_bytes", "1M").unwrap();
+    write(&mut s, "/p", "memory.oom_control", "1").unwrap();
+    let w = spawn(&mut s, "/p", 1, false);
+    assert!(s.apply(&Op::Alloc { pid: w, bytes: 2 << 20 }).unwrap().blocked);
+    let under =
+        |s: &mut CgroupSim, cg: &str| read(s, cg, "memory.oom_control").contains("under_oom 1");
+    assert!(under(&mut s, "/p"));
+    assert!(under(&mut s, "/p/c"));
+    assert!(!under(&mut s, "/q"));
+    assert!(!under(&mut s, "/"));
+}
+
 /// `memcg_oom_recover(memcg)` wakes v1 OOM waiters only when `memcg` is under OOM and related
 /// to the waiter's OOM memcg (`memcg_oom_wake_function`); `mem_cgroup_resize_max` calls it only
 /// when the limit grows. A woken waiter that still finds no memory fails 18 more tries.

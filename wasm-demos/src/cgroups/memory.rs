@@ -524,10 +524,7 @@ impl CgroupSim {
     /// subtree of some waiter's OOM memcg, `mem_cgroup_mark_under_oom`); then every waiter
     /// whose OOM memcg is an ancestor or a descendant of `m` (`memcg_oom_wake_function`).
     fn woken_by(&self, m: usize, domain: usize) -> bool {
-        let under_oom = self.procs.iter().any(|p| {
-            p.pending_pages > 0 && p.pending_domain.is_some_and(|d| self.is_descendant(m, d))
-        });
-        under_oom && (self.is_descendant(m, domain) || self.is_descendant(domain, m))
+        self.under_oom(m) && (self.is_descendant(m, domain) || self.is_descendant(domain, m))
     }
 
     /// `memcg_oom_recover` for the memcgs noted during this op: the tasks waiting in a v1 OOM
@@ -734,9 +731,12 @@ impl CgroupSim {
         Ok(())
     }
 
-    /// Whether some task waits in an OOM of `g` (v1 `under_oom`).
+    /// v1 `under_oom`: some task waits in an OOM of `g` or of an ancestor
+    /// (`mem_cgroup_mark_under_oom` marks the OOM memcg's whole subtree).
     pub fn under_oom(&self, g: usize) -> bool {
-        self.procs.iter().any(|p| p.pending_pages > 0 && p.pending_domain == Some(g))
+        self.procs.iter().any(|p| {
+            p.pending_pages > 0 && p.pending_domain.is_some_and(|d| self.is_descendant(g, d))
+        })
     }
 }
 
