@@ -670,10 +670,29 @@ fn memory_oom_group_kills_the_whole_cgroup() {
     s.apply(&Op::Alloc { pid: a, bytes: 4 << 20 }).unwrap();
     let out = s.apply(&Op::Alloc { pid: b, bytes: 20 << 20 }).unwrap();
     assert_eq!(out.killed, vec![b, a]);
+    // __oom_kill_process counts oom_kill once for the victim, then once more for every thread
+    // mem_cgroup_scan_tasks meets (oom_kill_memcg_member does not skip the victim): 1 + 2.
     assert_eq!(
         read(&mut s, "/m", "memory.events"),
-        "low 0\nhigh 0\nmax 18\noom 1\noom_kill 2\noom_group_kill 1\n"
+        "low 0\nhigh 0\nmax 18\noom 1\noom_kill 3\noom_group_kill 1\n"
     );
+}
+
+/// With `memory.oom.group`, `oom_kill_memcg_member` runs `__oom_kill_process` for every
+/// thread of the group, so `oom_kill` counts threads: here 1 (victim) + 1 + 3.
+#[test]
+fn oom_group_kill_counts_oom_kill_per_thread() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/m");
+    write(&mut s, "/m", "memory.max", "20M").unwrap();
+    write(&mut s, "/m", "memory.oom.group", "1").unwrap();
+    let a = spawn(&mut s, "/m", 3, false);
+    let b = spawn(&mut s, "/m", 1, false);
+    s.apply(&Op::Alloc { pid: a, bytes: 4 << 20 }).unwrap();
+    let out = s.apply(&Op::Alloc { pid: b, bytes: 20 << 20 }).unwrap();
+    assert_eq!(out.killed, vec![b, a]);
+    assert!(read(&mut s, "/m", "memory.events").contains("oom_kill 5\n"));
+    assert!(read(&mut s, "/m", "memory.events.local").contains("oom_kill 5\n"));
 }
 
 /// After the victim, `mem_cgroup_scan_tasks(oom_group, oom_kill_memcg_member)` kills the group

@@ -371,46 +371,63 @@ impl CgroupSim {
                 break;
             }
         }
-        self.oom_kill_one(victim, out);
+        // mem_cgroup_scan_tasks(oom_group, oom_kill_memcg_member), listed before the victim
+        // dies: memcgs in pre-order, threads in cset->tasks order. It calls
+        // __oom_kill_process for every thread, the victim's included (there is no check for
+        // tasks already killed), and each call counts `oom_kill` for the thread's mm.
+        let members: Vec<(u32, usize, u64)> = match oom_group {
+            Some(og) => {
+                let order = self.subtree_preorder(og);
+                let first_thread = |pid: u32| {
+                    self.tasks
+                        .iter()
+                        .filter(|t| t.pid == pid && t.life == Life::Alive)
+                        .map(|t| t.join_seq)
+                        .min()
+                        .unwrap_or(0)
+                };
+                let mut m: Vec<(usize, u64, u32, usize, u64)> = self
+                    .procs
+                    .iter()
+                    .filter(|p| p.nr_threads > 0 && p.oom_score_adj != -1000)
+                    .filter_map(|p| {
+                        let at = order.iter().position(|&x| x == p.cgroup)?;
+                        Some((at, first_thread(p.pid), p.pid, p.cgroup, u64::from(p.nr_threads)))
+                    })
+                    .collect();
+                m.sort_unstable();
+                m.into_iter().map(|(_, _, pid, g, n)| (pid, g, n)).collect()
+            }
+            None => Vec::new(),
+        };
+        self.oom_kill_one(victim, out, 1);
         if let Some(og) = oom_group {
             self.mem_event(og, MemEvent::OomGroupKill);
-            // mem_cgroup_scan_tasks(oom_group, oom_kill_memcg_member): memcgs in pre-order,
-            // threads in cset->tasks order; a process dies at its first thread met.
-            let order = self.subtree_preorder(og);
-            let first_thread = |pid: u32| {
-                self.tasks
-                    .iter()
-                    .filter(|t| t.pid == pid && t.life == Life::Alive)
-                    .map(|t| t.join_seq)
-                    .min()
-                    .unwrap_or(0)
-            };
-            let mut members: Vec<(usize, u64, u32)> = self
-                .procs
-                .iter()
-                .filter(|p| p.nr_threads > 0 && p.oom_score_adj != -1000)
-                .filter_map(|p| {
-                    let at = order.iter().position(|&m| m == p.cgroup)?;
-                    Some((at, first_thread(p.pid), p.pid))
-                })
-                .collect();
-            members.sort_unstable();
-            let members: Vec<u32> = members.into_iter().map(|(_, _, pid)| pid).collect();
-            for pid in members {
-                self.oom_kill_one(pid, out);
+            for (pid, g, threads) in members {
+                if pid == victim {
+                    for _ in 0..threads {
+                        self.mem_event(g, MemEvent::OomKill);
+                    }
+                } else {
+                    self.oom_kill_one(pid, out, threads);
+                }
             }
         }
         Some(victim)
     }
 
-    fn oom_kill_one(&mut self, pid: u32, out: &mut Outcome) {
+    /// Kills process `pid`, counting `events` `oom_kill` events in its memcg (one per
+    /// `__oom_kill_process` call).
+    fn oom_kill_one(&mut self, pid: u32, out: &mut Outcome, events: u64) {
         let Some(g) =
             self.procs.iter().find(|p| p.pid == pid && p.nr_threads > 0).map(|p| p.cgroup)
         else {
             return;
         };
         if self.kill_process(pid, Life::OomKilled).is_ok() {
-            self.mem_event(g, MemEvent::OomKill);
+            for _ in 0..events {
+                self.mem_event(g, MemEvent::OomKill);
+            }
             out.killed.push(pid);
         }
     }
