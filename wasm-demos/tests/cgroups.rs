@@ -320,10 +320,17 @@ fn io_v1_throttles_direct_writes_but_not_buffered_writeback() {
     let t = run_file("io-max-direct-vs-buffered-v1");
     assert_eq!(t[1]["delay_us"], json!(1_000_000));
     assert_eq!(t[2]["delay_us"], json!(0));
-    assert_eq!(content(&t, 3), "8:0 Read 0\n8:0 Write 1048576\n8:0 Total 1048576\nTotal 1048576\n");
+    // __blkg_prfill_rwstat prints Read, Write, Sync, Async, Discard and Total: the direct
+    // write is REQ_SYNC, the flusher's writeback is async.
+    assert_eq!(
+        content(&t, 3),
+        "8:0 Read 0\n8:0 Write 1048576\n8:0 Sync 1048576\n8:0 Async 0\n8:0 Discard 0\n\
+         8:0 Total 1048576\nTotal 1048576\n"
+    );
     assert_eq!(
         content(&t, 4),
-        "8:0 Read 0\n8:0 Write 10485760\n8:0 Total 10485760\nTotal 10485760\n"
+        "8:0 Read 0\n8:0 Write 10485760\n8:0 Sync 0\n8:0 Async 10485760\n8:0 Discard 0\n\
+         8:0 Total 10485760\nTotal 10485760\n"
     );
     assert_eq!(file(&t, 4, "/db", "memory.stat")["cache"], json!(10_485_760));
 }
@@ -452,6 +459,114 @@ fn cpu_max_keeps_the_period_when_only_the_quota_is_written() {
     assert_eq!(read(&mut s, "/a", "cpu.max"), "10000 50000\n");
 }
 
+/// `cpu_period_quota_parse` scans `"%20s %llu"`: the quota token with `"%llu"` (decimal only,
+/// trailing characters ignored, so `050000` is 50000 and `0x1000` is 0), or `max`; a period
+/// that does not scan leaves the current period (sscanf still returned 1).
+#[test]
+fn cpu_max_is_scanned_like_cpu_period_quota_parse() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    write(&mut s, "/a", "cpu.max", "050000 100000").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max"), "50000 100000\n");
+    write(&mut s, "/a", "cpu.max", "20000us 050000").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max"), "20000 50000\n");
+    write(&mut s, "/a", "cpu.max", "max abc").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max"), "max 50000\n");
+    assert_eq!(
+        write(&mut s, "/a", "cpu.max", "+5000 100000").unwrap_err().to_string(),
+        "EINVAL: cpu.max: `+5000` is not a number or `max`"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "cpu.max", "0x1000").unwrap_err().to_string(),
+        "EINVAL: cpu.max: quota and period must be at least 1000 us"
+    );
+}
+
+/// `tg_set_cfs_burst` refuses only a burst above `U64_MAX / NSEC_PER_USEC` µs; with no quota
+/// `tg_set_cfs_bandwidth` accepts any such burst, and a later quota below it is `EINVAL`.
+#[test]
+fn burst_without_quota_is_checked_like_tg_set_cfs_burst() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    write(&mut s, "/a", "cpu.max.burst", "100000000000000").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max.burst"), "100000000000000\n");
+    assert_eq!(
+        write(&mut s, "/a", "cpu.max.burst", "18446744073709552").unwrap_err().to_string(),
+        "EINVAL: cpu.max.burst: burst must be at most 18446744073709551 us"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "cpu.max", "50000 100000").unwrap_err().to_string(),
+        "EINVAL: cpu.max: burst must not exceed the quota"
+    );
+    write(&mut s, "/a", "cpu.max.burst", "0").unwrap();
+    write(&mut s, "/a", "cpu.max", "50000 100000").unwrap();
+}
+
+/// White space on write: `pids_max_write`, `memory_max_write` and `cgroup_procs_write_start`
+/// `strstrip` the buffer; `write_u64`/`write_s64` files go through `kstrtoull`/`kstrtoll`,
+/// which allow one trailing newline and nothing else.
+#[test]
+fn written_values_are_stripped_like_the_kernel_handlers() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    write(&mut s, "/a", "pids.max", "  5 \n").unwrap();
+    assert_eq!(read(&mut s, "/a", "pids.max"), "5\n");
+    write(&mut s, "/a", "memory.max", " 1M\n").unwrap();
+    assert_eq!(read(&mut s, "/a", "memory.max"), "1048576\n");
+    write(&mut s, "/a", "cpu.weight", "50\n").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.weight"), "50\n");
+    assert_eq!(
+        write(&mut s, "/a", "cpu.weight", "50 ").unwrap_err().to_string(),
+        "EINVAL: cpu.weight: `50 ` is not a number"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "cpu.weight", " 50").unwrap_err().to_string(),
+        "EINVAL: cpu.weight: ` 50` is not a number"
+    );
+    write(&mut s, "/a", "cpu.max", " 20000  50000 \n").unwrap();
+    assert_eq!(read(&mut s, "/a", "cpu.max"), "20000 50000\n");
+}
+
+/// `tg_set_limit` (6.6): values are scanned with `"%llu"` (decimal), 0 is `ERANGE`, 1 is
+/// `EINVAL`, and iops at or above `UINT_MAX` mean `max`. v1 `tg_set_conf` scans `"%llu"`
+/// too, 0 removes the limit, and the iops limit is an `unsigned int`.
+#[test]
+fn io_limits_are_scanned_like_tg_set_limit_and_tg_set_conf() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    assert_eq!(
+        write(&mut s, "/a", "io.max", "8:0 rbps=0").unwrap_err().to_string(),
+        "ERANGE: io.max: `rbps=0`: 0 is not a limit (use `max`)"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "io.max", "8:0 dbps=0").unwrap_err().to_string(),
+        "ERANGE: io.max: `dbps=0`: 0 is not a limit (use `max`)"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "io.max", "8:0 rbps=0x10").unwrap_err().to_string(),
+        "ERANGE: io.max: `rbps=0x10`: 0 is not a limit (use `max`)"
+    );
+    assert_eq!(
+        write(&mut s, "/a", "io.max", "8:0 rbps=-5").unwrap_err().to_string(),
+        "EINVAL: io.max: `rbps=-5`: values must be a number or `max`"
+    );
+    write(&mut s, "/a", "io.max", "8:0 wbps=010 riops=4294967295 wiops=5000000000").unwrap();
+    assert_eq!(read(&mut s, "/a", "io.max"), "8:0 rbps=max wbps=10 riops=max wiops=max\n");
+    write(&mut s, "/a", "io.max", "8:0 wiops=4294967294").unwrap();
+    assert_eq!(read(&mut s, "/a", "io.max"), "8:0 rbps=max wbps=10 riops=max wiops=4294967294\n");
+
+    let mut v1 = sim(CgroupVersion::V1, 1);
+    mkdir(&mut v1, "/a");
+    write(&mut v1, "/a", "blkio.throttle.write_bps_device", "8:0 0x100000").unwrap();
+    assert_eq!(read(&mut v1, "/a", "blkio.throttle.write_bps_device"), "");
+    write(&mut v1, "/a", "blkio.throttle.write_bps_device", "8:0 1048576\n").unwrap();
+    assert_eq!(read(&mut v1, "/a", "blkio.throttle.write_bps_device"), "8:0 1048576\n");
+    write(&mut v1, "/a", "blkio.throttle.read_iops_device", "8:0 4294967297").unwrap();
+    assert_eq!(read(&mut v1, "/a", "blkio.throttle.read_iops_device"), "8:0 1\n");
+    write(&mut v1, "/a", "blkio.throttle.read_iops_device", "8:0 4294967295").unwrap();
+    assert_eq!(read(&mut v1, "/a", "blkio.throttle.read_iops_device"), "");
+}
+
 #[test]
 fn nice_weights_split_a_cpu_like_sched_prio_to_weight() {
     let mut s = sim(CgroupVersion::V2, 1);
@@ -555,10 +670,48 @@ fn memory_oom_group_kills_the_whole_cgroup() {
     s.apply(&Op::Alloc { pid: a, bytes: 4 << 20 }).unwrap();
     let out = s.apply(&Op::Alloc { pid: b, bytes: 20 << 20 }).unwrap();
     assert_eq!(out.killed, vec![b, a]);
+    // __oom_kill_process counts oom_kill once for the victim, then once more for every thread
+    // mem_cgroup_scan_tasks meets (oom_kill_memcg_member does not skip the victim): 1 + 2.
     assert_eq!(
         read(&mut s, "/m", "memory.events"),
-        "low 0\nhigh 0\nmax 18\noom 1\noom_kill 2\noom_group_kill 1\n"
+        "low 0\nhigh 0\nmax 18\noom 1\noom_kill 3\noom_group_kill 1\n"
     );
+}
+
+/// With `memory.oom.group`, `oom_kill_memcg_member` runs `__oom_kill_process` for every
+/// thread of the group, so `oom_kill` counts threads: here 1 (victim) + 1 + 3.
+#[test]
+fn oom_group_kill_counts_oom_kill_per_thread() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/m");
+    write(&mut s, "/m", "memory.max", "20M").unwrap();
+    write(&mut s, "/m", "memory.oom.group", "1").unwrap();
+    let a = spawn(&mut s, "/m", 3, false);
+    let b = spawn(&mut s, "/m", 1, false);
+    s.apply(&Op::Alloc { pid: a, bytes: 4 << 20 }).unwrap();
+    let out = s.apply(&Op::Alloc { pid: b, bytes: 20 << 20 }).unwrap();
+    assert_eq!(out.killed, vec![b, a]);
+    assert!(read(&mut s, "/m", "memory.events").contains("oom_kill 5\n"));
+    assert!(read(&mut s, "/m", "memory.events.local").contains("oom_kill 5\n"));
+}
+
+/// After the victim, `mem_cgroup_scan_tasks(oom_group, oom_kill_memcg_member)` kills the group
+/// in memcg pre-order (children in creation order), then task-list order within each memcg.
+#[test]
+fn memory_oom_group_kills_in_scan_order() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/g");
+    mkdir(&mut s, "/g/x");
+    mkdir(&mut s, "/g/y");
+    write(&mut s, "/g", "memory.max", "20M").unwrap();
+    write(&mut s, "/g", "memory.oom.group", "1").unwrap();
+    let py = spawn(&mut s, "/g/y", 1, false);
+    let px = spawn(&mut s, "/g/x", 1, false);
+    let v = spawn(&mut s, "/g/y", 1, false);
+    s.apply(&Op::Alloc { pid: py, bytes: 1 << 20 }).unwrap();
+    s.apply(&Op::Alloc { pid: px, bytes: 1 << 20 }).unwrap();
+    let out = s.apply(&Op::Alloc { pid: v, bytes: 20 << 20 }).unwrap();
+    assert_eq!(out.killed, vec![v, px, py]);
 }
 
 #[test]
@@ -742,8 +895,8 @@ fn every_error_message_is_exact() {
         "EINVAL: cpu.max: period must be at most 1000000 us",
     ));
     cases.push((
-        e(write(&mut s, "/a", "cpu.max", "max x")),
-        "EINVAL: cpu.max: period `x` is not a number",
+        e(write(&mut s, "/a", "cpu.max", "0x1000 100000")),
+        "EINVAL: cpu.max: quota and period must be at least 1000 us",
     ));
     cases.push((
         e(write(&mut s, "/a", "cpu.max", "20000000000000 100000")),
@@ -922,7 +1075,7 @@ fn v1_error_messages_are_exact() {
         e(write(&mut s, "/", "pids.max", "5")),
         "ENOENT: no file `pids.max` in cgroup `/` (cgroup v1)"
     );
-    write(&mut s, "/a", "blkio.throttle.write_bps_device", "8:0 0x100000").unwrap();
+    write(&mut s, "/a", "blkio.throttle.write_bps_device", "8:0 1048576").unwrap();
     assert_eq!(read(&mut s, "/a", "blkio.throttle.write_bps_device"), "8:0 1048576\n");
     write(&mut s, "/a", "blkio.throttle.write_bps_device", "8:0 0").unwrap();
     assert_eq!(read(&mut s, "/a", "blkio.throttle.write_bps_device"), "");
@@ -943,6 +1096,115 @@ fn blocked_process_cannot_act_until_memory_frees() {
     // Re-enabling the OOM killer wakes the waiter, whose retry now kills it.
     let out = write(&mut s, "/a", "memory.oom_control", "0").unwrap();
     assert_eq!(out.killed, vec![p]);
+}
+
+/// `memcg_memory_event` stops after the memcg itself on cgroup v1 (`!cgroup_subsys_on_dfl`):
+/// a parent's `memory.oom_control` `oom_kill` does not count its children's kills, unlike v2's
+/// hierarchical `memory.events`.
+#[test]
+fn v1_memory_events_are_local_to_the_memcg() {
+    let mut s = sim(CgroupVersion::V1, 1);
+    mkdir(&mut s, "/p");
+    mkdir(&mut s, "/p/c");
+    write(&mut s, "/p/c", "memory.limit_in_bytes", "1M").unwrap();
+    let p = spawn(&mut s, "/p/c", 1, false);
+    let out = s.apply(&Op::Alloc { pid: p, bytes: 2 << 20 }).unwrap();
+    assert_eq!(out.killed, vec![p]);
+    assert_eq!(
+        read(&mut s, "/p/c", "memory.oom_control"),
+        "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"
+    );
+    assert_eq!(
+        read(&mut s, "/p", "memory.oom_control"),
+        "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"
+    );
+
+    let mut v2 = sim(CgroupVersion::V2, 1);
+    mkdir(&mut v2, "/p");
+    mkdir(&mut v2, "/p/c");
+    write(&mut v2, "/p/c", "memory.max", "1M").unwrap();
+    let p = spawn(&mut v2, "/p/c", 1, false);
+    v2.apply(&Op::Alloc { pid: p, bytes: 2 << 20 }).unwrap();
+    assert!(read(&mut v2, "/p", "memory.events").contains("oom_kill 1\n"));
+}
+
+/// `mem_cgroup_mark_under_oom` marks the waiting OOM memcg's whole subtree.
+#[test]
+fn v1_under_oom_covers_the_oom_memcgs_subtree() {
+    let mut s = sim(CgroupVersion::V1, 1);
+    mkdir(&mut s, "/p");
+    mkdir(&mut s, "/p/c");
+    mkdir(&mut s, "/q");
+    write(&mut s, "/p", "memory.limit_in_bytes", "1M").unwrap();
+    write(&mut s, "/p", "memory.oom_control", "1").unwrap();
+    let w = spawn(&mut s, "/p", 1, false);
+    assert!(s.apply(&Op::Alloc { pid: w, bytes: 2 << 20 }).unwrap().blocked);
+    let under =
+        |s: &mut CgroupSim, cg: &str| read(s, cg, "memory.oom_control").contains("under_oom 1");
+    assert!(under(&mut s, "/p"));
+    assert!(under(&mut s, "/p/c"));
+    assert!(!under(&mut s, "/q"));
+    assert!(!under(&mut s, "/"));
+}
+
+/// `memcg_oom_recover(memcg)` wakes v1 OOM waiters only when `memcg` is under OOM and related
+/// to the waiter's OOM memcg (`memcg_oom_wake_function`); `mem_cgroup_resize_max` calls it only
+/// when the limit grows. A woken waiter that still finds no memory fails 18 more tries.
+#[test]
+fn v1_oom_waiters_wake_only_for_related_uncharges_and_larger_limits() {
+    let mut s = sim(CgroupVersion::V1, 1);
+    mkdir(&mut s, "/a");
+    mkdir(&mut s, "/b");
+    write(&mut s, "/a", "memory.limit_in_bytes", "2M").unwrap();
+    write(&mut s, "/a", "memory.oom_control", "1").unwrap();
+    let helper = spawn(&mut s, "/a", 1, false);
+    s.apply(&Op::Alloc { pid: helper, bytes: 1 << 20 }).unwrap();
+    let waiter = spawn(&mut s, "/a", 1, false);
+    assert!(s.apply(&Op::Alloc { pid: waiter, bytes: 2 << 20 }).unwrap().blocked);
+    assert_eq!(read(&mut s, "/a", "memory.failcnt"), "18\n");
+    // An uncharge in an unrelated memcg wakes nobody.
+    let other = spawn(&mut s, "/b", 1, false);
+    s.apply(&Op::Alloc { pid: other, bytes: 1 << 20 }).unwrap();
+    s.apply(&Op::Free { pid: other, bytes: 1 << 20 }).unwrap();
+    assert_eq!(read(&mut s, "/a", "memory.failcnt"), "18\n");
+    // Rewriting the same limit does not enlarge it: no wake-up.
+    write(&mut s, "/a", "memory.limit_in_bytes", "2M").unwrap();
+    assert_eq!(read(&mut s, "/a", "memory.failcnt"), "18\n");
+    // An uncharge in /a wakes the waiter; 4 KiB is not enough, so it fails 18 more tries.
+    s.apply(&Op::Free { pid: helper, bytes: 4096 }).unwrap();
+    assert_eq!(read(&mut s, "/a", "memory.failcnt"), "36\n");
+    assert!(s.processes().iter().find(|p| p.pid == waiter).unwrap().pending_pages > 0);
+}
+
+/// `mem_cgroup_scan_tasks` calls `oom_evaluate_task` for every thread in `cset->tasks` order,
+/// and a tie goes to the task met last: a thread cloned later puts its process after one that
+/// joined the cgroup after it.
+#[test]
+fn oom_ties_go_to_the_process_whose_last_thread_comes_last() {
+    let mut s = sim(CgroupVersion::V2, 1);
+    mkdir(&mut s, "/a");
+    write(&mut s, "/a", "memory.max", "10M").unwrap();
+    let p1 = spawn(&mut s, "/a", 1, false);
+    let p2 = spawn(&mut s, "/a", 1, false);
+    s.apply(&Op::Alloc { pid: p1, bytes: 4 << 20 }).unwrap();
+    s.apply(&Op::Alloc { pid: p2, bytes: 4 << 20 }).unwrap();
+    s.apply(&Op::Clone { pid: p1, busy: false, cpus: None }).unwrap();
+    let p3 = s
+        .apply(&Op::Spawn {
+            cgroup: "/a".into(),
+            uid: 0,
+            threads: 1,
+            busy: false,
+            cpus: None,
+            nice: 0,
+            oom_score_adj: -1000,
+            nproc: None,
+            cap_sys_resource: false,
+        })
+        .unwrap()
+        .pids[0];
+    let out = s.apply(&Op::Alloc { pid: p3, bytes: 4 << 20 }).unwrap();
+    assert_eq!(out.killed, vec![p1]);
 }
 
 #[test]
@@ -984,7 +1246,7 @@ fn sim_params_are_validated() {
     );
     assert_eq!(
         e(SimParams { bandwidth_slice_us: 0, ..SimParams::default() }),
-        "EINVAL: sched_cfs_bandwidth_slice_us: 0 is outside 1..=1000000"
+        "EINVAL: sched_cfs_bandwidth_slice_us: 0 is outside 1..=2147483647"
     );
 }
 
@@ -1030,7 +1292,7 @@ fn malformed_scenarios_name_the_json_path() {
         ),
         (
             r#"{"version": 2, "sched_cfs_bandwidth_slice_us": 0, "ops": []}"#,
-            "sched_cfs_bandwidth_slice_us: 0 is outside 1..=1000000",
+            "sched_cfs_bandwidth_slice_us: 0 is outside 1..=2147483647",
         ),
         (
             r#"{"version": 2, "ops": [{"op": "io", "pid": 1, "dir": "sideways", "bytes": 1}]}"#,

@@ -42,6 +42,9 @@ pub const MIN_CFS_RQ_RUNTIME_NS: i64 = 1_000_000;
 pub const CFS_BANDWIDTH_SLACK_PERIOD_US: u64 = 5000;
 /// `min_bandwidth_expiration`, µs.
 pub const MIN_BANDWIDTH_EXPIRATION_US: u64 = 2000;
+/// The largest `sched_cfs_bandwidth_slice_us`: the sysctl is an `int` with only a lower bound
+/// (`extra1 = SYSCTL_ONE`), so `INT_MAX`.
+pub const BANDWIDTH_SLICE_US_MAX: u64 = 2_147_483_647;
 /// Segments kept per CPU in a `run` timeline before it is marked truncated.
 pub const TIMELINE_SEGMENTS_MAX: usize = 2048;
 

@@ -38,6 +38,14 @@ pub enum CgroupError {
         /// What is wrong, in the kernel's terms.
         reason: String,
     },
+    /// A value the kernel's parser rejects with `ERANGE` (an `io.max` limit of 0, `tg_set_limit`).
+    #[error("ERANGE: {file}: {reason}")]
+    Range {
+        /// The file written.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// `cpu.weight` outside 1…10000 (`cpu_weight_write_u64` returns `ERANGE`).
     #[error("ERANGE: cpu.weight: {0} is outside 1..=10000")]
     WeightRange(u64),

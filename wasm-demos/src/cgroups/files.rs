@@ -210,32 +210,76 @@ fn kstrtoll(s: &str) -> Option<i64> {
     }
 }
 
-/// `page_counter_memparse`: `max_word` or `memparse` bytes (suffixes K, M, G, T, P, E) → pages.
+/// The kernel's `isspace` (`skip_spaces`): space, `\t`, `\n`, `\v`, `\f`, `\r`.
+fn is_kspace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// `sscanf(s, "%llu")` as `vsscanf` does it: leading white space is skipped, then the longest
+/// run of decimal digits is taken (no sign, no `0x` prefix: `0x10` scans as 0, `010` as 10),
+/// wrapping on overflow like `simple_strntoull`; what follows is ignored. `None` when no digit
+/// comes first (the conversion fails). Returns the value and the rest of the string.
+fn sscanf_llu(s: &str) -> Option<(u64, &str)> {
+    let s = s.trim_start_matches(|c: char| c.is_ascii() && is_kspace(c as u8));
+    let end = s.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
+    if end == 0 {
+        return None;
+    }
+    let (digits, rest) = s.split_at(end);
+    let v = digits.bytes().fold(0u64, |v, d| v.wrapping_mul(10).wrapping_add(u64::from(d - b'0')));
+    Some((v, rest))
+}
+
+/// `sscanf(s, "%<width>s")`: skips white space, then takes at most `width` bytes up to the
+/// next white space. Returns the token and the rest, or `None` when there is no token.
+fn sscanf_token(s: &str, width: usize) -> Option<(&str, &str)> {
+    let s = s.trim_start_matches(|c: char| c.is_ascii() && is_kspace(c as u8));
+    let mut end = s.bytes().position(is_kspace).unwrap_or(s.len()).min(width);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (end > 0).then(|| s.split_at(end))
+}
+
+/// `page_counter_memparse`: `max_word`, or `memparse` bytes rounded down to pages and capped
+/// at `PAGE_COUNTER_MAX`. `memparse` is `simple_strtoull(…, 0)` (base from the prefix: `0x`
+/// before a hex digit, a leading `0` for octal; no sign; wrapping on overflow; an empty number
+/// is 0) followed by at most one suffix K, M, G, T, P or E (each a wrapping `<< 10` step), and
+/// the string must end there.
 fn memparse_pages(file: &str, value: &str, max_word: &str) -> Result<u64, CgroupError> {
     if value == max_word {
         return Ok(PAGE_COUNTER_MAX);
     }
-    let split = match value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) {
-        Some(hex) => 2 + hex.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(hex.len()),
-        None => value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len()),
+    let bad = || invalid(file, format!("`{value}` is not a size in bytes or `{max_word}`"));
+    let b = value.as_bytes();
+    let (radix, mut i) = match b {
+        [b'0', x, h, ..] if x.eq_ignore_ascii_case(&b'x') && h.is_ascii_hexdigit() => (16, 2),
+        [b'0', ..] => (8, 0),
+        _ => (10, 0),
     };
-    let (num, suffix) = value.split_at(split);
-    let base = kstrtoull(num).ok_or_else(|| {
-        invalid(file, format!("`{value}` is not a size in bytes or `{max_word}`"))
-    })?;
-    let shift = match suffix {
-        "" => 0,
-        "k" | "K" => 10,
-        "m" | "M" => 20,
-        "g" | "G" => 30,
-        "t" | "T" => 40,
-        "p" | "P" => 50,
-        "e" | "E" => 60,
-        _ => {
-            return Err(invalid(file, format!("`{value}` is not a size in bytes or `{max_word}`")));
-        }
+    let mut bytes: u64 = 0;
+    while let Some(d) = b.get(i).and_then(|&c| char::from(c).to_digit(radix)) {
+        bytes = bytes.wrapping_mul(u64::from(radix)).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    let steps = match b.get(i).map(u8::to_ascii_uppercase) {
+        Some(b'K') => 1,
+        Some(b'M') => 2,
+        Some(b'G') => 3,
+        Some(b'T') => 4,
+        Some(b'P') => 5,
+        Some(b'E') => 6,
+        _ => 0,
     };
-    let bytes = base.checked_shl(shift).filter(|b| b >> shift == base).unwrap_or(u64::MAX);
+    if steps > 0 {
+        i += 1;
+    }
+    if i != b.len() {
+        return Err(bad());
+    }
+    for _ in 0..steps {
+        bytes = bytes.wrapping_shl(10);
+    }
     Ok((bytes / PAGE_SIZE).min(PAGE_COUNTER_MAX))
 }
 
@@ -255,7 +299,25 @@ pub(crate) fn write(
     value: &str,
     out: &mut Outcome,
 ) -> Result<(), CgroupError> {
-    let value = value.trim_end();
+    let value = match file {
+        // These handlers run strstrip(buf) first.
+        "memory.max"
+        | "memory.high"
+        | "memory.limit_in_bytes"
+        | "memory.oom.group"
+        | "pids.max"
+        | "cgroup.procs" => value.trim_matches(|c: char| c.is_ascii() && is_kspace(c as u8)),
+        // Scanned with sscanf, which skips white space itself.
+        "cpu.max"
+        | "io.max"
+        | "blkio.throttle.read_bps_device"
+        | "blkio.throttle.write_bps_device"
+        | "blkio.throttle.read_iops_device"
+        | "blkio.throttle.write_iops_device" => value,
+        // write_u64/write_s64 files: cgroup_file_write calls kstrtoull/kstrtoll on the raw
+        // buffer, which allow one trailing newline and nothing else.
+        _ => value.strip_suffix('\n').unwrap_or(value),
+    };
     let is_v1_only_reset = matches!(file, "memory.failcnt" | "memory.max_usage_in_bytes");
     if !exists(sim, g, file) {
         return Err(no_file(sim, g, file));
@@ -273,22 +335,18 @@ pub(crate) fn write(
             return sim.apply(&super::Op::Migrate { pid, cgroup: cg }).map(|_| ());
         }
         "cpu.max" => {
-            let mut it = value.split_whitespace();
-            let tok = it.next().ok_or_else(|| invalid(file, "expected \"$MAX $PERIOD\""))?;
+            // cpu_period_quota_parse: sscanf(buf, "%20s %llu", tok, &period) < 1 is EINVAL; a
+            // period that does not scan keeps the current one; the quota token is scanned with
+            // "%llu" (decimal, trailing characters ignored) or must be "max".
             let cur = sim.cgroups().get(g).map(|c| c.cpu.clone()).unwrap_or_default();
-            let period = match it.next() {
-                Some(p) => kstrtoull(p)
-                    .ok_or_else(|| invalid(file, format!("period `{p}` is not a number")))?,
-                None => cur.period_us,
+            let (tok, rest) = sscanf_token(value, 20)
+                .ok_or_else(|| invalid(file, "expected \"$MAX $PERIOD\""))?;
+            let period = sscanf_llu(rest).map_or(cur.period_us, |(p, _)| p);
+            let quota = match sscanf_llu(tok) {
+                Some((q, _)) => Some(q),
+                None if tok == "max" => None,
+                None => return Err(invalid(file, format!("`{tok}` is not a number or `max`"))),
             };
-            let quota =
-                if tok == "max" {
-                    None
-                } else {
-                    Some(kstrtoull(tok).ok_or_else(|| {
-                        invalid(file, format!("`{tok}` is not a number or `max`"))
-                    })?)
-                };
             set_cfs_bandwidth(sim, g, file, quota, period, cur.burst_us)?;
         }
         "cpu.cfs_quota_us" => {
@@ -365,6 +423,7 @@ pub(crate) fn write(
                 c.mem.oom_kill_disable = on;
             }
             if !on {
+                sim.note_oom_recover(g);
                 sim.retry_waiters(out);
             }
         }
@@ -432,8 +491,10 @@ fn set_cfs_bandwidth(
     {
         return Err(invalid(file, "burst must not exceed the quota"));
     }
-    if quota_us.is_none() && burst_us > MAX_CFS_RUNTIME_US {
-        return Err(invalid(file, format!("burst must be at most {MAX_CFS_RUNTIME_US} us")));
+    // tg_set_cfs_burst: only `burst_us > U64_MAX / NSEC_PER_USEC` is refused on its own; with
+    // no quota (RUNTIME_INF) tg_set_cfs_bandwidth does not compare the burst with anything.
+    if burst_us > u64::MAX / 1000 {
+        return Err(invalid(file, format!("burst must be at most {} us", u64::MAX / 1000)));
     }
     if sim.version() == CgroupVersion::V1 {
         check_v1_schedulable(sim, g, file, quota_us, period_us)?;
@@ -481,31 +542,35 @@ fn check_v1_schedulable(
 
 /// v2 `io.max`: `MAJ:MIN` then `key=value` pairs, each value a number > 1 or `max`.
 fn write_io_max(sim: &mut CgroupSim, g: usize, file: &str, value: &str) -> Result<(), CgroupError> {
-    let mut toks = value.split_whitespace();
-    let dev_tok = toks.next().ok_or_else(|| invalid(file, "expected \"MAJ:MIN key=value…\""))?;
+    let (dev_tok, mut body) = sscanf_token(value, usize::MAX)
+        .ok_or_else(|| invalid(file, "expected \"MAJ:MIN key=value…\""))?;
     if super::io::parse_dev(dev_tok).is_none() {
         return Err(invalid(file, format!("`{dev_tok}` is not MAJ:MIN")));
     }
     let dev = sim.device_index(dev_tok)?;
     let mut limits =
         sim.cgroups().get(g).and_then(|c| c.io.get(dev)).map_or([UNLIMITED; 4], |t| t.limits);
-    for tok in toks {
+    // tg_set_limit (6.6): tokens of at most 26 bytes ("%26s"); the value after '=' is scanned
+    // with "%llu" or is "max" (EINVAL otherwise); 0 is ERANGE; then the key must be known and
+    // the value greater than 1 (EINVAL). iops are capped at UINT_MAX, which means "max".
+    while let Some((tok, rest)) = sscanf_token(body, 26) {
+        body = rest;
         let (key, val) = tok
             .split_once('=')
             .ok_or_else(|| invalid(file, format!("`{tok}` is not key=value")))?;
-        let v = if val == "max" {
-            UNLIMITED
-        } else {
-            match kstrtoull(val) {
-                Some(v) if v > 1 => v,
-                _ => {
-                    return Err(invalid(
-                        file,
-                        format!("`{tok}`: values must be greater than 1 or `max`"),
-                    ));
-                }
+        let v = match sscanf_llu(val) {
+            Some((v, _)) => v,
+            None if val == "max" => UNLIMITED,
+            None => {
+                return Err(invalid(file, format!("`{tok}`: values must be a number or `max`")));
             }
         };
+        if v == 0 {
+            return Err(CgroupError::Range {
+                file: file.to_owned(),
+                reason: format!("`{tok}`: 0 is not a limit (use `max`)"),
+            });
+        }
         let slot = match key {
             "rbps" => 0,
             "wbps" => 1,
@@ -518,8 +583,11 @@ fn write_io_max(sim: &mut CgroupSim, g: usize, file: &str, value: &str) -> Resul
                 ));
             }
         };
+        if v == 1 {
+            return Err(invalid(file, format!("`{tok}`: values must be greater than 1 or `max`")));
+        }
         if let Some(l) = limits.get_mut(slot) {
-            *l = if slot >= 2 && v != UNLIMITED { v.min(u64::from(u32::MAX)) } else { v };
+            *l = if slot >= 2 && v >= u64::from(u32::MAX) { UNLIMITED } else { v };
         }
     }
     let now_ms = sim.now_us() / 1000;
@@ -543,20 +611,21 @@ fn write_blkio_v1(
         "blkio.throttle.write_iops_device" => 3,
         _ => return Err(CgroupError::ReadOnly(file.to_owned())),
     };
-    let mut toks = value.split_whitespace();
-    let dev_tok = toks.next().ok_or_else(|| invalid(file, "expected \"MAJ:MIN VALUE\""))?;
+    let (dev_tok, body) = sscanf_token(value, usize::MAX)
+        .ok_or_else(|| invalid(file, "expected \"MAJ:MIN VALUE\""))?;
     if super::io::parse_dev(dev_tok).is_none() {
         return Err(invalid(file, format!("`{dev_tok}` is not MAJ:MIN")));
     }
     let dev = sim.device_index(dev_tok)?;
-    let v = toks
-        .next()
-        .and_then(kstrtoull)
-        .ok_or_else(|| invalid(file, "expected \"MAJ:MIN VALUE\""))?;
+    // tg_set_conf: sscanf(body, "%llu") (decimal, trailing characters ignored); 0 means no
+    // limit (U64_MAX). The iops fields are `unsigned int`, so the value is truncated to 32
+    // bits, and UINT_MAX means no limit.
+    let (v, _) = sscanf_llu(body).ok_or_else(|| invalid(file, "expected \"MAJ:MIN VALUE\""))?;
     let v = if v == 0 {
         UNLIMITED
     } else if slot >= 2 {
-        v.min(u64::from(u32::MAX))
+        let iops = v & u64::from(u32::MAX);
+        if iops == u64::from(u32::MAX) { UNLIMITED } else { iops }
     } else {
         v
     };
@@ -768,9 +837,14 @@ pub fn render(sim: &CgroupSim, g: usize, file: &str) -> Option<FileValue> {
             let mut total = 0;
             for (d, t) in sim.params().devices.iter().zip(c.io.iter()) {
                 let (r, w) = if bytes { (t.bytes[0], t.bytes[1]) } else { (t.ios[0], t.ios[1]) };
+                let a = if bytes { t.async_writes[0] } else { t.async_writes[1] };
+                // __blkg_prfill_rwstat: Read, Write, Sync, Async, Discard, then Total.
                 if r + w > 0 {
                     lines.push(format!("{d} Read {r}"));
                     lines.push(format!("{d} Write {w}"));
+                    lines.push(format!("{d} Sync {}", r + w - a));
+                    lines.push(format!("{d} Async {a}"));
+                    lines.push(format!("{d} Discard 0"));
                     lines.push(format!("{d} Total {}", r + w));
                 }
                 total += r + w;
@@ -808,7 +882,16 @@ mod tests {
         assert_eq!(memparse_pages("f", "1M", "max").unwrap(), 256);
         assert_eq!(memparse_pages("f", "2G", "max").unwrap(), 524_288);
         assert_eq!(memparse_pages("f", "0x2000", "max").unwrap(), 2);
-        assert_eq!(memparse_pages("f", "100E", "max").unwrap(), PAGE_COUNTER_MAX);
+        // memparse wraps: 100 << 60 is 4 << 60 modulo 2^64.
+        assert_eq!(memparse_pages("f", "100E", "max").unwrap(), 1 << 50);
+        assert_eq!(memparse_pages("f", "8E", "max").unwrap(), PAGE_COUNTER_MAX);
+        // An empty number is 0 (`echo > memory.max` sets 0), and so is a bare suffix.
+        assert_eq!(memparse_pages("f", "", "max").unwrap(), 0);
+        assert_eq!(memparse_pages("f", "K", "max").unwrap(), 0);
+        assert_eq!(memparse_pages("f", "010000", "max").unwrap(), 1);
+        assert!(memparse_pages("f", "09", "max").is_err());
+        assert!(memparse_pages("f", "1KB", "max").is_err());
+        assert!(memparse_pages("f", "0x", "max").is_err());
         assert_eq!(
             memparse_pages("f", "-1", "max").unwrap_err().to_string(),
             "EINVAL: f: `-1` is not a size in bytes or `max`"

@@ -48,6 +48,9 @@ pub struct IoGroup {
     pub bytes: [u64; 2],
     /// Reads and writes, `rios`, `wios`.
     pub ios: [u64; 2],
+    /// Bytes and bios of async writes (buffered writeback, no `REQ_SYNC`); reads and direct
+    /// writes are sync (`op_is_sync`). v1's rwstat files show the split.
+    pub async_writes: [u64; 2],
 }
 
 impl Default for IoGroup {
@@ -57,6 +60,7 @@ impl Default for IoGroup {
             slices: [ThrottleSlice::default(); 2],
             bytes: [0; 2],
             ios: [0; 2],
+            async_writes: [0; 2],
         }
     }
 }
@@ -205,7 +209,7 @@ impl CgroupSim {
 
     /// Submits one bio through the throttle groups of `g` and its ancestors; returns the
     /// dispatch time in ms and counts the bio in `g`'s stats.
-    fn throttle_bio(&mut self, g: usize, dev: usize, dir: usize, bytes: u64) -> u64 {
+    fn throttle_bio(&mut self, g: usize, dev: usize, dir: usize, bytes: u64, sync: bool) -> u64 {
         let mut t = self.now_us / 1000;
         for a in self.ancestors(g).collect::<Vec<_>>() {
             if let Some(tg) = self.cgroups.get_mut(a).and_then(|c| c.io.get_mut(dev)) {
@@ -218,6 +222,10 @@ impl CgroupSim {
             }
             if let Some(n) = tg.ios.get_mut(dir) {
                 *n += 1;
+            }
+            if !sync {
+                tg.async_writes[0] = tg.async_writes[0].saturating_add(bytes);
+                tg.async_writes[1] += 1;
             }
         }
         t
@@ -257,7 +265,7 @@ impl CgroupSim {
             self.touch_page_cache(req.pid, &file, req.bytes, out)?;
             if req.dir == IoDir::Write {
                 let owner = if self.version() == CgroupVersion::V2 { g } else { 0 };
-                let t = self.throttle_bio(owner, dev, dir, req.bytes);
+                let t = self.throttle_bio(owner, dev, dir, req.bytes, false);
                 out.delay_us = Some(t.saturating_sub(now_ms).saturating_mul(1000));
                 return Ok(());
             }
@@ -266,11 +274,11 @@ impl CgroupSim {
                 out.delay_us = Some(0);
                 return Ok(());
             }
-            let t = self.throttle_bio(g, dev, dir, missing * super::PAGE_SIZE);
+            let t = self.throttle_bio(g, dev, dir, missing * super::PAGE_SIZE, true);
             self.block_for_io(req.pid, t, now_ms, out);
             return Ok(());
         }
-        let t = self.throttle_bio(g, dev, dir, req.bytes);
+        let t = self.throttle_bio(g, dev, dir, req.bytes, true);
         self.block_for_io(req.pid, t, now_ms, out);
         Ok(())
     }

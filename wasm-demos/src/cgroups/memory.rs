@@ -135,8 +135,11 @@ pub fn pgtables_pages(rss: u64) -> u64 {
 }
 
 impl CgroupSim {
-    /// `memcg_memory_event`: counts locally and in every non-root ancestor.
+    /// `memcg_memory_event`: counts locally and, on cgroup v2, in every non-root ancestor. On
+    /// v1 (`!cgroup_subsys_on_dfl`) the loop stops after the memcg itself, so v1's
+    /// `memory.oom_control` `oom_kill` counts only the memcg's own kills.
     pub(crate) fn mem_event(&mut self, g: usize, ev: MemEvent) {
+        let v1 = self.version() == CgroupVersion::V1;
         let e = ev as usize;
         if let Some(m) = self.cgroups.get_mut(g).map(|c| &mut c.mem)
             && let Some(x) = m.events_local.get_mut(e)
@@ -151,6 +154,9 @@ impl CgroupSim {
             }
             if let Some(v) = c.mem.events.get_mut(e) {
                 *v += 1;
+            }
+            if v1 {
+                break;
             }
             a = c.parent;
         }
@@ -207,8 +213,12 @@ impl CgroupSim {
         }
     }
 
-    /// Removes `pages` from the usage of `g` and its ancestors.
+    /// Removes `pages` from the usage of `g` and its ancestors; as `uncharge_batch` does, the
+    /// memcg of the pages is then passed to `memcg_oom_recover`.
     pub(crate) fn uncharge(&mut self, g: usize, pages: u64) {
+        if pages > 0 {
+            self.note_oom_recover(g);
+        }
         for a in self.ancestors(g).collect::<Vec<_>>() {
             if let Some(c) = self.cgroups.get_mut(a) {
                 c.mem.usage_pages = c.mem.usage_pages.saturating_sub(pages);
@@ -318,10 +328,25 @@ impl CgroupSim {
         let totalpages = self.cgroups.get(dom).map_or(1, |c| c.mem.max_pages).max(1);
         let mut chosen: Option<(i64, u32, usize)> = None;
         for g in self.subtree_preorder(dom) {
-            let mut members: Vec<&super::Process> =
-                self.procs.iter().filter(|p| p.cgroup == g && p.nr_threads > 0).collect();
-            members.sort_by_key(|p| p.join_seq);
-            for p in members {
+            // mem_cgroup_scan_tasks meets every thread, in cset->tasks order, and each thread
+            // of a process scores the same: among equal scores the process whose last thread
+            // comes last wins.
+            let last_thread = |pid: u32| {
+                self.tasks
+                    .iter()
+                    .filter(|t| t.pid == pid && t.life == Life::Alive)
+                    .map(|t| t.join_seq)
+                    .max()
+                    .unwrap_or(0)
+            };
+            let mut members: Vec<(u64, &super::Process)> = self
+                .procs
+                .iter()
+                .filter(|p| p.cgroup == g && p.nr_threads > 0)
+                .map(|p| (last_thread(p.pid), p))
+                .collect();
+            members.sort_by_key(|(seq, _)| *seq);
+            for (_, p) in members {
                 if p.oom_score_adj == -1000 {
                     continue;
                 }
@@ -346,32 +371,63 @@ impl CgroupSim {
                 break;
             }
         }
-        self.oom_kill_one(victim, out);
+        // mem_cgroup_scan_tasks(oom_group, oom_kill_memcg_member), listed before the victim
+        // dies: memcgs in pre-order, threads in cset->tasks order. It calls
+        // __oom_kill_process for every thread, the victim's included (there is no check for
+        // tasks already killed), and each call counts `oom_kill` for the thread's mm.
+        let members: Vec<(u32, usize, u64)> = match oom_group {
+            Some(og) => {
+                let order = self.subtree_preorder(og);
+                let first_thread = |pid: u32| {
+                    self.tasks
+                        .iter()
+                        .filter(|t| t.pid == pid && t.life == Life::Alive)
+                        .map(|t| t.join_seq)
+                        .min()
+                        .unwrap_or(0)
+                };
+                let mut m: Vec<(usize, u64, u32, usize, u64)> = self
+                    .procs
+                    .iter()
+                    .filter(|p| p.nr_threads > 0 && p.oom_score_adj != -1000)
+                    .filter_map(|p| {
+                        let at = order.iter().position(|&x| x == p.cgroup)?;
+                        Some((at, first_thread(p.pid), p.pid, p.cgroup, u64::from(p.nr_threads)))
+                    })
+                    .collect();
+                m.sort_unstable();
+                m.into_iter().map(|(_, _, pid, g, n)| (pid, g, n)).collect()
+            }
+            None => Vec::new(),
+        };
+        self.oom_kill_one(victim, out, 1);
         if let Some(og) = oom_group {
             self.mem_event(og, MemEvent::OomGroupKill);
-            let members: Vec<u32> = self
-                .procs
-                .iter()
-                .filter(|p| {
-                    p.nr_threads > 0 && p.oom_score_adj != -1000 && self.is_descendant(p.cgroup, og)
-                })
-                .map(|p| p.pid)
-                .collect();
-            for pid in members {
-                self.oom_kill_one(pid, out);
+            for (pid, g, threads) in members {
+                if pid == victim {
+                    for _ in 0..threads {
+                        self.mem_event(g, MemEvent::OomKill);
+                    }
+                } else {
+                    self.oom_kill_one(pid, out, threads);
+                }
             }
         }
         Some(victim)
     }
 
-    fn oom_kill_one(&mut self, pid: u32, out: &mut Outcome) {
+    /// Kills process `pid`, counting `events` `oom_kill` events in its memcg (one per
+    /// `__oom_kill_process` call).
+    fn oom_kill_one(&mut self, pid: u32, out: &mut Outcome, events: u64) {
         let Some(g) =
             self.procs.iter().find(|p| p.pid == pid && p.nr_threads > 0).map(|p| p.cgroup)
         else {
             return;
         };
         if self.kill_process(pid, Life::OomKilled).is_ok() {
-            self.mem_event(g, MemEvent::OomKill);
+            for _ in 0..events {
+                self.mem_event(g, MemEvent::OomKill);
+            }
             out.killed.push(pid);
         }
     }
@@ -474,13 +530,32 @@ impl CgroupSim {
         Ok(())
     }
 
-    /// `memcg_oom_recover`: tasks waiting in a v1 OOM with `oom_kill_disable` retry their
-    /// charge; those that still find no memory wait again.
+    /// Records a `memcg_oom_recover(g)` call for the next [`Self::retry_waiters`].
+    pub(crate) fn note_oom_recover(&mut self, g: usize) {
+        if !self.oom_recover.contains(&g) {
+            self.oom_recover.push(g);
+        }
+    }
+
+    /// The waiters `memcg_oom_recover(m)` wakes: none unless `m` is `under_oom` (inside the
+    /// subtree of some waiter's OOM memcg, `mem_cgroup_mark_under_oom`); then every waiter
+    /// whose OOM memcg is an ancestor or a descendant of `m` (`memcg_oom_wake_function`).
+    fn woken_by(&self, m: usize, domain: usize) -> bool {
+        self.under_oom(m) && (self.is_descendant(m, domain) || self.is_descendant(domain, m))
+    }
+
+    /// `memcg_oom_recover` for the memcgs noted during this op: the tasks waiting in a v1 OOM
+    /// with `oom_kill_disable` that it wakes retry their charge; those that still find no
+    /// memory wait again.
     pub(crate) fn retry_waiters(&mut self, out: &mut Outcome) {
+        let recovered = std::mem::take(&mut self.oom_recover);
         let waiting: Vec<u32> = self
             .procs
             .iter()
             .filter(|p| p.pending_pages > 0 && p.nr_threads > 0)
+            .filter(|p| {
+                p.pending_domain.is_some_and(|d| recovered.iter().any(|&m| self.woken_by(m, d)))
+            })
             .map(|p| p.pid)
             .collect();
         for pid in waiting {
@@ -651,10 +726,16 @@ impl CgroupSim {
         for _ in 0..1_000_000 {
             let usage = self.cgroups.get(g).map_or(0, |c| c.mem.usage_pages);
             if usage <= max_pages {
+                let mut enlarge = false;
                 if let Some(c) = self.cgroups.get_mut(g) {
+                    enlarge = max_pages > c.mem.max_pages;
                     c.mem.max_pages = max_pages;
                 }
-                self.retry_waiters(out);
+                // mem_cgroup_resize_max: memcg_oom_recover only when the limit grew.
+                if enlarge {
+                    self.note_oom_recover(g);
+                    self.retry_waiters(out);
+                }
                 return Ok(());
             }
             if self.reclaim(g, 1) == 0 {
@@ -667,9 +748,12 @@ impl CgroupSim {
         Ok(())
     }
 
-    /// Whether some task waits in an OOM of `g` (v1 `under_oom`).
+    /// v1 `under_oom`: some task waits in an OOM of `g` or of an ancestor
+    /// (`mem_cgroup_mark_under_oom` marks the OOM memcg's whole subtree).
     pub fn under_oom(&self, g: usize) -> bool {
-        self.procs.iter().any(|p| p.pending_pages > 0 && p.pending_domain == Some(g))
+        self.procs.iter().any(|p| {
+            p.pending_pages > 0 && p.pending_domain.is_some_and(|d| self.is_descendant(g, d))
+        })
     }
 }
 

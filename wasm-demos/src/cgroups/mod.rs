@@ -135,6 +135,9 @@ pub struct Task {
     pub sum_exec_ns: u64,
     /// The tick start (µs) at which it last ran, to show `running`.
     pub ran_at_us: Option<u64>,
+    /// Its place in its cgroup's task list (`cset->tasks`): the order it was created or
+    /// migrated in, which is the order `css_task_iter` meets it.
+    pub join_seq: u64,
 }
 
 impl Task {
@@ -221,6 +224,9 @@ pub struct CgroupSim {
     sched: cpu::SchedScratch,
     /// `memory.max` written below usage with no killable task left: usage may stay above it.
     max_unreachable: bool,
+    /// Memcgs passed to `memcg_oom_recover` during the current op (uncharges and v1 limit
+    /// writes); only v1 OOM waiters related to one of them retry their charge.
+    oom_recover: Vec<usize>,
 }
 
 impl CgroupSim {
@@ -240,9 +246,10 @@ impl CgroupSim {
                 return Err(CgroupError::OutOfRange(format!("devices: `{dev}` is not MAJ:MIN")));
             }
         }
-        if params.bandwidth_slice_us == 0 || params.bandwidth_slice_us > 1_000_000 {
+        if params.bandwidth_slice_us == 0 || params.bandwidth_slice_us > cpu::BANDWIDTH_SLICE_US_MAX
+        {
             return Err(CgroupError::OutOfRange(format!(
-                "sched_cfs_bandwidth_slice_us: {} is outside 1..=1000000",
+                "sched_cfs_bandwidth_slice_us: {} is outside 1..=2147483647",
                 params.bandwidth_slice_us
             )));
         }
@@ -260,12 +267,14 @@ impl CgroupSim {
             page_cache: std::collections::VecDeque::new(),
             sched,
             max_unreachable: false,
+            oom_recover: Vec::new(),
         })
     }
 
     /// Applies one op. On error the state is unchanged (except where [`CgroupError`] says).
     pub fn apply(&mut self, op: &Op) -> Result<Outcome, CgroupError> {
         let mut out = Outcome::default();
+        self.oom_recover.clear();
         match op {
             Op::Mkdir { cgroup } => {
                 self.mkdir(cgroup)?;
@@ -529,6 +538,12 @@ impl CgroupSim {
             .map(|(i, _)| i)
             .collect();
         for i in idxs {
+            // cgroup_migrate_execute moves the threads, in thread-list order, to the tail.
+            self.join_seq += 1;
+            let seq = self.join_seq;
+            if let Some(t) = self.tasks.get_mut(i) {
+                t.join_seq = seq;
+            }
             if self.tasks.get(i).is_some_and(Task::is_runnable) {
                 self.place_task(i);
             }

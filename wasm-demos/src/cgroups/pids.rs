@@ -164,7 +164,9 @@ impl CgroupSim {
     ) -> Result<usize, CgroupError> {
         let weight = super::cpu::nice_to_weight(nice)
             .ok_or_else(|| CgroupError::OutOfRange(format!("nice: {nice} is outside -20..=19")))?;
+        self.join_seq += 1;
         self.tasks.push(Task {
+            join_seq: self.join_seq,
             tid,
             pid,
             busy,

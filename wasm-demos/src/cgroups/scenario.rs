@@ -101,10 +101,10 @@ fn build(doc: &ScenarioDoc) -> Result<CgroupSim, ScenarioError> {
         params.devices = devs.clone();
     }
     if let Some(slice) = doc.sched_cfs_bandwidth_slice_us {
-        if slice == 0 || slice > 1_000_000 {
+        if slice == 0 || slice > super::cpu::BANDWIDTH_SLICE_US_MAX {
             return Err(ScenarioError::new(
                 "sched_cfs_bandwidth_slice_us",
-                format!("{slice} is outside 1..=1000000"),
+                format!("{slice} is outside 1..=2147483647"),
             ));
         }
         params.bandwidth_slice_us = slice;
