@@ -1478,3 +1478,21 @@ fn the_docs_example_uses_every_op_and_runs() {
     ops.dedup();
     assert_eq!(ops.len(), 49);
 }
+
+/// `alloc_pid` allocates every level before it checks `PIDNS_ADDING`; on the ENOMEM path
+/// (`out_unlock` → `out_free`) the pids are removed but `idr_alloc_cyclic` has already moved
+/// each cursor past them, so the failed fork into a dead namespace costs the host a pid.
+#[test]
+fn alloc_pid_enomem_into_a_dead_namespace_still_advances_the_host_cursor() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "shell"})).unwrap();
+    apply(&mut s, json!({"op": "unshare", "as": "shell", "flags": ["CLONE_NEWPID"]})).unwrap();
+    apply(&mut s, json!({"op": "fork", "as": "shell", "child": "a"})).unwrap();
+    assert_eq!(s.process("a").unwrap().pids().iter().map(|p| p.1).collect::<Vec<_>>(), [3, 1]);
+    apply(&mut s, json!({"op": "exit", "as": "a"})).unwrap();
+    let e = apply(&mut s, json!({"op": "fork", "as": "shell", "child": "b"})).unwrap_err();
+    assert!(e.to_string().starts_with("ENOMEM: "), "{e}");
+    // Host pid 4 was taken and freed by the failed fork: the next host process gets 5.
+    let out = apply(&mut s, json!({"op": "fork", "as": "init", "child": "c"})).unwrap();
+    assert_eq!(out, Outcome::Pid { pid: 5, pid_inside: 5 });
+}

@@ -199,7 +199,7 @@ impl NamespacesSim {
             (p.cred, self.nsproxy(id)?, p.cgroup.clone(), p.comm.clone(), p.pid_ns())
         };
         if !kinds.contains(&NamespaceKind::Pid) {
-            self.plan_pids(nsproxy.pid_for_children)?;
+            self.alloc_pids(nsproxy.pid_for_children)?;
         }
         let comm = command.unwrap_or(&comm).to_owned();
         Self::check_name("a command", &comm)?;
