@@ -387,7 +387,9 @@ fn pid_nesting_stops_at_32_levels_with_enospc() {
 }
 
 #[test]
-fn user_namespaces_nest_at_most_32_levels() {
+/// `create_user_ns` refuses only when `parent_ns->level > 32`: the creator may sit at level
+/// 32 and make level 33 (one more than the "32 levels" of user_namespaces(7)).
+fn user_namespaces_nest_at_most_33_levels_below_the_initial_one() {
     let mut s = sim();
     // Each level must map the creator's ids, or the next create_user_ns fails with EPERM.
     assert_eq!(
@@ -401,15 +403,25 @@ fn user_namespaces_nest_at_most_32_levels() {
         },
         "EPERM: the caller's uid or gid is not mapped in its user namespace"
     );
-    for _ in 1..=32 {
+    for _ in 1..=33 {
         apply(&mut s, json!({"op": "unshare", "as": "init", "flags": ["CLONE_NEWUSER"]})).unwrap();
         apply(&mut s, json!({"op": "write_setgroups", "as": "init", "value": "deny"})).unwrap();
         apply(&mut s, json!({"op": "write_uid_map", "as": "init", "map": "0 0 1"})).unwrap();
         apply(&mut s, json!({"op": "write_gid_map", "as": "init", "map": "0 0 1"})).unwrap();
     }
+    let level = |s: &NamespacesSim| {
+        let mut ns = s.process("init").unwrap().cred().user_ns;
+        let mut level = 0;
+        while let Some(parent) = s.owner(ns) {
+            ns = parent;
+            level += 1;
+        }
+        level
+    };
+    assert_eq!(level(&s), 33);
     assert_eq!(
         err(&mut s, json!({"op": "unshare", "as": "init", "flags": ["CLONE_NEWUSER"]})),
-        "ENOSPC: user namespaces nest at most 32 levels deep"
+        "ENOSPC: user namespaces nest at most 33 levels below the initial one (parent_ns->level > 32)"
     );
 }
 
@@ -1253,7 +1265,7 @@ fn user_map_and_credential_errors() {
     assert_fails(
         std::slice::from_ref(&child_ns),
         json!({"op": "write_uid_map", "as": "init", "target": "c", "map": "x".repeat(5000)}),
-        "EINVAL: a map write is at most one page",
+        "EINVAL: a map write must be shorter than a page (4096 bytes)",
     );
     assert_fails(
         &[json!({"op": "cap_drop", "as": "init", "caps": ["CAP_SETGID"]})],
@@ -1268,7 +1280,7 @@ fn user_map_and_credential_errors() {
     assert_fails(
         &nested,
         json!({"op": "write_uid_map", "as": "u", "target": "v", "map": "0 5 1"}),
-        "EPERM: outside ids 5..=5 are not mapped in the parent",
+        "EPERM: outside ids 5..=5 are not mapped in the parent by one extent",
     );
 }
 
@@ -1495,4 +1507,83 @@ fn alloc_pid_enomem_into_a_dead_namespace_still_advances_the_host_cursor() {
     // Host pid 4 was taken and freed by the failed fork: the next host process gets 5.
     let out = apply(&mut s, json!({"op": "fork", "as": "init", "child": "c"})).unwrap();
     assert_eq!(out, Outcome::Pid { pid: 5, pid_inside: 5 });
+}
+
+/// `map_write` → `map_id_range_down(parent_map, lower_first, count)`: an outside range must
+/// fit in one extent of the parent's map, even when two parent extents are adjacent.
+#[test]
+fn map_write_needs_the_outside_range_inside_one_parent_extent() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "a", "flags": ["CLONE_NEWUSER"]}))
+        .unwrap();
+    apply(
+        &mut s,
+        json!({"op": "write_uid_map", "as": "init", "target": "a", "map": "0 100000 10\n10 100010 10"}),
+    )
+    .unwrap();
+    apply(
+        &mut s,
+        json!({"op": "write_gid_map", "as": "init", "target": "a", "map": "0 100000 20"}),
+    )
+    .unwrap();
+    apply(&mut s, json!({"op": "setuid", "as": "a", "uid": 0, "gid": 0})).unwrap();
+    apply(&mut s, json!({"op": "clone", "as": "a", "child": "b", "flags": ["CLONE_NEWUSER"]}))
+        .unwrap();
+    assert_eq!(
+        err(&mut s, json!({"op": "write_uid_map", "as": "a", "target": "b", "map": "0 5 10"})),
+        "EPERM: outside ids 5..=14 are not mapped in the parent by one extent"
+    );
+    apply(&mut s, json!({"op": "write_uid_map", "as": "a", "target": "b", "map": "0 10 10\n"}))
+        .unwrap();
+}
+
+/// `map_write`'s parser: only the final newline may end the text, numbers are bare digits
+/// (`simple_strtoul`), `(u32) -1` is no start, and `first + count` may not wrap (u32).
+#[test]
+fn map_write_parses_lines_like_the_kernel() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWUSER"]}))
+        .unwrap();
+    let mut write = |map: &str| {
+        err(&mut s, json!({"op": "write_uid_map", "as": "init", "target": "c", "map": map}))
+    };
+    assert_eq!(write("0 0 10\n\n10 10 1"), "EINVAL: map line `` is not \"inside outside count\"");
+    assert_eq!(write("+0 0 10"), "EINVAL: `+0` is not an id");
+    assert_eq!(
+        write("1 0 4294967295"),
+        "EINVAL: map line `1 0 4294967295` has an empty or overflowing range"
+    );
+    assert_eq!(
+        write("4294967295 0 1"),
+        "EINVAL: map line `4294967295 0 1` starts at 4294967295, the invalid id"
+    );
+    let long = "0 0 1".to_owned() + &" ".repeat(4091);
+    assert_eq!(write(&long), "EINVAL: a map write must be shorter than a page (4096 bytes)");
+    // The widest map the kernel accepts: ids 0..=4294967294 (first + count = 2^32 - 1).
+    apply(
+        &mut s,
+        json!({"op": "write_uid_map", "as": "init", "target": "c", "map": "0 0 4294967295\n"}),
+    )
+    .unwrap();
+}
+
+/// `proc_setgroups_write`: "allow"/"deny" must start the write (`strncmp` at offset 0);
+/// trailing whitespace is skipped.
+#[test]
+fn setgroups_takes_the_word_at_the_start_and_trailing_space() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWUSER"]}))
+        .unwrap();
+    assert_eq!(
+        err(
+            &mut s,
+            json!({"op": "write_setgroups", "as": "init", "target": "c", "value": " deny"})
+        ),
+        "EINVAL: setgroups takes \"allow\" or \"deny\", not ` deny`"
+    );
+    apply(
+        &mut s,
+        json!({"op": "write_setgroups", "as": "init", "target": "c", "value": "deny \n"}),
+    )
+    .unwrap();
 }

@@ -10,8 +10,8 @@ use super::ops::ClockId;
 use super::pid::MAX_PID_NS_LEVEL;
 use super::user::{MapKind, NEW_UTS_LEN};
 use super::{
-    CapSet, Capability, CloneFlag, Cred, Errno, MAX_MOUNTS, MAX_NAME_LEN, MAX_NAMESPACES,
-    NamespaceKind, NamespacesSim, NsData, NsError, NsId, NsProxy, Outcome, ProcId,
+    CapSet, Capability, CloneFlag, Cred, Errno, MAX_MOUNTS, MAX_NAMESPACES, NamespaceKind,
+    NamespacesSim, NsData, NsError, NsId, NsProxy, Outcome, ProcId,
 };
 
 /// `KTIME_SEC_MAX`: the largest time offset in seconds.
@@ -51,8 +51,12 @@ impl NamespacesSim {
         let new_user = kinds.contains(&NamespaceKind::User);
         if new_user {
             let level = self.user_ns(cred.user_ns).map_or(0, |u| u.level);
-            if level >= super::user::MAX_USER_NS_LEVEL {
-                return Err(sys(Errno::ENOSPC, "user namespaces nest at most 32 levels deep"));
+            // `create_user_ns`: `if (parent_ns->level > 32)`, so level 33 can still be made.
+            if level > super::user::MAX_USER_NS_LEVEL {
+                return Err(sys(
+                    Errno::ENOSPC,
+                    "user namespaces nest at most 33 levels below the initial one (parent_ns->level > 32)",
+                ));
             }
             if self.id_in_ns(cred.user_ns, cred.kuid, MapKind::Uid).is_none()
                 || self.id_in_ns(cred.user_ns, cred.kgid, MapKind::Gid).is_none()
@@ -603,9 +607,6 @@ impl NamespacesSim {
         map: &str,
     ) -> Result<(), NsError> {
         let id = self.live(actor)?;
-        if map.len() > 16 * MAX_NAME_LEN {
-            return Err(sys(Errno::EINVAL, "a map write is at most one page"));
-        }
         let t = self.target_or_self(id, target)?;
         let ns = self.cred(t)?.user_ns;
         let writer = self.cred(id)?;
