@@ -1587,3 +1587,23 @@ fn setgroups_takes_the_word_at_the_start_and_trailing_space() {
     )
     .unwrap();
 }
+
+/// `proc_timens_set_offset`: the check is on `timespec64_add(now, offset).tv_sec`, which is
+/// the floor, so a clock 0.5 s below zero (tv_sec -1) is ERANGE.
+#[test]
+fn timens_offset_checks_the_floored_seconds() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "unshare", "as": "init", "flags": ["CLONE_NEWTIME"]})).unwrap();
+    assert_eq!(
+        err(
+            &mut s,
+            json!({"op": "set_time_offset", "as": "init", "clock": "monotonic", "offset_secs": -1001, "offset_nanos": 500_000_000})
+        ),
+        "ERANGE: the offset would make the clock negative or too large"
+    );
+    apply(
+        &mut s,
+        json!({"op": "set_time_offset", "as": "init", "clock": "monotonic", "offset_secs": -1000, "offset_nanos": 0}),
+    )
+    .unwrap();
+}

@@ -688,7 +688,8 @@ impl NamespacesSim {
             return Err(sys(Errno::ERANGE, "the offset is beyond KTIME_SEC_MAX"));
         }
         let offset_ns = secs.saturating_mul(NSEC_PER_SEC).saturating_add(i64::from(nanos));
-        let result = host.saturating_add(offset_ns) / NSEC_PER_SEC;
+        // `timespec64_add` normalises, so tv_sec is the floor: -0.5 s has tv_sec -1 (ERANGE).
+        let result = host.saturating_add(offset_ns).div_euclid(NSEC_PER_SEC);
         if !(0..=KTIME_SEC_MAX / 2).contains(&result) {
             return Err(sys(
                 Errno::ERANGE,
