@@ -169,7 +169,8 @@ fn net_namespace_starts_with_lo_down_and_veth_needs_both_ends() {
     assert_eq!(t[18]["reached"], "net:[4026532200]");
     assert_eq!(t[19]["reached"], "net:[4026532200]");
     assert_eq!(t[20]["errno"], "ECONNREFUSED");
-    assert!(output(&t[21]).contains(&"4: veth0@if5: state UP".to_owned()));
+    // `veth_newlink` registers the peer first: veth1 is 4 (and keeps 4 in `c`), veth0 is 5.
+    assert!(output(&t[21]).contains(&"5: veth0@if4: state UP".to_owned()));
     assert_eq!(t[23]["error"], "EINVAL: lo cannot change namespace (NETIF_F_NETNS_LOCAL)");
     // The namespace died with `c`: the veth pair is gone, eth1 is back, down, same ifindex.
     assert_eq!(

@@ -197,6 +197,9 @@ impl NamespacesSim {
         Ok(())
     }
 
+    /// `ip link add <name> type veth peer name <peer>` (`veth_newlink`): CAP_NET_ADMIN over the
+    /// caller's namespace; both names free; the peer is registered first (ifindex N), then
+    /// `<name>` (N + 1).
     pub(crate) fn add_veth(&mut self, actor: &str, name: &str, peer: &str) -> Result<(), NsError> {
         let id = self.live(actor)?;
         let net = self.admin_netns(id, "ip link add")?;
@@ -208,10 +211,11 @@ impl NamespacesSim {
         if self.devices.len().saturating_add(2) > MAX_DEVICES {
             return Err(NsError::Limit { what: "network devices", max: MAX_DEVICES });
         }
-        let a = self.add_device(net, name, DeviceKind::Physical)?;
-        let b = self.add_device(net, peer, DeviceKind::Veth(a))?;
-        if let Some(d) = self.devices.get_mut(&a) {
-            d.kind = DeviceKind::Veth(b);
+        // `veth_newlink` registers the peer first, so the peer gets the lower ifindex.
+        let b = self.add_device(net, peer, DeviceKind::Physical)?;
+        let a = self.add_device(net, name, DeviceKind::Veth(b))?;
+        if let Some(d) = self.devices.get_mut(&b) {
+            d.kind = DeviceKind::Veth(a);
         }
         Ok(())
     }
