@@ -228,23 +228,23 @@ fn user_namespace_root_gets_eperm_on_resources_it_does_not_own() {
 #[test]
 fn mount_propagation_shared_slave_private_unbindable() {
     let t = scenario("mount-propagation");
-    assert!(output(&t[8]).contains(&"46 27 / /mnt shared:7 - tmpfs tmpfs".to_owned()));
-    assert!(output(&t[9]).contains(&"47 33 / /mnt master:7 - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[8]).contains(&"49 28 / /mnt shared:7 - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[9]).contains(&"50 35 / /mnt master:7 - tmpfs tmpfs".to_owned()));
     assert!(!output(&t[10]).iter().any(|l| l.contains("/mnt")));
-    assert!(output(&t[10]).contains(&"39 39 / / - ext4 /dev/sda1".to_owned()));
+    assert!(output(&t[10]).contains(&"42 41 / / - ext4 /dev/sda1".to_owned()));
     assert!(!output(&t[13]).iter().any(|l| l.contains("/srv")));
-    assert!(output(&t[13]).contains(&"50 21 / /opt shared:8 - tmpfs tmpfs".to_owned()));
-    assert!(output(&t[14]).contains(&"48 33 / /srv - tmpfs tmpfs".to_owned()));
-    assert!(output(&t[14]).contains(&"51 33 / /opt master:8 - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[13]).contains(&"53 21 / /opt shared:8 - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[14]).contains(&"51 35 / /srv - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[14]).contains(&"54 35 / /opt master:8 - tmpfs tmpfs".to_owned()));
     assert_eq!(t[16]["error"], "EINVAL: `/run` is unbindable");
     // Unmounts propagate like mounts: from raw's shared `/` to its peer and its slave.
     let shell = output(&t[19]);
     assert!(shell.contains(&"26 21 / /run unbindable - tmpfs tmpfs".to_owned()));
-    assert!(shell.contains(&"45 21 / /mnt shared:7 - tmpfs tmpfs".to_owned()));
+    assert!(shell.contains(&"48 21 / /mnt shared:7 - tmpfs tmpfs".to_owned()));
     assert!(!shell.iter().any(|l| l.contains("/opt")));
     let slave = output(&t[20]);
     assert!(!slave.iter().any(|l| l.contains("/opt") || l.contains("/mnt")));
-    assert!(slave.contains(&"48 33 / /srv - tmpfs tmpfs".to_owned()));
+    assert!(slave.contains(&"51 35 / /srv - tmpfs tmpfs".to_owned()));
     assert!(!output(&t[22]).iter().any(|l| l.contains("/mnt")));
     assert_eq!(output(&t[23]), slave);
 }
@@ -257,7 +257,7 @@ fn container_from_a_shell_script_shows_every_step() {
     assert_eq!(ps(&t[4]).iter().map(|e| e.0).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
     assert_eq!(
         output(&t[9]),
-        vec!["33 33 /var/lib/images/alpine / - ext4 /dev/sda1", "34 33 / /proc - proc proc"]
+        vec!["34 27 /var/lib/images/alpine / - ext4 /dev/sda1", "35 34 / /proc - proc proc"]
     );
     assert_eq!(ps(&t[10]), vec![(1, 0, "c".into())]);
     assert_eq!(output(&t[12]), vec!["container"]);
@@ -1607,4 +1607,58 @@ fn timens_offset_checks_the_floored_seconds() {
         json!({"op": "set_time_offset", "as": "init", "clock": "monotonic", "offset_secs": -1000, "offset_nanos": 0}),
     )
     .unwrap();
+}
+
+/// `copy_mnt_ns` → `copy_tree`: the copy starts at the namespace's top mount, the hidden
+/// `rootfs` that `/` sits on (it takes the first new id and is the root line's parent), then
+/// walks the tree depth first (`next_mnt`), so `/a/x` mounted after `/b` is copied, and listed,
+/// before it. A dead namespace frees the rootfs copy's id with the rest.
+#[test]
+fn copy_tree_copies_the_hidden_rootfs_first_and_walks_depth_first() {
+    let mut s = sim();
+    for target in ["/a", "/b", "/a/x"] {
+        apply(
+            &mut s,
+            json!({"op": "mount", "as": "init", "fstype": "tmpfs", "source": "tmpfs", "target": target}),
+        )
+        .unwrap();
+    }
+    let read = |s: &mut NamespacesSim, who: &str| match apply(
+        s,
+        json!({"op": "read", "as": who, "file": "mountinfo"}),
+    )
+    .unwrap()
+    {
+        Outcome::Lines(lines) => lines,
+        other => panic!("{other:?}"),
+    };
+    let host = read(&mut s, "init");
+    assert_eq!(host.first().unwrap(), "21 1 / / shared:1 - ext4 /dev/sda1");
+    assert_eq!(
+        &host[6..],
+        [
+            "27 21 / /a shared:7 - tmpfs tmpfs",
+            "28 21 / /b shared:8 - tmpfs tmpfs",
+            "29 27 / /a/x shared:9 - tmpfs tmpfs"
+        ]
+    );
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWNS"]}))
+        .unwrap();
+    let copy = read(&mut s, "c");
+    assert_eq!(copy.first().unwrap(), "31 30 / / shared:1 - ext4 /dev/sda1");
+    assert_eq!(
+        &copy[6..],
+        [
+            "37 31 / /a shared:7 - tmpfs tmpfs",
+            "38 37 / /a/x shared:9 - tmpfs tmpfs",
+            "39 31 / /b shared:8 - tmpfs tmpfs"
+        ]
+    );
+    apply(&mut s, json!({"op": "exit", "as": "c"})).unwrap();
+    apply(
+        &mut s,
+        json!({"op": "mount", "as": "init", "fstype": "tmpfs", "source": "tmpfs", "target": "/c"}),
+    )
+    .unwrap();
+    assert_eq!(read(&mut s, "init").last().unwrap(), "30 21 / /c shared:10 - tmpfs tmpfs");
 }

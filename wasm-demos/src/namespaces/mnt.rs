@@ -62,7 +62,15 @@ pub struct Mount {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MntNs {
     pub(crate) mounts: Vec<Mount>,
+    /// The id of the namespace's top mount (`mnt_ns->root`), the `rootfs` that `/` is
+    /// mounted on: hidden from mountinfo (it is outside every process's root) but shown as
+    /// the parent id of the root line. The initial namespace's is the kernel's first mount,
+    /// id 1; `copy_tree` clones it first, so each new namespace spends an id on it.
+    pub(crate) rootfs: u32,
 }
+
+/// The mount id of the initial namespace's `rootfs` (the kernel's first mount).
+pub(crate) const INIT_ROOTFS_ID: u32 = 1;
 
 fn components(path: &str) -> Vec<&str> {
     path.split('/').filter(|c| !c.is_empty() && *c != ".").collect()
@@ -206,6 +214,7 @@ impl NamespacesSim {
         self.get_ns(pid);
         if let Some(m) = self.mnt_ns_mut(mnt) {
             m.mounts = mounts;
+            m.rootfs = INIT_ROOTFS_ID;
         }
         Ok(())
     }
@@ -214,12 +223,44 @@ impl NamespacesSim {
     /// joins the same peer group and a slave's copy has the same master (`clone_mnt`), except
     /// that a namespace owned by a different user namespace gets `CL_SHARED_TO_SLAVE` (copies
     /// of shared mounts become slaves of the originals' peer group) and every copy is
-    /// `MNT_LOCKED` (`lock_mnt_tree`, the root included as in 6.6).
+    /// `MNT_LOCKED` (`lock_mnt_tree`, the root included as in 6.6). `copy_tree` starts at the
+    /// namespace's top mount (the hidden `rootfs`, which takes the first new id) and walks the
+    /// tree depth first (`next_mnt`), children in the order they were attached; the new
+    /// namespace's mount list (mountinfo order) and ids follow that walk, not the old list.
     pub(crate) fn copy_mnt_ns(&mut self, old: NsId, shared_to_slave: bool) -> MntNs {
         let old_mounts = self.mounts(old).to_vec();
+        let rootfs = self.alloc_mount_id();
+        // Depth-first preorder from the namespace root, children in list (attach) order.
+        let mut order: Vec<usize> = Vec::with_capacity(old_mounts.len());
+        let mut stack: Vec<usize> = old_mounts
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.parent.is_none())
+            .map(|(i, _)| i)
+            .rev()
+            .collect();
+        let mut seen = vec![false; old_mounts.len()];
+        while let Some(i) = stack.pop() {
+            if seen.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(s) = seen.get_mut(i) {
+                *s = true;
+            }
+            order.push(i);
+            let Some(m) = old_mounts.get(i) else { continue };
+            let children: Vec<usize> = old_mounts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.parent == Some(m.id))
+                .map(|(j, _)| j)
+                .collect();
+            stack.extend(children.into_iter().rev());
+        }
+        order.extend((0..old_mounts.len()).filter(|&i| !seen.get(i).copied().unwrap_or(true)));
         let mut map = std::collections::BTreeMap::new();
         let mut mounts = Vec::new();
-        for m in old_mounts {
+        for m in order.into_iter().filter_map(|i| old_mounts.get(i).cloned()) {
             let id = self.alloc_mount_id();
             map.insert(m.id, id);
             let (shared, master) = match (shared_to_slave, m.shared) {
@@ -235,7 +276,14 @@ impl NamespacesSim {
         for m in &mut mounts {
             m.parent = m.parent.and_then(|p| map.get(&p).copied());
         }
-        MntNs { mounts }
+        MntNs { mounts, rootfs }
+    }
+
+    /// Frees the id of a dead namespace's hidden `rootfs` copy.
+    pub(crate) fn release_rootfs(&mut self, rootfs: u32) {
+        if rootfs >= FIRST_MOUNT_ID && self.mount_ids.remove(&rootfs) {
+            self.mount_count = self.mount_count.saturating_sub(1);
+        }
     }
 
     fn caller_mnt(&self, id: ProcId, what: &str) -> Result<NsId, NsError> {
@@ -721,7 +769,9 @@ impl NamespacesSim {
     }
 
     /// `/proc/<pid>/mountinfo`, reduced: `id parent root mountpoint optional-fields - fstype source`.
+    /// The root line's parent is the hidden `rootfs` the namespace root is mounted on.
     pub(crate) fn mountinfo(&self, ns: NsId) -> Vec<String> {
+        let rootfs = self.mnt_ns(ns).map_or(INIT_ROOTFS_ID, |m| m.rootfs);
         self.mounts(ns)
             .iter()
             .map(|m| {
@@ -740,7 +790,7 @@ impl NamespacesSim {
                 format!(
                     "{} {} {} {}{} - {} {}",
                     m.id,
-                    m.parent.unwrap_or(m.id),
+                    m.parent.unwrap_or(rootfs),
                     m.root,
                     m.path,
                     opt,

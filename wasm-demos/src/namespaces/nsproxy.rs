@@ -107,7 +107,8 @@ impl NamespacesSim {
         }
         if kinds.contains(&NamespaceKind::Mount) {
             let n = self.mnt_ns(nsproxy.mnt).map_or(0, |m| m.mounts.len());
-            if self.mount_count.saturating_add(n) > MAX_MOUNTS {
+            // The copies plus the hidden rootfs copy.
+            if self.mount_count.saturating_add(n).saturating_add(1) > MAX_MOUNTS {
                 return Err(NsError::Limit { what: "mounts", max: MAX_MOUNTS });
             }
         }
