@@ -1095,6 +1095,12 @@ fn network_errors() {
         json!({"op": "ip_link_set_netns", "as": "u", "dev": "lo", "target": "init"}),
         "EPERM: ip link set netns needs CAP_NET_ADMIN in user:[4026531837], the owner of net:[4026531992]",
     );
+    // `rtnl_setlink` looks the device up before `do_setlink` checks the target namespace.
+    assert_fails(
+        &shell_in(&["CLONE_NEWUSER", "CLONE_NEWNET"]),
+        json!({"op": "ip_link_set_netns", "as": "u", "dev": "nope", "target": "init"}),
+        "ENODEV: no device `nope` in net:[4026532201]",
+    );
 }
 
 #[test]
