@@ -1668,3 +1668,45 @@ fn copy_tree_copies_the_hidden_rootfs_first_and_walks_depth_first() {
     .unwrap();
     assert_eq!(read(&mut s, "init").last().unwrap(), "30 21 / /c shared:10 - tmpfs tmpfs");
 }
+
+/// `clone_mnt` (no flags) puts a bind mount of a shared mount in its source's peer group, even
+/// under a private parent; `do_make_slave` makes it a slave of that group; when the last peer
+/// of a group goes (`--make-slave` with no peer left), the group is released and its slaves
+/// lose their master (it had none to hand on).
+#[test]
+fn bind_mounts_join_the_source_peer_group_and_lose_a_released_master() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "c"})).unwrap();
+    apply(&mut s, json!({"op": "unshare_cmd", "as": "c", "flags": ["CLONE_NEWNS"]})).unwrap();
+    let ops = [
+        json!({"op": "mount", "as": "c", "fstype": "tmpfs", "source": "tmpfs", "target": "/x"}),
+        json!({"op": "make_shared", "as": "c", "target": "/x"}),
+        json!({"op": "mount", "as": "c", "source": "/x", "target": "/y", "bind": true}),
+    ];
+    for v in ops {
+        apply(&mut s, v).unwrap();
+    }
+    let xy = |s: &mut NamespacesSim| match apply(
+        s,
+        json!({"op": "read", "as": "c", "file": "mountinfo"}),
+    )
+    .unwrap()
+    {
+        Outcome::Lines(lines) => lines
+            .into_iter()
+            .filter(|l| l.contains(" /x ") || l.contains(" /y "))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        xy(&mut s),
+        ["34 28 / /x shared:7 - tmpfs tmpfs", "35 28 / /y shared:7 - tmpfs tmpfs"]
+    );
+    apply(&mut s, json!({"op": "make_slave", "as": "c", "target": "/y"})).unwrap();
+    assert_eq!(
+        xy(&mut s),
+        ["34 28 / /x shared:7 - tmpfs tmpfs", "35 28 / /y master:7 - tmpfs tmpfs"]
+    );
+    apply(&mut s, json!({"op": "make_slave", "as": "c", "target": "/x"})).unwrap();
+    assert_eq!(xy(&mut s), ["34 28 / /x - tmpfs tmpfs", "35 28 / /y - tmpfs tmpfs"]);
+}

@@ -168,10 +168,31 @@ impl NamespacesSim {
         }
     }
 
-    /// Frees a mount's id; returns the namespaces its references pointed to (to be put).
+    /// `do_make_slave` for a mount that has left peer group `g`: if no peer is left, the
+    /// group's slaves move to the departed mount's own master (`to`), or become free of any
+    /// master if it had none (a slave never points at a peer group that no longer exists).
+    fn reassign_slaves(&mut self, g: u32, to: Option<u32>) {
+        if self.all_mounts().any(|(_, o)| o.shared == Some(g)) {
+            return;
+        }
+        for n in self.namespaces.iter_mut().flatten() {
+            if let NsData::Mount(mnt) = &mut n.data {
+                for m in mnt.mounts.iter_mut().filter(|m| m.master == Some(g)) {
+                    m.master = to;
+                }
+            }
+        }
+    }
+
+    /// Frees a mount's id; returns the namespaces its references pointed to (to be put). An
+    /// unmounted mount is made private first (`umount_tree` → `change_mnt_propagation`), so
+    /// if it was the last of its peer group, that group's slaves move to its master.
     pub(crate) fn release_mount(&mut self, m: &Mount) -> Vec<NsId> {
         self.mount_ids.remove(&m.id);
         self.mount_count = self.mount_count.saturating_sub(1);
+        if let Some(g) = m.shared {
+            self.reassign_slaves(g, m.master);
+        }
         self.gc_group(m.shared);
         self.gc_group(m.master);
         m.pid_ns.into_iter().chain(m.ns_ref).collect()
@@ -323,21 +344,28 @@ impl NamespacesSim {
     }
 
     /// Attaches `template` at `path` under the mount at index `dest` of `ns`, and propagates
-    /// it (`attach_recursive_mnt`, `propagate_mnt`): if the destination is shared, the new
-    /// mount is shared in a new peer group, each peer of the destination gets a copy in that
+    /// it (`attach_recursive_mnt`, `propagate_mnt`): a bind mount of a shared mount is a peer
+    /// of its source (same group) and a bind of a slave has the same master, wherever it is
+    /// attached; if the destination is shared, a new mount is shared in a new peer group, each peer of the destination gets a copy in that
     /// group, and each slave of the destination's group gets a copy that is a slave of it
     /// (itself shared in a further new group if that slave is shared, whose peers then get
     /// copies too).
     fn attach(&mut self, ns: NsId, dest: usize, path: &str, template: Mount) {
         let Some(d) = self.mounts(ns).get(dest).cloned() else { return };
         let rel = relative(path, &d.path).unwrap_or("").to_owned();
-        let new_group = d.shared.map(|_| self.alloc_group_id());
+        // A bind copy keeps its source's peer group and master (`clone_mnt` without flags);
+        // under a shared destination a mount without a group gets a new one
+        // (`invent_group_ids`).
+        let new_group = match (template.shared, d.shared) {
+            (Some(g), _) => Some(g),
+            (None, Some(_)) => Some(self.alloc_group_id()),
+            (None, None) => None,
+        };
         let mut m = template;
         m.id = self.alloc_mount_id();
         m.parent = Some(d.id);
         m.path = path.to_owned();
         m.shared = new_group;
-        m.master = None;
         self.push_mount(ns, m.clone());
         if let (Some(g), Some(ng)) = (d.shared, new_group) {
             let mut visited = vec![g];
@@ -681,6 +709,9 @@ impl NamespacesSim {
                 x.shared = shared;
                 x.master = master;
                 x.unbindable = unbindable;
+            }
+            if let Some(g) = m.shared.filter(|&g| shared != Some(g)) {
+                self.reassign_slaves(g, m.master);
             }
             self.gc_group(m.shared);
             self.gc_group(m.master);
