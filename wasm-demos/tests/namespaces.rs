@@ -1710,3 +1710,25 @@ fn bind_mounts_join_the_source_peer_group_and_lose_a_released_master() {
     apply(&mut s, json!({"op": "make_slave", "as": "c", "target": "/x"})).unwrap();
     assert_eq!(xy(&mut s), ["34 28 / /x - tmpfs tmpfs", "35 28 / /y - tmpfs tmpfs"]);
 }
+
+/// `pivot_root` tests `MNT_LOCKED` on the mount of `new_root` before its EBUSY loop check: in
+/// a mount namespace of a new user namespace every copied mount, `/` included
+/// (`lock_mnt_tree`), is locked, so a plain directory of `/` is EINVAL there, not EBUSY.
+#[test]
+fn pivot_root_checks_mnt_locked_before_ebusy() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "shell"})).unwrap();
+    apply(&mut s, json!({"op": "setuid", "as": "shell", "uid": 1000, "gid": 1000})).unwrap();
+    apply(
+        &mut s,
+        json!({"op": "unshare_cmd", "as": "shell", "flags": ["CLONE_NEWUSER", "CLONE_NEWNS"], "map_root_user": true}),
+    )
+    .unwrap();
+    assert_eq!(
+        err(
+            &mut s,
+            json!({"op": "pivot_root", "as": "shell", "new_root": "/srv/rootfs", "put_old": "/srv/rootfs/old"})
+        ),
+        "EINVAL: new_root is a locked mount (MNT_LOCKED)"
+    );
+}

@@ -721,7 +721,7 @@ impl NamespacesSim {
 
     /// pivot_root(2), with the kernel's order of checks: EINVAL if the mount `put_old` is on
     /// or the parent of the mount `new_root` is on is shared (why util-linux's default
-    /// `--propagation private` matters); EBUSY if either is on the current root mount (which
+    /// `--propagation private` matters); EINVAL if the mount of `new_root` is `MNT_LOCKED`; EBUSY if either is on the current root mount (which
     /// includes a `new_root` that is a plain directory of the root filesystem: bind-mount it
     /// onto itself first); EINVAL if `new_root` is not a mount point or `put_old` is not under
     /// it. The new root becomes `/` and the old root is attached at `put_old`.
@@ -751,11 +751,13 @@ impl NamespacesSim {
                 "the mount of put_old or the parent of new_root is shared (make them private first)",
             ));
         }
-        if Some(new_mnt.id) == root_id || Some(old_mnt.id) == root_id {
-            return Err(sys(Errno::EBUSY, "new_root or put_old is on the current root mount"));
-        }
+        // `pivot_root` checks MNT_LOCKED before the EBUSY loop check, so in a namespace of
+        // another user namespace a plain directory of the (locked) root is EINVAL.
         if new_mnt.locked {
             return Err(sys(Errno::EINVAL, "new_root is a locked mount (MNT_LOCKED)"));
+        }
+        if Some(new_mnt.id) == root_id || Some(old_mnt.id) == root_id {
+            return Err(sys(Errno::EBUSY, "new_root or put_old is on the current root mount"));
         }
         if new_mnt.path != new_root {
             return Err(sys(Errno::EINVAL, "new_root is not a mount point"));
