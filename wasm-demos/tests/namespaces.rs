@@ -1732,3 +1732,29 @@ fn pivot_root_checks_mnt_locked_before_ebusy() {
         "EINVAL: new_root is a locked mount (MNT_LOCKED)"
     );
 }
+
+/// `mount_capable`: an FS_USERNS_MOUNT filesystem needs CAP_SYS_ADMIN over `fc->user_ns`, for
+/// sysfs the owner of the caller's network namespace, so `unshare -Urm` cannot mount sysfs
+/// but `unshare -Urmn` can.
+#[test]
+fn sysfs_in_a_user_namespace_needs_its_own_network_namespace() {
+    let mut s = sim();
+    for (label, flags) in [
+        ("a", json!(["CLONE_NEWUSER", "CLONE_NEWNS"])),
+        ("b", json!(["CLONE_NEWUSER", "CLONE_NEWNS", "CLONE_NEWNET"])),
+    ] {
+        apply(&mut s, json!({"op": "fork", "as": "init", "child": label})).unwrap();
+        apply(&mut s, json!({"op": "setuid", "as": label, "uid": 1000, "gid": 1000})).unwrap();
+        apply(
+            &mut s,
+            json!({"op": "unshare_cmd", "as": label, "flags": flags, "map_root_user": true}),
+        )
+        .unwrap();
+    }
+    let sysfs = |who: &str| json!({"op": "mount", "as": who, "fstype": "sysfs", "source": "sysfs", "target": "/sys"});
+    assert_eq!(
+        err(&mut s, sysfs("a")),
+        "EPERM: mounting sysfs needs CAP_SYS_ADMIN in user:[4026531837], the owner of net:[4026531992]"
+    );
+    apply(&mut s, sysfs("b")).unwrap();
+}

@@ -468,9 +468,16 @@ impl NamespacesSim {
                 sys(Errno::EINVAL, "a mount needs `fstype` unless it is a bind mount")
             })?;
             Self::check_name("an fstype", fstype)?;
+            // `mount_capable`: a type without FS_USERNS_MOUNT needs CAP_SYS_ADMIN in the
+            // initial user namespace (`capable`); the others need it over `fc->user_ns`, the
+            // owner of the namespace the filesystem shows (proc: the active pid namespace,
+            // sysfs: the net namespace, mqueue: the ipc namespace, cgroup2: the cgroup
+            // namespace; tmpfs and devpts: the caller's own user namespace).
             let userns_ok =
                 matches!(fstype, "proc" | "tmpfs" | "sysfs" | "cgroup2" | "mqueue" | "devpts");
-            if self.owner(ns) != self.init_namespace(NamespaceKind::User) && !userns_ok {
+            let cred = self.cred(id)?;
+            let init_user = self.init_namespace(NamespaceKind::User).unwrap_or(0);
+            if !userns_ok && !self.ns_capable(&cred, init_user, Capability::SYS_ADMIN) {
                 return Err(sys(
                     Errno::EPERM,
                     format!(
@@ -478,9 +485,19 @@ impl NamespacesSim {
                     ),
                 ));
             }
+            let nsproxy = self.nsproxy(id)?;
+            let shown = match fstype {
+                "sysfs" => Some((nsproxy.net, "mounting sysfs")),
+                "mqueue" => Some((nsproxy.ipc, "mounting mqueue")),
+                "cgroup2" => Some((nsproxy.cgroup, "mounting cgroup2")),
+                _ => None,
+            };
+            if let Some((owner_of, what)) = shown {
+                self.require_cap_over(&cred, owner_of, Capability::SYS_ADMIN, what)?;
+            }
             let pid_ns = if fstype == "proc" {
                 let p = self.proc(id).map_or(0, |p| p.pid_ns());
-                self.require_cap_over(&self.cred(id)?, p, Capability::SYS_ADMIN, "mounting proc")?;
+                self.require_cap_over(&cred, p, Capability::SYS_ADMIN, "mounting proc")?;
                 Some(p)
             } else {
                 None
