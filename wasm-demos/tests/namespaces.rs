@@ -169,7 +169,8 @@ fn net_namespace_starts_with_lo_down_and_veth_needs_both_ends() {
     assert_eq!(t[18]["reached"], "net:[4026532200]");
     assert_eq!(t[19]["reached"], "net:[4026532200]");
     assert_eq!(t[20]["errno"], "ECONNREFUSED");
-    assert!(output(&t[21]).contains(&"4: veth0@if5: state UP".to_owned()));
+    // `veth_newlink` registers the peer first: veth1 is 4 (and keeps 4 in `c`), veth0 is 5.
+    assert!(output(&t[21]).contains(&"5: veth0@if4: state UP".to_owned()));
     assert_eq!(t[23]["error"], "EINVAL: lo cannot change namespace (NETIF_F_NETNS_LOCAL)");
     // The namespace died with `c`: the veth pair is gone, eth1 is back, down, same ifindex.
     assert_eq!(
@@ -227,23 +228,23 @@ fn user_namespace_root_gets_eperm_on_resources_it_does_not_own() {
 #[test]
 fn mount_propagation_shared_slave_private_unbindable() {
     let t = scenario("mount-propagation");
-    assert!(output(&t[8]).contains(&"46 27 / /mnt shared:7 - tmpfs tmpfs".to_owned()));
-    assert!(output(&t[9]).contains(&"47 33 / /mnt master:7 - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[8]).contains(&"49 28 / /mnt shared:7 - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[9]).contains(&"50 35 / /mnt master:7 - tmpfs tmpfs".to_owned()));
     assert!(!output(&t[10]).iter().any(|l| l.contains("/mnt")));
-    assert!(output(&t[10]).contains(&"39 39 / / - ext4 /dev/sda1".to_owned()));
+    assert!(output(&t[10]).contains(&"42 41 / / - ext4 /dev/sda1".to_owned()));
     assert!(!output(&t[13]).iter().any(|l| l.contains("/srv")));
-    assert!(output(&t[13]).contains(&"50 21 / /opt shared:8 - tmpfs tmpfs".to_owned()));
-    assert!(output(&t[14]).contains(&"48 33 / /srv - tmpfs tmpfs".to_owned()));
-    assert!(output(&t[14]).contains(&"51 33 / /opt master:8 - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[13]).contains(&"53 21 / /opt shared:8 - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[14]).contains(&"51 35 / /srv - tmpfs tmpfs".to_owned()));
+    assert!(output(&t[14]).contains(&"54 35 / /opt master:8 - tmpfs tmpfs".to_owned()));
     assert_eq!(t[16]["error"], "EINVAL: `/run` is unbindable");
     // Unmounts propagate like mounts: from raw's shared `/` to its peer and its slave.
     let shell = output(&t[19]);
     assert!(shell.contains(&"26 21 / /run unbindable - tmpfs tmpfs".to_owned()));
-    assert!(shell.contains(&"45 21 / /mnt shared:7 - tmpfs tmpfs".to_owned()));
+    assert!(shell.contains(&"48 21 / /mnt shared:7 - tmpfs tmpfs".to_owned()));
     assert!(!shell.iter().any(|l| l.contains("/opt")));
     let slave = output(&t[20]);
     assert!(!slave.iter().any(|l| l.contains("/opt") || l.contains("/mnt")));
-    assert!(slave.contains(&"48 33 / /srv - tmpfs tmpfs".to_owned()));
+    assert!(slave.contains(&"51 35 / /srv - tmpfs tmpfs".to_owned()));
     assert!(!output(&t[22]).iter().any(|l| l.contains("/mnt")));
     assert_eq!(output(&t[23]), slave);
 }
@@ -256,7 +257,7 @@ fn container_from_a_shell_script_shows_every_step() {
     assert_eq!(ps(&t[4]).iter().map(|e| e.0).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
     assert_eq!(
         output(&t[9]),
-        vec!["33 33 /var/lib/images/alpine / - ext4 /dev/sda1", "34 33 / /proc - proc proc"]
+        vec!["34 27 /var/lib/images/alpine / - ext4 /dev/sda1", "35 34 / /proc - proc proc"]
     );
     assert_eq!(ps(&t[10]), vec![(1, 0, "c".into())]);
     assert_eq!(output(&t[12]), vec!["container"]);
@@ -387,7 +388,9 @@ fn pid_nesting_stops_at_32_levels_with_enospc() {
 }
 
 #[test]
-fn user_namespaces_nest_at_most_32_levels() {
+/// `create_user_ns` refuses only when `parent_ns->level > 32`: the creator may sit at level
+/// 32 and make level 33 (one more than the "32 levels" of user_namespaces(7)).
+fn user_namespaces_nest_at_most_33_levels_below_the_initial_one() {
     let mut s = sim();
     // Each level must map the creator's ids, or the next create_user_ns fails with EPERM.
     assert_eq!(
@@ -401,15 +404,25 @@ fn user_namespaces_nest_at_most_32_levels() {
         },
         "EPERM: the caller's uid or gid is not mapped in its user namespace"
     );
-    for _ in 1..=32 {
+    for _ in 1..=33 {
         apply(&mut s, json!({"op": "unshare", "as": "init", "flags": ["CLONE_NEWUSER"]})).unwrap();
         apply(&mut s, json!({"op": "write_setgroups", "as": "init", "value": "deny"})).unwrap();
         apply(&mut s, json!({"op": "write_uid_map", "as": "init", "map": "0 0 1"})).unwrap();
         apply(&mut s, json!({"op": "write_gid_map", "as": "init", "map": "0 0 1"})).unwrap();
     }
+    let level = |s: &NamespacesSim| {
+        let mut ns = s.process("init").unwrap().cred().user_ns;
+        let mut level = 0;
+        while let Some(parent) = s.owner(ns) {
+            ns = parent;
+            level += 1;
+        }
+        level
+    };
+    assert_eq!(level(&s), 33);
     assert_eq!(
         err(&mut s, json!({"op": "unshare", "as": "init", "flags": ["CLONE_NEWUSER"]})),
-        "ENOSPC: user namespaces nest at most 32 levels deep"
+        "ENOSPC: user namespaces nest at most 33 levels below the initial one (parent_ns->level > 32)"
     );
 }
 
@@ -1082,6 +1095,12 @@ fn network_errors() {
         json!({"op": "ip_link_set_netns", "as": "u", "dev": "lo", "target": "init"}),
         "EPERM: ip link set netns needs CAP_NET_ADMIN in user:[4026531837], the owner of net:[4026531992]",
     );
+    // `rtnl_setlink` looks the device up before `do_setlink` checks the target namespace.
+    assert_fails(
+        &shell_in(&["CLONE_NEWUSER", "CLONE_NEWNET"]),
+        json!({"op": "ip_link_set_netns", "as": "u", "dev": "nope", "target": "init"}),
+        "ENODEV: no device `nope` in net:[4026532201]",
+    );
 }
 
 #[test]
@@ -1253,7 +1272,7 @@ fn user_map_and_credential_errors() {
     assert_fails(
         std::slice::from_ref(&child_ns),
         json!({"op": "write_uid_map", "as": "init", "target": "c", "map": "x".repeat(5000)}),
-        "EINVAL: a map write is at most one page",
+        "EINVAL: a map write must be shorter than a page (4096 bytes)",
     );
     assert_fails(
         &[json!({"op": "cap_drop", "as": "init", "caps": ["CAP_SETGID"]})],
@@ -1268,7 +1287,7 @@ fn user_map_and_credential_errors() {
     assert_fails(
         &nested,
         json!({"op": "write_uid_map", "as": "u", "target": "v", "map": "0 5 1"}),
-        "EPERM: outside ids 5..=5 are not mapped in the parent",
+        "EPERM: outside ids 5..=5 are not mapped in the parent by one extent",
     );
 }
 
@@ -1477,4 +1496,265 @@ fn the_docs_example_uses_every_op_and_runs() {
     ops.sort_unstable();
     ops.dedup();
     assert_eq!(ops.len(), 49);
+}
+
+/// `alloc_pid` allocates every level before it checks `PIDNS_ADDING`; on the ENOMEM path
+/// (`out_unlock` → `out_free`) the pids are removed but `idr_alloc_cyclic` has already moved
+/// each cursor past them, so the failed fork into a dead namespace costs the host a pid.
+#[test]
+fn alloc_pid_enomem_into_a_dead_namespace_still_advances_the_host_cursor() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "shell"})).unwrap();
+    apply(&mut s, json!({"op": "unshare", "as": "shell", "flags": ["CLONE_NEWPID"]})).unwrap();
+    apply(&mut s, json!({"op": "fork", "as": "shell", "child": "a"})).unwrap();
+    assert_eq!(s.process("a").unwrap().pids().iter().map(|p| p.1).collect::<Vec<_>>(), [3, 1]);
+    apply(&mut s, json!({"op": "exit", "as": "a"})).unwrap();
+    let e = apply(&mut s, json!({"op": "fork", "as": "shell", "child": "b"})).unwrap_err();
+    assert!(e.to_string().starts_with("ENOMEM: "), "{e}");
+    // Host pid 4 was taken and freed by the failed fork: the next host process gets 5.
+    let out = apply(&mut s, json!({"op": "fork", "as": "init", "child": "c"})).unwrap();
+    assert_eq!(out, Outcome::Pid { pid: 5, pid_inside: 5 });
+}
+
+/// `map_write` → `map_id_range_down(parent_map, lower_first, count)`: an outside range must
+/// fit in one extent of the parent's map, even when two parent extents are adjacent.
+#[test]
+fn map_write_needs_the_outside_range_inside_one_parent_extent() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "a", "flags": ["CLONE_NEWUSER"]}))
+        .unwrap();
+    apply(
+        &mut s,
+        json!({"op": "write_uid_map", "as": "init", "target": "a", "map": "0 100000 10\n10 100010 10"}),
+    )
+    .unwrap();
+    apply(
+        &mut s,
+        json!({"op": "write_gid_map", "as": "init", "target": "a", "map": "0 100000 20"}),
+    )
+    .unwrap();
+    apply(&mut s, json!({"op": "setuid", "as": "a", "uid": 0, "gid": 0})).unwrap();
+    apply(&mut s, json!({"op": "clone", "as": "a", "child": "b", "flags": ["CLONE_NEWUSER"]}))
+        .unwrap();
+    assert_eq!(
+        err(&mut s, json!({"op": "write_uid_map", "as": "a", "target": "b", "map": "0 5 10"})),
+        "EPERM: outside ids 5..=14 are not mapped in the parent by one extent"
+    );
+    apply(&mut s, json!({"op": "write_uid_map", "as": "a", "target": "b", "map": "0 10 10\n"}))
+        .unwrap();
+}
+
+/// `map_write`'s parser: only the final newline may end the text, numbers are bare digits
+/// (`simple_strtoul`), `(u32) -1` is no start, and `first + count` may not wrap (u32).
+#[test]
+fn map_write_parses_lines_like_the_kernel() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWUSER"]}))
+        .unwrap();
+    let mut write = |map: &str| {
+        err(&mut s, json!({"op": "write_uid_map", "as": "init", "target": "c", "map": map}))
+    };
+    assert_eq!(write("0 0 10\n\n10 10 1"), "EINVAL: map line `` is not \"inside outside count\"");
+    assert_eq!(write("+0 0 10"), "EINVAL: `+0` is not an id");
+    assert_eq!(
+        write("1 0 4294967295"),
+        "EINVAL: map line `1 0 4294967295` has an empty or overflowing range"
+    );
+    assert_eq!(
+        write("4294967295 0 1"),
+        "EINVAL: map line `4294967295 0 1` starts at 4294967295, the invalid id"
+    );
+    let long = "0 0 1".to_owned() + &" ".repeat(4091);
+    assert_eq!(write(&long), "EINVAL: a map write must be shorter than a page (4096 bytes)");
+    // The widest map the kernel accepts: ids 0..=4294967294 (first + count = 2^32 - 1).
+    apply(
+        &mut s,
+        json!({"op": "write_uid_map", "as": "init", "target": "c", "map": "0 0 4294967295\n"}),
+    )
+    .unwrap();
+}
+
+/// `proc_setgroups_write`: "allow"/"deny" must start the write (`strncmp` at offset 0);
+/// trailing whitespace is skipped.
+#[test]
+fn setgroups_takes_the_word_at_the_start_and_trailing_space() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWUSER"]}))
+        .unwrap();
+    assert_eq!(
+        err(
+            &mut s,
+            json!({"op": "write_setgroups", "as": "init", "target": "c", "value": " deny"})
+        ),
+        "EINVAL: setgroups takes \"allow\" or \"deny\", not ` deny`"
+    );
+    apply(
+        &mut s,
+        json!({"op": "write_setgroups", "as": "init", "target": "c", "value": "deny \n"}),
+    )
+    .unwrap();
+}
+
+/// `proc_timens_set_offset`: the check is on `timespec64_add(now, offset).tv_sec`, which is
+/// the floor, so a clock 0.5 s below zero (tv_sec -1) is ERANGE.
+#[test]
+fn timens_offset_checks_the_floored_seconds() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "unshare", "as": "init", "flags": ["CLONE_NEWTIME"]})).unwrap();
+    assert_eq!(
+        err(
+            &mut s,
+            json!({"op": "set_time_offset", "as": "init", "clock": "monotonic", "offset_secs": -1001, "offset_nanos": 500_000_000})
+        ),
+        "ERANGE: the offset would make the clock negative or too large"
+    );
+    apply(
+        &mut s,
+        json!({"op": "set_time_offset", "as": "init", "clock": "monotonic", "offset_secs": -1000, "offset_nanos": 0}),
+    )
+    .unwrap();
+}
+
+/// `copy_mnt_ns` → `copy_tree`: the copy starts at the namespace's top mount, the hidden
+/// `rootfs` that `/` sits on (it takes the first new id and is the root line's parent), then
+/// walks the tree depth first (`next_mnt`), so `/a/x` mounted after `/b` is copied, and listed,
+/// before it. A dead namespace frees the rootfs copy's id with the rest.
+#[test]
+fn copy_tree_copies_the_hidden_rootfs_first_and_walks_depth_first() {
+    let mut s = sim();
+    for target in ["/a", "/b", "/a/x"] {
+        apply(
+            &mut s,
+            json!({"op": "mount", "as": "init", "fstype": "tmpfs", "source": "tmpfs", "target": target}),
+        )
+        .unwrap();
+    }
+    let read = |s: &mut NamespacesSim, who: &str| match apply(
+        s,
+        json!({"op": "read", "as": who, "file": "mountinfo"}),
+    )
+    .unwrap()
+    {
+        Outcome::Lines(lines) => lines,
+        other => panic!("{other:?}"),
+    };
+    let host = read(&mut s, "init");
+    assert_eq!(host.first().unwrap(), "21 1 / / shared:1 - ext4 /dev/sda1");
+    assert_eq!(
+        &host[6..],
+        [
+            "27 21 / /a shared:7 - tmpfs tmpfs",
+            "28 21 / /b shared:8 - tmpfs tmpfs",
+            "29 27 / /a/x shared:9 - tmpfs tmpfs"
+        ]
+    );
+    apply(&mut s, json!({"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWNS"]}))
+        .unwrap();
+    let copy = read(&mut s, "c");
+    assert_eq!(copy.first().unwrap(), "31 30 / / shared:1 - ext4 /dev/sda1");
+    assert_eq!(
+        &copy[6..],
+        [
+            "37 31 / /a shared:7 - tmpfs tmpfs",
+            "38 37 / /a/x shared:9 - tmpfs tmpfs",
+            "39 31 / /b shared:8 - tmpfs tmpfs"
+        ]
+    );
+    apply(&mut s, json!({"op": "exit", "as": "c"})).unwrap();
+    apply(
+        &mut s,
+        json!({"op": "mount", "as": "init", "fstype": "tmpfs", "source": "tmpfs", "target": "/c"}),
+    )
+    .unwrap();
+    assert_eq!(read(&mut s, "init").last().unwrap(), "30 21 / /c shared:10 - tmpfs tmpfs");
+}
+
+/// `clone_mnt` (no flags) puts a bind mount of a shared mount in its source's peer group, even
+/// under a private parent; `do_make_slave` makes it a slave of that group; when the last peer
+/// of a group goes (`--make-slave` with no peer left), the group is released and its slaves
+/// lose their master (it had none to hand on).
+#[test]
+fn bind_mounts_join_the_source_peer_group_and_lose_a_released_master() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "c"})).unwrap();
+    apply(&mut s, json!({"op": "unshare_cmd", "as": "c", "flags": ["CLONE_NEWNS"]})).unwrap();
+    let ops = [
+        json!({"op": "mount", "as": "c", "fstype": "tmpfs", "source": "tmpfs", "target": "/x"}),
+        json!({"op": "make_shared", "as": "c", "target": "/x"}),
+        json!({"op": "mount", "as": "c", "source": "/x", "target": "/y", "bind": true}),
+    ];
+    for v in ops {
+        apply(&mut s, v).unwrap();
+    }
+    let xy = |s: &mut NamespacesSim| match apply(
+        s,
+        json!({"op": "read", "as": "c", "file": "mountinfo"}),
+    )
+    .unwrap()
+    {
+        Outcome::Lines(lines) => lines
+            .into_iter()
+            .filter(|l| l.contains(" /x ") || l.contains(" /y "))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        xy(&mut s),
+        ["34 28 / /x shared:7 - tmpfs tmpfs", "35 28 / /y shared:7 - tmpfs tmpfs"]
+    );
+    apply(&mut s, json!({"op": "make_slave", "as": "c", "target": "/y"})).unwrap();
+    assert_eq!(
+        xy(&mut s),
+        ["34 28 / /x shared:7 - tmpfs tmpfs", "35 28 / /y master:7 - tmpfs tmpfs"]
+    );
+    apply(&mut s, json!({"op": "make_slave", "as": "c", "target": "/x"})).unwrap();
+    assert_eq!(xy(&mut s), ["34 28 / /x - tmpfs tmpfs", "35 28 / /y - tmpfs tmpfs"]);
+}
+
+/// `pivot_root` tests `MNT_LOCKED` on the mount of `new_root` before its EBUSY loop check: in
+/// a mount namespace of a new user namespace every copied mount, `/` included
+/// (`lock_mnt_tree`), is locked, so a plain directory of `/` is EINVAL there, not EBUSY.
+#[test]
+fn pivot_root_checks_mnt_locked_before_ebusy() {
+    let mut s = sim();
+    apply(&mut s, json!({"op": "fork", "as": "init", "child": "shell"})).unwrap();
+    apply(&mut s, json!({"op": "setuid", "as": "shell", "uid": 1000, "gid": 1000})).unwrap();
+    apply(
+        &mut s,
+        json!({"op": "unshare_cmd", "as": "shell", "flags": ["CLONE_NEWUSER", "CLONE_NEWNS"], "map_root_user": true}),
+    )
+    .unwrap();
+    assert_eq!(
+        err(
+            &mut s,
+            json!({"op": "pivot_root", "as": "shell", "new_root": "/srv/rootfs", "put_old": "/srv/rootfs/old"})
+        ),
+        "EINVAL: new_root is a locked mount (MNT_LOCKED)"
+    );
+}
+
+/// `mount_capable`: an FS_USERNS_MOUNT filesystem needs CAP_SYS_ADMIN over `fc->user_ns`, for
+/// sysfs the owner of the caller's network namespace, so `unshare -Urm` cannot mount sysfs
+/// but `unshare -Urmn` can.
+#[test]
+fn sysfs_in_a_user_namespace_needs_its_own_network_namespace() {
+    let mut s = sim();
+    for (label, flags) in [
+        ("a", json!(["CLONE_NEWUSER", "CLONE_NEWNS"])),
+        ("b", json!(["CLONE_NEWUSER", "CLONE_NEWNS", "CLONE_NEWNET"])),
+    ] {
+        apply(&mut s, json!({"op": "fork", "as": "init", "child": label})).unwrap();
+        apply(&mut s, json!({"op": "setuid", "as": label, "uid": 1000, "gid": 1000})).unwrap();
+        apply(
+            &mut s,
+            json!({"op": "unshare_cmd", "as": label, "flags": flags, "map_root_user": true}),
+        )
+        .unwrap();
+    }
+    let sysfs = |who: &str| json!({"op": "mount", "as": who, "fstype": "sysfs", "source": "sysfs", "target": "/sys"});
+    assert_eq!(
+        err(&mut s, sysfs("a")),
+        "EPERM: mounting sysfs needs CAP_SYS_ADMIN in user:[4026531837], the owner of net:[4026531992]"
+    );
+    apply(&mut s, sysfs("b")).unwrap();
 }

@@ -62,7 +62,15 @@ pub struct Mount {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MntNs {
     pub(crate) mounts: Vec<Mount>,
+    /// The id of the namespace's top mount (`mnt_ns->root`), the `rootfs` that `/` is
+    /// mounted on: hidden from mountinfo (it is outside every process's root) but shown as
+    /// the parent id of the root line. The initial namespace's is the kernel's first mount,
+    /// id 1; `copy_tree` clones it first, so each new namespace spends an id on it.
+    pub(crate) rootfs: u32,
 }
+
+/// The mount id of the initial namespace's `rootfs` (the kernel's first mount).
+pub(crate) const INIT_ROOTFS_ID: u32 = 1;
 
 fn components(path: &str) -> Vec<&str> {
     path.split('/').filter(|c| !c.is_empty() && *c != ".").collect()
@@ -160,10 +168,31 @@ impl NamespacesSim {
         }
     }
 
-    /// Frees a mount's id; returns the namespaces its references pointed to (to be put).
+    /// `do_make_slave` for a mount that has left peer group `g`: if no peer is left, the
+    /// group's slaves move to the departed mount's own master (`to`), or become free of any
+    /// master if it had none (a slave never points at a peer group that no longer exists).
+    fn reassign_slaves(&mut self, g: u32, to: Option<u32>) {
+        if self.all_mounts().any(|(_, o)| o.shared == Some(g)) {
+            return;
+        }
+        for n in self.namespaces.iter_mut().flatten() {
+            if let NsData::Mount(mnt) = &mut n.data {
+                for m in mnt.mounts.iter_mut().filter(|m| m.master == Some(g)) {
+                    m.master = to;
+                }
+            }
+        }
+    }
+
+    /// Frees a mount's id; returns the namespaces its references pointed to (to be put). An
+    /// unmounted mount is made private first (`umount_tree` → `change_mnt_propagation`), so
+    /// if it was the last of its peer group, that group's slaves move to its master.
     pub(crate) fn release_mount(&mut self, m: &Mount) -> Vec<NsId> {
         self.mount_ids.remove(&m.id);
         self.mount_count = self.mount_count.saturating_sub(1);
+        if let Some(g) = m.shared {
+            self.reassign_slaves(g, m.master);
+        }
         self.gc_group(m.shared);
         self.gc_group(m.master);
         m.pid_ns.into_iter().chain(m.ns_ref).collect()
@@ -206,6 +235,7 @@ impl NamespacesSim {
         self.get_ns(pid);
         if let Some(m) = self.mnt_ns_mut(mnt) {
             m.mounts = mounts;
+            m.rootfs = INIT_ROOTFS_ID;
         }
         Ok(())
     }
@@ -214,12 +244,44 @@ impl NamespacesSim {
     /// joins the same peer group and a slave's copy has the same master (`clone_mnt`), except
     /// that a namespace owned by a different user namespace gets `CL_SHARED_TO_SLAVE` (copies
     /// of shared mounts become slaves of the originals' peer group) and every copy is
-    /// `MNT_LOCKED` (`lock_mnt_tree`, the root included as in 6.6).
+    /// `MNT_LOCKED` (`lock_mnt_tree`, the root included as in 6.6). `copy_tree` starts at the
+    /// namespace's top mount (the hidden `rootfs`, which takes the first new id) and walks the
+    /// tree depth first (`next_mnt`), children in the order they were attached; the new
+    /// namespace's mount list (mountinfo order) and ids follow that walk, not the old list.
     pub(crate) fn copy_mnt_ns(&mut self, old: NsId, shared_to_slave: bool) -> MntNs {
         let old_mounts = self.mounts(old).to_vec();
+        let rootfs = self.alloc_mount_id();
+        // Depth-first preorder from the namespace root, children in list (attach) order.
+        let mut order: Vec<usize> = Vec::with_capacity(old_mounts.len());
+        let mut stack: Vec<usize> = old_mounts
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.parent.is_none())
+            .map(|(i, _)| i)
+            .rev()
+            .collect();
+        let mut seen = vec![false; old_mounts.len()];
+        while let Some(i) = stack.pop() {
+            if seen.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(s) = seen.get_mut(i) {
+                *s = true;
+            }
+            order.push(i);
+            let Some(m) = old_mounts.get(i) else { continue };
+            let children: Vec<usize> = old_mounts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.parent == Some(m.id))
+                .map(|(j, _)| j)
+                .collect();
+            stack.extend(children.into_iter().rev());
+        }
+        order.extend((0..old_mounts.len()).filter(|&i| !seen.get(i).copied().unwrap_or(true)));
         let mut map = std::collections::BTreeMap::new();
         let mut mounts = Vec::new();
-        for m in old_mounts {
+        for m in order.into_iter().filter_map(|i| old_mounts.get(i).cloned()) {
             let id = self.alloc_mount_id();
             map.insert(m.id, id);
             let (shared, master) = match (shared_to_slave, m.shared) {
@@ -235,7 +297,14 @@ impl NamespacesSim {
         for m in &mut mounts {
             m.parent = m.parent.and_then(|p| map.get(&p).copied());
         }
-        MntNs { mounts }
+        MntNs { mounts, rootfs }
+    }
+
+    /// Frees the id of a dead namespace's hidden `rootfs` copy.
+    pub(crate) fn release_rootfs(&mut self, rootfs: u32) {
+        if rootfs >= FIRST_MOUNT_ID && self.mount_ids.remove(&rootfs) {
+            self.mount_count = self.mount_count.saturating_sub(1);
+        }
     }
 
     fn caller_mnt(&self, id: ProcId, what: &str) -> Result<NsId, NsError> {
@@ -275,21 +344,28 @@ impl NamespacesSim {
     }
 
     /// Attaches `template` at `path` under the mount at index `dest` of `ns`, and propagates
-    /// it (`attach_recursive_mnt`, `propagate_mnt`): if the destination is shared, the new
-    /// mount is shared in a new peer group, each peer of the destination gets a copy in that
+    /// it (`attach_recursive_mnt`, `propagate_mnt`): a bind mount of a shared mount is a peer
+    /// of its source (same group) and a bind of a slave has the same master, wherever it is
+    /// attached; if the destination is shared, a new mount is shared in a new peer group, each peer of the destination gets a copy in that
     /// group, and each slave of the destination's group gets a copy that is a slave of it
     /// (itself shared in a further new group if that slave is shared, whose peers then get
     /// copies too).
     fn attach(&mut self, ns: NsId, dest: usize, path: &str, template: Mount) {
         let Some(d) = self.mounts(ns).get(dest).cloned() else { return };
         let rel = relative(path, &d.path).unwrap_or("").to_owned();
-        let new_group = d.shared.map(|_| self.alloc_group_id());
+        // A bind copy keeps its source's peer group and master (`clone_mnt` without flags);
+        // under a shared destination a mount without a group gets a new one
+        // (`invent_group_ids`).
+        let new_group = match (template.shared, d.shared) {
+            (Some(g), _) => Some(g),
+            (None, Some(_)) => Some(self.alloc_group_id()),
+            (None, None) => None,
+        };
         let mut m = template;
         m.id = self.alloc_mount_id();
         m.parent = Some(d.id);
         m.path = path.to_owned();
         m.shared = new_group;
-        m.master = None;
         self.push_mount(ns, m.clone());
         if let (Some(g), Some(ng)) = (d.shared, new_group) {
             let mut visited = vec![g];
@@ -392,9 +468,16 @@ impl NamespacesSim {
                 sys(Errno::EINVAL, "a mount needs `fstype` unless it is a bind mount")
             })?;
             Self::check_name("an fstype", fstype)?;
+            // `mount_capable`: a type without FS_USERNS_MOUNT needs CAP_SYS_ADMIN in the
+            // initial user namespace (`capable`); the others need it over `fc->user_ns`, the
+            // owner of the namespace the filesystem shows (proc: the active pid namespace,
+            // sysfs: the net namespace, mqueue: the ipc namespace, cgroup2: the cgroup
+            // namespace; tmpfs and devpts: the caller's own user namespace).
             let userns_ok =
                 matches!(fstype, "proc" | "tmpfs" | "sysfs" | "cgroup2" | "mqueue" | "devpts");
-            if self.owner(ns) != self.init_namespace(NamespaceKind::User) && !userns_ok {
+            let cred = self.cred(id)?;
+            let init_user = self.init_namespace(NamespaceKind::User).unwrap_or(0);
+            if !userns_ok && !self.ns_capable(&cred, init_user, Capability::SYS_ADMIN) {
                 return Err(sys(
                     Errno::EPERM,
                     format!(
@@ -402,9 +485,19 @@ impl NamespacesSim {
                     ),
                 ));
             }
+            let nsproxy = self.nsproxy(id)?;
+            let shown = match fstype {
+                "sysfs" => Some((nsproxy.net, "mounting sysfs")),
+                "mqueue" => Some((nsproxy.ipc, "mounting mqueue")),
+                "cgroup2" => Some((nsproxy.cgroup, "mounting cgroup2")),
+                _ => None,
+            };
+            if let Some((owner_of, what)) = shown {
+                self.require_cap_over(&cred, owner_of, Capability::SYS_ADMIN, what)?;
+            }
             let pid_ns = if fstype == "proc" {
                 let p = self.proc(id).map_or(0, |p| p.pid_ns());
-                self.require_cap_over(&self.cred(id)?, p, Capability::SYS_ADMIN, "mounting proc")?;
+                self.require_cap_over(&cred, p, Capability::SYS_ADMIN, "mounting proc")?;
                 Some(p)
             } else {
                 None
@@ -634,6 +727,9 @@ impl NamespacesSim {
                 x.master = master;
                 x.unbindable = unbindable;
             }
+            if let Some(g) = m.shared.filter(|&g| shared != Some(g)) {
+                self.reassign_slaves(g, m.master);
+            }
             self.gc_group(m.shared);
             self.gc_group(m.master);
         }
@@ -642,7 +738,7 @@ impl NamespacesSim {
 
     /// pivot_root(2), with the kernel's order of checks: EINVAL if the mount `put_old` is on
     /// or the parent of the mount `new_root` is on is shared (why util-linux's default
-    /// `--propagation private` matters); EBUSY if either is on the current root mount (which
+    /// `--propagation private` matters); EINVAL if the mount of `new_root` is `MNT_LOCKED`; EBUSY if either is on the current root mount (which
     /// includes a `new_root` that is a plain directory of the root filesystem: bind-mount it
     /// onto itself first); EINVAL if `new_root` is not a mount point or `put_old` is not under
     /// it. The new root becomes `/` and the old root is attached at `put_old`.
@@ -672,11 +768,13 @@ impl NamespacesSim {
                 "the mount of put_old or the parent of new_root is shared (make them private first)",
             ));
         }
-        if Some(new_mnt.id) == root_id || Some(old_mnt.id) == root_id {
-            return Err(sys(Errno::EBUSY, "new_root or put_old is on the current root mount"));
-        }
+        // `pivot_root` checks MNT_LOCKED before the EBUSY loop check, so in a namespace of
+        // another user namespace a plain directory of the (locked) root is EINVAL.
         if new_mnt.locked {
             return Err(sys(Errno::EINVAL, "new_root is a locked mount (MNT_LOCKED)"));
+        }
+        if Some(new_mnt.id) == root_id || Some(old_mnt.id) == root_id {
+            return Err(sys(Errno::EBUSY, "new_root or put_old is on the current root mount"));
         }
         if new_mnt.path != new_root {
             return Err(sys(Errno::EINVAL, "new_root is not a mount point"));
@@ -721,7 +819,9 @@ impl NamespacesSim {
     }
 
     /// `/proc/<pid>/mountinfo`, reduced: `id parent root mountpoint optional-fields - fstype source`.
+    /// The root line's parent is the hidden `rootfs` the namespace root is mounted on.
     pub(crate) fn mountinfo(&self, ns: NsId) -> Vec<String> {
+        let rootfs = self.mnt_ns(ns).map_or(INIT_ROOTFS_ID, |m| m.rootfs);
         self.mounts(ns)
             .iter()
             .map(|m| {
@@ -740,7 +840,7 @@ impl NamespacesSim {
                 format!(
                     "{} {} {} {}{} - {} {}",
                     m.id,
-                    m.parent.unwrap_or(m.id),
+                    m.parent.unwrap_or(rootfs),
                     m.root,
                     m.path,
                     opt,

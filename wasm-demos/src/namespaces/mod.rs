@@ -459,7 +459,8 @@ impl NamespacesSim {
             match &ns.data {
                 NsData::Pid(p) => p.parent.into_iter().for_each(&mut add),
                 NsData::Mount(m) => {
-                    mounts += m.mounts.len();
+                    // A copied namespace's hidden rootfs holds an id too.
+                    mounts += m.mounts.len() + usize::from(m.rootfs != mnt::INIT_ROOTFS_ID);
                     for mount in &m.mounts {
                         mount.pid_ns.into_iter().chain(mount.ns_ref).for_each(&mut add);
                     }
@@ -583,6 +584,7 @@ impl NamespacesSim {
                     for mount in m.mounts {
                         work.extend(self.release_mount(&mount));
                     }
+                    self.release_rootfs(m.rootfs);
                 }
                 _ => {}
             }

@@ -197,6 +197,9 @@ impl NamespacesSim {
         Ok(())
     }
 
+    /// `ip link add <name> type veth peer name <peer>` (`veth_newlink`): CAP_NET_ADMIN over the
+    /// caller's namespace; both names free; the peer is registered first (ifindex N), then
+    /// `<name>` (N + 1).
     pub(crate) fn add_veth(&mut self, actor: &str, name: &str, peer: &str) -> Result<(), NsError> {
         let id = self.live(actor)?;
         let net = self.admin_netns(id, "ip link add")?;
@@ -208,16 +211,18 @@ impl NamespacesSim {
         if self.devices.len().saturating_add(2) > MAX_DEVICES {
             return Err(NsError::Limit { what: "network devices", max: MAX_DEVICES });
         }
-        let a = self.add_device(net, name, DeviceKind::Physical)?;
-        let b = self.add_device(net, peer, DeviceKind::Veth(a))?;
-        if let Some(d) = self.devices.get_mut(&a) {
-            d.kind = DeviceKind::Veth(b);
+        // `veth_newlink` registers the peer first, so the peer gets the lower ifindex.
+        let b = self.add_device(net, peer, DeviceKind::Physical)?;
+        let a = self.add_device(net, name, DeviceKind::Veth(b))?;
+        if let Some(d) = self.devices.get_mut(&b) {
+            d.kind = DeviceKind::Veth(a);
         }
         Ok(())
     }
 
-    /// `ip link set <dev> netns <pid>` (`dev_change_net_namespace`): CAP_NET_ADMIN over both
-    /// namespaces (EPERM); `lo` cannot move (EINVAL); a name taken in the target is EEXIST.
+    /// `ip link set <dev> netns <pid>` (`dev_change_net_namespace`): CAP_NET_ADMIN over the
+    /// caller's namespace (EPERM), the device (ENODEV), CAP_NET_ADMIN over the target
+    /// (EPERM); `lo` cannot move (EINVAL); a name taken in the target is EEXIST.
     /// The device arrives down and without addresses; it keeps its ifindex if free there.
     pub(crate) fn set_netns(
         &mut self,
@@ -227,10 +232,12 @@ impl NamespacesSim {
     ) -> Result<(), NsError> {
         let id = self.live(actor)?;
         let net = self.admin_netns(id, "ip link set netns")?;
+        // `rtnl_setlink` finds the device (ENODEV) before `do_setlink` checks CAP_NET_ADMIN
+        // over the target namespace (`rtnl_link_get_net_capable`).
+        let d = self.find_dev(net, dev)?;
         let t = self.live(target)?;
         let to = self.nsproxy(t)?.net;
         self.require_cap_over(&self.cred(id)?, to, Capability::NET_ADMIN, "ip link set netns")?;
-        let d = self.find_dev(net, dev)?;
         if self.devices.get(&d).is_some_and(|x| x.kind == DeviceKind::Loopback) {
             return Err(sys(Errno::EINVAL, "lo cannot change namespace (NETIF_F_NETNS_LOCAL)"));
         }

@@ -10,8 +10,8 @@ use super::ops::ClockId;
 use super::pid::MAX_PID_NS_LEVEL;
 use super::user::{MapKind, NEW_UTS_LEN};
 use super::{
-    CapSet, Capability, CloneFlag, Cred, Errno, MAX_MOUNTS, MAX_NAME_LEN, MAX_NAMESPACES,
-    NamespaceKind, NamespacesSim, NsData, NsError, NsId, NsProxy, Outcome, ProcId,
+    CapSet, Capability, CloneFlag, Cred, Errno, MAX_MOUNTS, MAX_NAMESPACES, NamespaceKind,
+    NamespacesSim, NsData, NsError, NsId, NsProxy, Outcome, ProcId,
 };
 
 /// `KTIME_SEC_MAX`: the largest time offset in seconds.
@@ -51,8 +51,12 @@ impl NamespacesSim {
         let new_user = kinds.contains(&NamespaceKind::User);
         if new_user {
             let level = self.user_ns(cred.user_ns).map_or(0, |u| u.level);
-            if level >= super::user::MAX_USER_NS_LEVEL {
-                return Err(sys(Errno::ENOSPC, "user namespaces nest at most 32 levels deep"));
+            // `create_user_ns`: `if (parent_ns->level > 32)`, so level 33 can still be made.
+            if level > super::user::MAX_USER_NS_LEVEL {
+                return Err(sys(
+                    Errno::ENOSPC,
+                    "user namespaces nest at most 33 levels below the initial one (parent_ns->level > 32)",
+                ));
             }
             if self.id_in_ns(cred.user_ns, cred.kuid, MapKind::Uid).is_none()
                 || self.id_in_ns(cred.user_ns, cred.kgid, MapKind::Gid).is_none()
@@ -103,7 +107,8 @@ impl NamespacesSim {
         }
         if kinds.contains(&NamespaceKind::Mount) {
             let n = self.mnt_ns(nsproxy.mnt).map_or(0, |m| m.mounts.len());
-            if self.mount_count.saturating_add(n) > MAX_MOUNTS {
+            // The copies plus the hidden rootfs copy.
+            if self.mount_count.saturating_add(n).saturating_add(1) > MAX_MOUNTS {
                 return Err(NsError::Limit { what: "mounts", max: MAX_MOUNTS });
             }
         }
@@ -199,7 +204,7 @@ impl NamespacesSim {
             (p.cred, self.nsproxy(id)?, p.cgroup.clone(), p.comm.clone(), p.pid_ns())
         };
         if !kinds.contains(&NamespaceKind::Pid) {
-            self.plan_pids(nsproxy.pid_for_children)?;
+            self.alloc_pids(nsproxy.pid_for_children)?;
         }
         let comm = command.unwrap_or(&comm).to_owned();
         Self::check_name("a command", &comm)?;
@@ -603,9 +608,6 @@ impl NamespacesSim {
         map: &str,
     ) -> Result<(), NsError> {
         let id = self.live(actor)?;
-        if map.len() > 16 * MAX_NAME_LEN {
-            return Err(sys(Errno::EINVAL, "a map write is at most one page"));
-        }
         let t = self.target_or_self(id, target)?;
         let ns = self.cred(t)?.user_ns;
         let writer = self.cred(id)?;
@@ -687,7 +689,8 @@ impl NamespacesSim {
             return Err(sys(Errno::ERANGE, "the offset is beyond KTIME_SEC_MAX"));
         }
         let offset_ns = secs.saturating_mul(NSEC_PER_SEC).saturating_add(i64::from(nanos));
-        let result = host.saturating_add(offset_ns) / NSEC_PER_SEC;
+        // `timespec64_add` normalises, so tv_sec is the floor: -0.5 s has tv_sec -1 (ERANGE).
+        let result = host.saturating_add(offset_ns).div_euclid(NSEC_PER_SEC);
         if !(0..=KTIME_SEC_MAX / 2).contains(&result) {
             return Err(sys(
                 Errno::ERANGE,

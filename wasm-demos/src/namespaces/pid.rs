@@ -219,13 +219,35 @@ impl Delivery {
 }
 
 impl NamespacesSim {
-    /// The pids `alloc_pid` would give a new process in `target`, from level 0 down:
-    /// ENOMEM if the namespace's init has died (`PIDNS_ADDING` cleared), EAGAIN if a level
-    /// has no free pid.
-    pub(crate) fn plan_pids(&self, target: NsId) -> Result<Vec<(NsId, u32)>, NsError> {
-        let ns = self.pid_ns(target).ok_or_else(|| sys(Errno::EINVAL, "no pid namespace"))?;
-        if !ns.adding {
-            return Err(sys(
+    /// The pids `alloc_pid` gives a new process in `target`, from level 0 down. As in
+    /// `alloc_pid`, each level is allocated from the deepest (`target`) up to the initial
+    /// namespace (EAGAIN if a level has no free pid), and only then is `PIDNS_ADDING` checked
+    /// (ENOMEM if the namespace's init has died). A failed allocation frees the pids it took
+    /// but leaves each allocator's cursor past them (`idr_alloc_cyclic` advanced it and
+    /// `idr_remove` does not move it back), except that a namespace whose very first pid
+    /// failed gets its cursor reset to 0; so after an ENOMEM fork into a dead namespace the
+    /// host's next pid skips one.
+    pub(crate) fn alloc_pids(&mut self, target: NsId) -> Result<Vec<(NsId, u32)>, NsError> {
+        let mut out = Vec::new();
+        let mut failure = None;
+        let mut cur = Some(target);
+        while let Some(id) = cur {
+            let Some(ns) = self.pid_ns(id) else {
+                failure = Some(sys(Errno::EINVAL, "no pid namespace"));
+                break;
+            };
+            let Some(nr) = ns.next_free() else {
+                failure = Some(sys(
+                    Errno::EAGAIN,
+                    format!("pid:[{}] has no free pid below pid_max", self.ns_inode(id)),
+                ));
+                break;
+            };
+            out.push((id, nr));
+            cur = ns.parent;
+        }
+        if failure.is_none() && self.pid_ns(target).is_some_and(|ns| !ns.adding) {
+            failure = Some(sys(
                 Errno::ENOMEM,
                 format!(
                     "the init of pid:[{}] has exited, so alloc_pid refuses new pids (PIDNS_ADDING cleared)",
@@ -233,18 +255,21 @@ impl NamespacesSim {
                 ),
             ));
         }
-        let mut out = Vec::new();
-        let mut cur = Some(target);
-        while let Some(id) = cur {
-            let ns = self.pid_ns(id).ok_or_else(|| sys(Errno::EINVAL, "no pid namespace"))?;
-            let nr = ns.next_free().ok_or_else(|| {
-                sys(
-                    Errno::EAGAIN,
-                    format!("pid:[{}] has no free pid below pid_max", self.ns_inode(id)),
-                )
-            })?;
-            out.push((id, nr));
-            cur = ns.parent;
+        if let Some(e) = failure {
+            // `out_free`: the pids go, the cursors stay where `idr_alloc_cyclic` left them.
+            for &(ns, nr) in &out {
+                if let Some(p) = self.pid_ns_mut(ns) {
+                    p.next = nr.saturating_add(1);
+                }
+            }
+            // "On failure to allocate the first pid, reset the state".
+            if let Some(p) = self.pid_ns_mut(target)
+                && p.adding
+                && p.idr.is_empty()
+            {
+                p.next = 0;
+            }
+            return Err(e);
         }
         out.reverse();
         Ok(out)
@@ -277,7 +302,7 @@ impl NamespacesSim {
         inherit_ignored: bool,
     ) -> Result<ProcId, NsError> {
         self.check_new_process(label)?;
-        let pids = self.plan_pids(pid_target)?;
+        let pids = self.alloc_pids(pid_target)?;
         let id = self.free_proc_slots.pop().unwrap_or(self.procs.len());
         let nsproxy = NsProxy { time: nsproxy.time_for_children, ..nsproxy };
         for slot in nsproxy.slots() {

@@ -12,7 +12,11 @@ pub(crate) const NEW_UTS_LEN: usize = 64;
 pub(crate) const OVERFLOW_ID: u32 = 65_534;
 /// `UID_GID_MAP_MAX_EXTENTS`: at most 340 lines in a map.
 pub(crate) const MAX_EXTENTS: usize = 340;
-/// The nesting limit of user namespaces: `create_user_ns` fails with ENOSPC past level 32.
+/// `PAGE_SIZE`: `map_write` takes writes of at most 4095 bytes.
+pub(crate) const PAGE_SIZE: usize = 4096;
+/// The nesting limit of user namespaces: `create_user_ns` fails with ENOSPC when the
+/// creator's namespace is already deeper than level 32 (`parent_ns->level > 32`), so the
+/// deepest user namespace is level 33, one more than user_namespaces(7)'s "32 levels".
 pub(crate) const MAX_USER_NS_LEVEL: u32 = 32;
 
 /// One line of `uid_map`/`gid_map`: ids `first..first+count` inside map to
@@ -68,11 +72,18 @@ impl UserNs {
     }
 }
 
-/// Parses map text: lines of "inside outside count" (`map_write`), rejecting count 0,
-/// overflowing ranges and overlapping extents with EINVAL.
+/// Parses map text as `map_write` does: lines of "inside outside count" split at `\n`, where
+/// only the final newline may end the text (an empty line elsewhere is EINVAL); each number is
+/// plain decimal digits (no sign); neither first id may be 4294967295 (`(u32) -1`); the count
+/// must be non-zero and `first + count` must not wrap past 2^32, for both ranges; extents may
+/// not overlap (all EINVAL).
 pub(crate) fn parse_map(text: &str) -> Result<Vec<IdExtent>, NsError> {
     let mut extents: Vec<IdExtent> = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    if body.is_empty() {
+        return Err(sys(Errno::EINVAL, "empty map"));
+    }
+    for line in body.split('\n') {
         let nums: Vec<&str> = line.split_whitespace().collect();
         let [a, b, c] = nums.as_slice() else {
             return Err(sys(
@@ -81,12 +92,23 @@ pub(crate) fn parse_map(text: &str) -> Result<Vec<IdExtent>, NsError> {
             ));
         };
         let parse = |s: &str| {
-            s.parse::<u32>().map_err(|_| sys(Errno::EINVAL, format!("`{s}` is not an id")))
+            s.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| s.parse::<u32>().ok())
+                .flatten()
+                .ok_or_else(|| sys(Errno::EINVAL, format!("`{s}` is not an id")))
         };
         let e = IdExtent { first: parse(a)?, lower_first: parse(b)?, count: parse(c)? };
+        if e.first == u32::MAX || e.lower_first == u32::MAX {
+            return Err(sys(
+                Errno::EINVAL,
+                format!("map line `{line}` starts at 4294967295, the invalid id"),
+            ));
+        }
+        // `(extent.first + extent.count) <= extent.first` in u32 arithmetic.
         if e.count == 0
-            || e.first.checked_add(e.count - 1).is_none()
-            || e.lower_first.checked_add(e.count - 1).is_none()
+            || e.first.checked_add(e.count).is_none()
+            || e.lower_first.checked_add(e.count).is_none()
         {
             return Err(sys(
                 Errno::EINVAL,
@@ -187,7 +209,7 @@ impl NamespacesSim {
         }
     }
 
-    /// `create_user_ns` for `creator`, whose checks (ENOSPC past 32 levels, EPERM if the
+    /// `create_user_ns` for `creator`, whose checks (ENOSPC when the creator's namespace is deeper than level 32, EPERM if the
     /// creator's uid or gid has no mapping) the caller has made. Returns the new credentials:
     /// every capability inside the new namespace (`set_cred_user_ns`). The owner reference on
     /// the parent is taken here.
@@ -223,7 +245,8 @@ impl NamespacesSim {
     /// CAP_SYS_ADMIN in `ns`; an unprivileged writer (the owner, without CAP_SETUID/CAP_SETGID
     /// in the parent) may map exactly one id, its own euid/egid, and for `gid_map` only after
     /// "deny" was written to `setgroups` (`new_idmap_permitted`). Each outside range must be
-    /// mapped in the parent (EPERM), and mapping the parent's uid 0 needs CAP_SETFCAP
+    /// mapped in the parent, within one extent of the parent's map (`map_id_range_down`,
+    /// EPERM), and mapping the parent's uid 0 needs CAP_SETFCAP
     /// (`verify_root_map`).
     pub(crate) fn write_map(
         &mut self,
@@ -245,6 +268,10 @@ impl NamespacesSim {
                 Errno::EPERM,
                 format!("{file} may only be written from the namespace or its parent"),
             ));
+        }
+        // `map_write`: only writes shorter than a page, at offset 0.
+        if text.len() >= PAGE_SIZE {
+            return Err(sys(Errno::EINVAL, "a map write must be shorter than a page (4096 bytes)"));
         }
         let existing = if kind == MapKind::Uid { &u.uid_map } else { &u.gid_map };
         if !existing.is_empty() {
@@ -293,14 +320,24 @@ impl NamespacesSim {
                 ),
             ));
         }
+        // `map_id_range_down(parent_map, lower_first, count)`: the whole outside range must lie
+        // in one extent of the parent's map; two adjacent parent extents do not combine.
+        let parent_map = self.user_ns(parent).map(|p| match kind {
+            MapKind::Uid => p.uid_map.clone(),
+            MapKind::Gid => p.gid_map.clone(),
+        });
         for e in &extents {
             let last = e.lower_first.saturating_add(e.count - 1);
-            if self.kid_of(parent, e.lower_first, kind).is_none()
-                || self.kid_of(parent, last, kind).is_none()
-            {
+            let in_one_extent = parent_map.as_ref().is_some_and(|m| {
+                m.iter().any(|p| p.down(e.lower_first).is_some() && p.down(last).is_some())
+            });
+            if !in_one_extent {
                 return Err(sys(
                     Errno::EPERM,
-                    format!("outside ids {}..={last} are not mapped in the parent", e.lower_first),
+                    format!(
+                        "outside ids {}..={last} are not mapped in the parent by one extent",
+                        e.lower_first
+                    ),
                 ));
             }
         }
@@ -329,7 +366,12 @@ impl NamespacesSim {
                 "writing setgroups needs CAP_SYS_ADMIN in the target user namespace",
             ));
         }
-        let allow = match value.trim() {
+        // `proc_setgroups_write`: fewer than 8 bytes (`char kbuf[8]`), the word at the very
+        // start, then only whitespace.
+        if value.len() >= 8 {
+            return Err(sys(Errno::EINVAL, "a setgroups write is at most 7 bytes"));
+        }
+        let allow = match value.trim_end() {
             "allow" => true,
             "deny" => false,
             other => {
