@@ -9,10 +9,12 @@ cargo test --workspace --locked
 # Browser prerequisites, installed only when missing. Chromium comes from the distribution;
 # playwright-core never downloads a browser.
 if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  as_root=""
+  [ "$(id -u)" -eq 0 ] || as_root="sudo -n"
+  if command -v apt-get >/dev/null 2>&1 && { [ -z "$as_root" ] || sudo -n true 2>/dev/null; }; then
     echo "test.sh: chromium is missing; installing it with apt-get" >&2
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+    $as_root apt-get update
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
   else
     echo "test.sh: chromium is missing; install it (as root: apt-get install -y chromium)" >&2
     exit 1
