@@ -298,9 +298,7 @@ impl CgroupSim {
                         ChargeKind::File(f) => Some(f.clone()),
                     };
                 }
-                if let Some(t) =
-                    self.tasks.iter_mut().find(|t| t.pid == pid && t.life == Life::Alive)
-                {
+                if let Some(t) = self.tasks.iter_mut().find(|t| t.is_alive_in(pid)) {
                     t.block = Block::Memory;
                 }
                 self.sched.dirty = true;
@@ -334,7 +332,7 @@ impl CgroupSim {
             let last_thread = |pid: u32| {
                 self.tasks
                     .iter()
-                    .filter(|t| t.pid == pid && t.life == Life::Alive)
+                    .filter(|t| t.is_alive_in(pid))
                     .map(|t| t.join_seq)
                     .max()
                     .unwrap_or(0)
@@ -381,7 +379,7 @@ impl CgroupSim {
                 let first_thread = |pid: u32| {
                     self.tasks
                         .iter()
-                        .filter(|t| t.pid == pid && t.life == Life::Alive)
+                        .filter(|t| t.is_alive_in(pid))
                         .map(|t| t.join_seq)
                         .min()
                         .unwrap_or(0)
@@ -615,7 +613,7 @@ impl CgroupSim {
             }
             let until_us = self.now_us + penalty * 1000;
             let pid = self.procs.get(pi).map_or(0, |p| p.pid);
-            if let Some(t) = self.tasks.iter_mut().find(|t| t.pid == pid && t.life == Life::Alive) {
+            if let Some(t) = self.tasks.iter_mut().find(|t| t.is_alive_in(pid)) {
                 t.block = Block::MemoryHigh { until_us };
             }
             self.sched.dirty = true;

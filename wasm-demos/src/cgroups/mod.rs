@@ -145,6 +145,11 @@ impl Task {
     pub fn is_runnable(&self) -> bool {
         self.life == Life::Alive && self.busy && self.block == Block::None
     }
+
+    /// A live thread of process `pid`.
+    pub fn is_alive_in(&self, pid: u32) -> bool {
+        self.pid == pid && self.life == Life::Alive
+    }
 }
 
 /// A process (thread group, `signal_struct` + `mm_struct`).
@@ -481,6 +486,11 @@ impl CgroupSim {
             .ok_or(CgroupError::NoSuchProcess(pid))
     }
 
+    /// Indices of the live threads of process `pid`, in thread-list order.
+    pub(crate) fn alive_thread_indices(&self, pid: u32) -> Vec<usize> {
+        self.tasks.iter().enumerate().filter(|(_, t)| t.is_alive_in(pid)).map(|(i, _)| i).collect()
+    }
+
     pub(crate) fn task_index(&self, tid: u32) -> Result<usize, CgroupError> {
         self.tasks
             .iter()
@@ -530,13 +540,7 @@ impl CgroupSim {
             p.cgroup = g;
             p.join_seq = seq;
         }
-        let idxs: Vec<usize> = self
-            .tasks
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.pid == pid && t.life == Life::Alive)
-            .map(|(i, _)| i)
-            .collect();
+        let idxs = self.alive_thread_indices(pid);
         for i in idxs {
             // cgroup_migrate_execute moves the threads, in thread-list order, to the tail.
             self.join_seq += 1;
@@ -594,13 +598,7 @@ impl CgroupSim {
     /// from the memcgs it was charged to; page cache it brought in stays charged.
     pub(crate) fn kill_process(&mut self, pid: u32, how: Life) -> Result<(), CgroupError> {
         let pi = self.process_index(pid)?;
-        let idxs: Vec<usize> = self
-            .tasks
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.pid == pid && t.life == Life::Alive)
-            .map(|(i, _)| i)
-            .collect();
+        let idxs = self.alive_thread_indices(pid);
         for i in idxs {
             self.release_task(i, how);
         }

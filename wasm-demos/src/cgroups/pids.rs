@@ -264,7 +264,7 @@ impl CgroupSim {
         }
         let pi = self.process_index(pid)?;
         let parent = self.procs.get(pi).cloned().ok_or(CgroupError::NoSuchProcess(pid))?;
-        let first = self.tasks.iter().find(|t| t.pid == pid && t.life == Life::Alive).cloned();
+        let first = self.tasks.iter().find(|t| t.is_alive_in(pid)).cloned();
         let busy = busy.unwrap_or_else(|| first.as_ref().is_some_and(|t| t.busy));
         let (cpus, nice) = first.map_or((None, 0), |t| (t.cpus_allowed, t.nice));
         let mut made = 0;
@@ -318,7 +318,7 @@ impl CgroupSim {
         self.check_cpus(cpus.as_ref())?;
         let pi = self.process_index(pid)?;
         let p = self.procs.get(pi).cloned().ok_or(CgroupError::NoSuchProcess(pid))?;
-        let first = self.tasks.iter().find(|t| t.pid == pid && t.life == Life::Alive).cloned();
+        let first = self.tasks.iter().find(|t| t.is_alive_in(pid)).cloned();
         let (inherit_cpus, nice) = first.map_or((None, 0), |t| (t.cpus_allowed, t.nice));
         let tid = self.can_fork(p.cgroup, p.uid, p.nproc_limit, p.cap_sys_resource)?;
         if let Some(pm) = self.procs.get_mut(pi) {
