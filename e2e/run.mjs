@@ -11,7 +11,7 @@
 // E2E_SERVER_LOG=1 (log every request).
 //
 // A spec module exports `tests` (or a default export): an array of
-//   { name, fn: async ({ page, context, baseUrl, siteDir, artifacts, skip }) => …,
+//   { name, fn: async ({ page, context, baseUrl, siteDir, artifacts }) => …,
 //     timeout?, allowConsoleErrors?: true | RegExp[], browser?: false, viewport? }
 // Each test gets a fresh browser context and page. Console errors, uncaught page errors and
 // requests to anything but the local server fail the test unless it allows them. A screenshot
@@ -49,9 +49,6 @@ const envInt = (name, fallback) => {
   const value = Number.parseInt(process.env[name] ?? '', 10);
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
-
-/** Thrown by `skip(reason)` inside a test. */
-class Skip extends Error {}
 
 /** A file-name-safe slug of a test or spec name. */
 function slug(text) {
@@ -119,7 +116,7 @@ async function loadSpecs(grep) {
   return tests;
 }
 
-/** Runs one test in its own context; resolves to `{ status: 'pass'|'fail'|'skip', reason?, details? }`. */
+/** Runs one test in its own context; resolves to `{ status: 'pass'|'fail', reason?, details? }`. */
 async function runTest(test, { browser, server, siteDir, testTimeout }) {
   const problems = [];
   let context = null;
@@ -131,9 +128,6 @@ async function runTest(test, { browser, server, siteDir, testTimeout }) {
     dir: ARTIFACTS_DIR,
     /** A path for an extra artifact of this test, e.g. `artifacts.file('after-step.png')`. */
     file: (name) => path.join(ARTIFACTS_DIR, `${slug(test.spec)}-${slug(test.name)}-${name}`),
-  };
-  const skip = (reason) => {
-    throw new Skip(reason);
   };
   try {
     if (test.browser !== false) {
@@ -160,14 +154,13 @@ async function runTest(test, { browser, server, siteDir, testTimeout }) {
         if (!consoleAllowed(text)) problems.push(`page error: ${text}`);
       });
     }
-    const run = test.fn({ page, context, browser, baseUrl: server.baseUrl, port: server.port, siteDir, artifacts, skip });
+    const run = test.fn({ page, context, browser, baseUrl: server.baseUrl, port: server.port, siteDir, artifacts });
     await withTimeout(run, test.timeout ?? testTimeout, 'test');
     if (problems.length > 0) {
       return { status: 'fail', reason: problems[0], details: problems.slice(1) };
     }
     return { status: 'pass' };
   } catch (err) {
-    if (err instanceof Skip) return { status: 'skip', reason: err.message };
     const details = [];
     if (err?.code === 'ERR_ASSERTION' && !err.generatedMessage) {
       details.push(`actual: ${JSON.stringify(err.actual)?.slice(0, 300)}`, `expected: ${JSON.stringify(err.expected)?.slice(0, 300)}`);
@@ -234,7 +227,6 @@ async function main() {
   let browser = null;
   let passed = 0;
   let failed = 0;
-  let skipped = 0;
   try {
     if (!noBuild) {
       const t0 = Date.now();
@@ -257,9 +249,6 @@ async function main() {
       if (result.status === 'pass') {
         passed += 1;
         console.log(`ok - ${test.title}`);
-      } else if (result.status === 'skip') {
-        skipped += 1;
-        console.log(`ok - ${test.title} # SKIP ${result.reason}`);
       } else {
         failed += 1;
         console.log(`not ok - ${test.title}: ${result.reason}`);
@@ -278,7 +267,7 @@ async function main() {
     if (tempDir && !envFlag('E2E_KEEP')) await rm(tempDir, { recursive: true, force: true });
     else if (tempDir) console.log(`# kept the build in ${siteDir}`);
   }
-  console.log(`# ${((Date.now() - started) / 1000).toFixed(1)} s${skipped ? `, ${skipped} skipped` : ''}, screenshots in ${path.relative(process.cwd(), ARTIFACTS_DIR) || '.'}/`);
+  console.log(`# ${((Date.now() - started) / 1000).toFixed(1)} s, screenshots in ${path.relative(process.cwd(), ARTIFACTS_DIR) || '.'}/`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 ? 1 : 0;
 }
