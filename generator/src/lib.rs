@@ -7,8 +7,8 @@
 //! 3. [`front_matter`] and [`model`]: files → a checked, ordered [`model::Site`];
 //! 4. [`markdown`] (with [`highlight`]): each body → HTML, table of contents, `@/` links;
 //! 5. [`links`]: every `@/` link checked against every page's headings;
-//! 6. [`render`]: the site through the Tera templates → output files, and [`feeds`]: Atom
-//!    feeds, sitemap, robots.txt and `sessions.json`;
+//! 6. [`render`]: the site through the Tera templates → output files, [`feeds`]: Atom
+//!    feeds, sitemap, robots.txt and `sessions.json`, and [`search`]: the search index;
 //! 7. [`output`]: files, `static/` and assets → a staging directory swapped in for `public/`.
 //!
 //! Stages 1–6 collect problems instead of stopping at the first one; any problem fails the
@@ -27,6 +27,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod search;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -170,10 +171,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         Some(tera) if diagnostics.is_empty() => tera,
         _ => return Err(diagnostics.into()),
     };
-    let mut files = render::render_site(&site, &rendered, &tera)?;
+    let (files, search_index) = rayon::join(
+        || render::render_site(&site, &rendered, &tera),
+        || search::build_index(&site, &rendered.sessions),
+    );
+    let mut files = files?;
     let pages_rendered = files.len();
     let feeds = feeds::render_feeds(&site, &files);
     files.extend(feeds);
+    files.extend(search_index);
     files.push(OutputFile {
         rel_path: PathBuf::from("css/highlight.css"),
         bytes: highlighter.css().into_bytes(),

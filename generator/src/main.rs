@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(
                 out,
-                "{verb} {} pages ({} sessions, {} categories, {} tags, {} speakers, home, indexes, 404) in {} ms",
+                "{verb} {} pages ({} sessions, {} categories, {} tags, {} speakers, home, indexes, search, 404) in {} ms",
                 report.pages,
                 report.sessions,
                 report.categories,

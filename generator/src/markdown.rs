@@ -66,6 +66,8 @@ pub struct RenderedMarkdown {
     pub warnings: Vec<Warning>,
     /// Words of prose (code excluded).
     pub words: usize,
+    /// The prose as plain text, code blocks excluded, for the search index.
+    pub text: String,
     /// Which badges the page shows: `(later, unconfirmed)`.
     pub badges: (bool, bool),
 }
@@ -189,11 +191,19 @@ impl<'b> Renderer<'_, 'b> {
         }
         if let Event::Text(text) = &event {
             self.out.words += text.split_whitespace().count();
+            self.out.text.push_str(text);
             if let Some((_, _, _, heading_text)) = &mut self.heading {
                 heading_text.push_str(text);
             }
             self.pending_text.push_str(text);
             return;
+        }
+        // Block boundaries and line breaks separate words in the plain text.
+        if !matches!(event, Event::Code(_))
+            && !self.out.text.is_empty()
+            && !self.out.text.ends_with(' ')
+        {
+            self.out.text.push(' ');
         }
         self.flush_text();
         match event {
@@ -215,6 +225,7 @@ impl<'b> Renderer<'_, 'b> {
                 if let Some((_, _, _, heading_text)) = &mut self.heading {
                     heading_text.push_str(&code);
                 }
+                self.out.text.push_str(&code);
                 self.emit(Event::Code(code));
             }
             Event::Start(Tag::Link { dest_url, title, .. }) => {
@@ -375,6 +386,14 @@ mod tests {
             "| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~ \"quoted\"[^1]\n\n[^1]: note\n",
         );
         insta::assert_snapshot!(out.html);
+    }
+
+    #[test]
+    fn plain_text_separates_blocks_and_leaves_out_code_blocks() {
+        let out = render(
+            "## Why\n\nSee `ipvsadm`\nand *more*.\n\n```bash\nsecret-code\n```\n\n- one\n- two\n",
+        );
+        assert_eq!(out.text, "Why See ipvsadm and more . one two ");
     }
 
     #[test]

@@ -291,22 +291,33 @@ impl Site {
     }
 }
 
+/// The lowercase accented Latin letters that [`fold_accent`] folds, each group with its
+/// unaccented letter.
+pub const ACCENT_FOLDS: [(&str, char); 8] = [
+    ("àáâãäå", 'a'),
+    ("ç", 'c'),
+    ("èéêë", 'e'),
+    ("ìíîï", 'i'),
+    ("ñ", 'n'),
+    ("òóôõöø", 'o'),
+    ("ùúûü", 'u'),
+    ("ýÿ", 'y'),
+];
+
+/// `c` without its accent when it is one of [`ACCENT_FOLDS`] (lowercase only), else `c`.
+pub fn fold_accent(c: char) -> char {
+    if c.is_ascii() {
+        return c;
+    }
+    ACCENT_FOLDS.iter().find(|(accented, _)| accented.contains(c)).map_or(c, |&(_, plain)| plain)
+}
+
 /// Turns `text` into a URL slug: lowercase ASCII letters and digits separated by hyphens,
 /// with common Latin accents folded (`Jérôme Petazzoni` → `jerome-petazzoni`).
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
     for c in text.chars().flat_map(char::to_lowercase) {
-        let folded = match c {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-            'ç' => 'c',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ñ' => 'n',
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ý' | 'ÿ' => 'y',
-            c => c,
-        };
+        let folded = fold_accent(c);
         if folded.is_ascii_alphanumeric() {
             slug.push(folded);
         } else if !slug.is_empty() && !slug.ends_with('-') {

@@ -471,6 +471,13 @@ pub fn render_site(
         ("Page not found", &site.config.description),
         Context::new(),
     );
+    job(
+        "search/index.html".into(),
+        "search.html",
+        "the search page".into(),
+        ("Search", "Search the DockerCon EU 2015 session notes."),
+        Context::new(),
+    );
 
     let results: Vec<Result<OutputFile, SourceError>> = jobs
         .par_iter()

@@ -4,4 +4,5 @@
 mod errors;
 mod feeds;
 mod render;
+mod search;
 mod site_test;

@@ -13,7 +13,7 @@ fn minimal_site_has_every_page_kind() {
     assert_eq!(run.stderr, "");
     assert!(
         run.stdout.starts_with(
-            "Built 14 pages (3 sessions, 2 categories, 3 tags, 2 speakers, home, indexes, 404) in "
+            "Built 15 pages (3 sessions, 2 categories, 3 tags, 2 speakers, home, indexes, search, 404) in "
         ),
         "{}",
         run.stdout
@@ -109,7 +109,7 @@ fn check_writes_nothing() {
     let site = SiteTest::minimal();
     let run = site.run(&["check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.starts_with("Checked 14 pages"), "{}", run.stdout);
+    assert!(run.stdout.starts_with("Checked 15 pages"), "{}", run.stdout);
     assert!(!site.root().join("public").exists());
 }
 
@@ -193,12 +193,12 @@ fn the_real_site_builds_with_every_page_linked() {
         })
         .count();
     assert_eq!(sessions, 23, "one page per session");
-    assert_eq!(assert_all_linked_and_no_broken_links(&out, "/"), 166);
+    assert_eq!(assert_all_linked_and_no_broken_links(&out, "/"), 167);
 }
 
 #[test]
 fn minimal_site_has_no_broken_internal_links() {
     let site = SiteTest::minimal();
     assert_eq!(site.run(&[]).code, 0);
-    assert_eq!(assert_all_linked_and_no_broken_links(&site.root().join("public"), "/sub/"), 13);
+    assert_eq!(assert_all_linked_and_no_broken_links(&site.root().join("public"), "/sub/"), 14);
 }
