@@ -19,7 +19,7 @@ const WORD = /[\p{Alphabetic}\p{N}]+/gu;
 
 const cache = new Map();
 
-/** Fetches `rel` under search/ once; `kind` is 'json', 'bytes' or 'html'. */
+/** Fetches `url` once; `kind` is 'json', 'bytes' or 'html'. */
 function load(url, kind) {
   const key = url.href;
   if (!cache.has(key)) {
@@ -255,6 +255,8 @@ async function bodyText(url) {
   const prose = doc.querySelector('.session .prose') ?? doc.querySelector('main');
   if (!prose) return '';
   for (const el of prose.querySelectorAll('pre, .anchor, .badge')) el.remove();
+  // textContent runs adjacent cells, items and headings together: separate blocks first.
+  for (const el of prose.querySelectorAll('p, li, td, th, h1, h2, h3, h4, h5, h6, dt, dd, blockquote, br')) el.after(' ');
   return prose.textContent.replace(/\s+/g, ' ').trim();
 }
 
