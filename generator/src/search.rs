@@ -4,9 +4,11 @@
 //!
 //! Every session page is a document. Its text is cut into terms by [`for_each_term`], and
 //! each (term, page) pair becomes one posting that records which fields hold the term and how
-//! often the body does. Building is linear in the text: pages are tokenized in parallel, the
-//! postings are merged in page order (so they come out sorted without a sort), the terms are
-//! sorted once, and shards are encoded in parallel. Output is byte-identical between builds.
+//! often the body does. Building is linear in the text: pages are tokenized in parallel into
+//! one string each (no allocation per term); the postings are merged in 64 partitions of the
+//! terms by hash, in parallel, each walking the pages in order so that postings come out
+//! sorted; the terms are sorted once and the shards encoded in parallel. Output is
+//! byte-identical between builds and does not depend on thread scheduling.
 //!
 //! # Files
 //!
@@ -44,11 +46,14 @@
 //! query word must match; scores add up; ties go to the earlier page in site order.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use hashbrown::HashTable;
 use rayon::prelude::*;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::markdown::RenderedMarkdown;
@@ -201,17 +206,48 @@ fn documents<'a>(site: &'a Site, sessions: &'a [RenderedMarkdown]) -> Vec<Docume
         .collect()
 }
 
-/// A document's distinct terms with their posting codes (`body_count << 6 | field_mask`).
-fn document_terms(doc: &Document<'_>) -> Vec<(String, u32)> {
-    let mut codes: HashMap<String, u32> = HashMap::new();
-    let mut add = |term: &str, code: u32| match codes.get_mut(term) {
-        Some(existing) => {
-            let count = (*existing >> FIELD_BITS).saturating_add(code >> FIELD_BITS);
-            let mask = (*existing | code) & ((1 << FIELD_BITS) - 1);
-            *existing = count.min(MAX_BODY_COUNT) << FIELD_BITS | mask;
-        }
-        None => {
-            codes.insert(term.to_owned(), code);
+/// Postings are merged in this many independent partitions of the terms, in parallel.
+const PARTITIONS: usize = 64;
+
+/// A document's distinct terms with their posting codes (`body_count << 6 | field_mask`),
+/// stored in one string and grouped by merge partition.
+struct DocumentTerms {
+    /// The terms, one after another.
+    arena: String,
+    /// `(start, end, code)` of each term in `arena`, partition by partition.
+    terms: Vec<(u32, u32, u32)>,
+    /// `terms[bounds[p]..bounds[p + 1]]` belong to partition `p`.
+    bounds: [u32; PARTITIONS + 1],
+}
+
+impl DocumentTerms {
+    fn partition(&self, p: usize) -> impl Iterator<Item = (&str, u32)> {
+        let range = self.bounds[p] as usize..self.bounds[p + 1] as usize;
+        self.terms[range]
+            .iter()
+            .map(|&(start, end, code)| (&self.arena[start as usize..end as usize], code))
+    }
+}
+
+fn document_terms(doc: &Document<'_>) -> DocumentTerms {
+    // Terms go straight into the arena, keyed by their range: no allocation per term.
+    let mut arena = String::new();
+    let mut table: HashTable<(u64, u32, u32, u32)> = HashTable::new();
+    let mut add = |term: &str, code: u32| {
+        let hash = FxBuildHasher.hash_one(term);
+        let found = table
+            .find_mut(hash, |&(_, start, end, _)| &arena[start as usize..end as usize] == term);
+        match found {
+            Some((_, _, _, existing)) => {
+                let count = (*existing >> FIELD_BITS).saturating_add(code >> FIELD_BITS);
+                let mask = (*existing | code) & ((1 << FIELD_BITS) - 1);
+                *existing = count.min(MAX_BODY_COUNT) << FIELD_BITS | mask;
+            }
+            None => {
+                let start = arena.len() as u32;
+                arena.push_str(term);
+                table.insert_unique(hash, (hash, start, arena.len() as u32, code), |e| e.0);
+            }
         }
     };
     for (bit, text) in doc.fields.iter().enumerate() {
@@ -220,7 +256,18 @@ fn document_terms(doc: &Document<'_>) -> Vec<(String, u32)> {
     for text in [doc.summary, doc.body] {
         for_each_term(text, |t| add(t, 1 << FIELD_BITS));
     }
-    codes.into_iter().collect()
+    let partition = |hash: u64| (hash >> 32) as usize % PARTITIONS;
+    let mut entries: Vec<(u64, u32, u32, u32)> = table.into_iter().collect();
+    entries.sort_unstable_by_key(|&(hash, start, _, _)| (partition(hash), start));
+    let mut bounds = [0; PARTITIONS + 1];
+    for &(hash, ..) in &entries {
+        bounds[partition(hash) + 1] += 1;
+    }
+    for p in 1..=PARTITIONS {
+        bounds[p] += bounds[p - 1];
+    }
+    let terms = entries.into_iter().map(|(_, start, end, code)| (start, end, code)).collect();
+    DocumentTerms { arena, terms, bounds }
 }
 
 fn push_varint(out: &mut Vec<u8>, mut value: u32) {
@@ -255,7 +302,7 @@ fn encode_postings(postings: &[(u32, u32)]) -> Vec<u8> {
     out
 }
 
-fn encode_shard(terms: &[(String, Vec<u8>)]) -> Vec<u8> {
+fn encode_shard(terms: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut previous: &str = "";
     for (term, postings) in terms {
@@ -279,28 +326,24 @@ pub fn build_index(site: &Site, sessions: &[RenderedMarkdown]) -> Vec<OutputFile
 }
 
 fn index_files(docs: &[Document<'_>], shard_bytes: usize) -> Vec<OutputFile> {
-    let per_document: Vec<Vec<(String, u32)>> = docs.par_iter().map(document_terms).collect();
-    let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
-    for (page, terms) in per_document.into_iter().enumerate() {
-        let page = page as u32;
-        for (term, code) in terms {
-            match postings.get_mut(&term) {
-                Some(list) => list.push((page, code)),
-                None => {
-                    postings.insert(term, vec![(page, code)]);
+    let per_document: Vec<DocumentTerms> = docs.par_iter().map(document_terms).collect();
+    // Each partition walks the documents in page order, so its postings come out sorted.
+    let partitions: Vec<Vec<(&str, Postings)>> = (0..PARTITIONS)
+        .into_par_iter()
+        .map(|p| {
+            let mut postings: FxHashMap<&str, Postings> = FxHashMap::default();
+            for (page, terms) in per_document.iter().enumerate() {
+                for (term, code) in terms.partition(p) {
+                    postings.entry(term).or_default().push((page as u32, code));
                 }
             }
-        }
-    }
-    let mut sorted: Vec<TermPostings> = postings.into_iter().collect();
-    sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let encoded: Vec<(String, Vec<u8>)> = sorted
-        .into_par_iter()
-        .map(|(term, list)| {
-            let bytes = encode_postings(&list);
-            (term, bytes)
+            postings.into_iter().collect()
         })
         .collect();
+    let mut sorted: Vec<(&str, Postings)> = partitions.into_iter().flatten().collect();
+    sorted.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let encoded: Vec<(&str, Vec<u8>)> =
+        sorted.into_par_iter().map(|(term, list)| (term, encode_postings(&list))).collect();
 
     let mut ranges: Vec<Range<usize>> = Vec::new();
     let mut start = 0;
@@ -335,7 +378,7 @@ fn index_files(docs: &[Document<'_>], shard_bytes: usize) -> Vec<OutputFile> {
         min_term_chars: MIN_TERM_CHARS,
         max_term_chars: MAX_TERM_CHARS,
         max_prefix_shards: MAX_PREFIX_SHARDS,
-        shards: ranges.iter().map(|r| encoded[r.start].0.clone()).collect(),
+        shards: ranges.iter().map(|r| encoded[r.start].0.to_owned()).collect(),
     };
     let mut files: Vec<OutputFile> = ranges
         .par_iter()
@@ -386,8 +429,11 @@ pub struct Hit {
     pub score: f64,
 }
 
-/// A term with its `(page, code)` postings.
-type TermPostings = (String, Vec<(u32, u32)>);
+/// `(page, code)` pairs in page order.
+type Postings = Vec<(u32, u32)>;
+
+/// A term with its postings.
+type TermPostings = (String, Postings);
 
 /// An index written by [`build_index`], read back from disk.
 pub struct SearchIndex {
