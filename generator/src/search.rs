@@ -69,8 +69,8 @@ pub const SHARD_BYTES: usize = 16 * 1024;
 /// Pages per `search/pages/<n>.json` chunk.
 pub const PAGE_CHUNK: usize = 64;
 /// A query word whose prefix range spans more shards than this matches only the terms of
-/// the first of them (itself and its nearest completions), which bounds what one keystroke
-/// downloads.
+/// the first this many (itself and its first completions in sorted order), which bounds what
+/// one keystroke downloads.
 pub const MAX_PREFIX_SHARDS: usize = 8;
 
 /// The fields of a page, by their bit in a posting's field mask.
@@ -499,7 +499,8 @@ impl SearchIndex {
     }
 
     /// The shards a query word needs: the one where `word` would sit, then every following
-    /// shard whose first term starts with `word`, at most [`Manifest::max_prefix_shards`].
+    /// shard whose first term starts with `word`; the first [`Manifest::max_prefix_shards`]
+    /// of them.
     pub fn shards_for(&self, word: &str) -> Range<usize> {
         let shards = &self.manifest.shards;
         if shards.is_empty() {
@@ -508,7 +509,7 @@ impl SearchIndex {
         let first = shards.partition_point(|s| s.as_str() <= word).saturating_sub(1);
         let end =
             first + 1 + shards[first + 1..].iter().take_while(|s| s.starts_with(word)).count();
-        if end - first > self.manifest.max_prefix_shards { first..first + 1 } else { first..end }
+        first..end.min(first + self.manifest.max_prefix_shards)
     }
 
     /// Every page's best score for one query word, by page id.
@@ -635,8 +636,9 @@ mod tests {
     #[test]
     fn shards_partition_the_sorted_terms_and_prefixes_span_them() {
         let docs = [
-            doc("a/", "Containers", "", "", "container content cow"),
+            doc("a/", "Containers", "", "", "container content"),
             doc("b/", "Configs", "", "", "config conflict coat code zebra"),
+            doc("c/", "Farm", "", "", "cow"),
         ];
         let index = index(&docs, 1);
         let shards = &index.manifest.shards;
@@ -662,10 +664,13 @@ mod tests {
         assert_eq!(index.shards_for("zebra").len(), 1);
         // A word before every term still lands in the first shard.
         assert_eq!(index.shards_for("aa"), 0..1);
-        // "co" spans nine shards, more than MAX_PREFIX_SHARDS: only the first is searched.
-        assert_eq!(index.shards_for("co"), 0..1);
+        // "co" spans nine shards, one more than MAX_PREFIX_SHARDS: the last, "cow", is left
+        // out until the word is longer.
         assert_eq!(shards[0], "coat");
-        assert_eq!(urls(&index, "co"), ["b/"]);
+        assert_eq!(shards[8], "cow");
+        assert_eq!(index.shards_for("co"), 0..MAX_PREFIX_SHARDS);
+        assert_eq!(urls(&index, "co"), ["a/", "b/"]);
+        assert_eq!(urls(&index, "cow"), ["c/"]);
     }
 
     #[test]

@@ -102,7 +102,7 @@ function shardsFor(word, m) {
   const first = Math.max(lo - 1, 0);
   let end = first + 1;
   while (end < shards.length && shards[end].startsWith(word)) end += 1;
-  if (end - first > m.max_prefix_shards) end = first + 1;
+  end = Math.min(end, first + m.max_prefix_shards);
   const out = [];
   for (let i = first; i < end; i += 1) out.push(i);
   return out;
@@ -151,10 +151,11 @@ function shard(n) {
   return shardCache.get(n);
 }
 
-/** Every page's best score for one word: Map(page id → score). */
+/** Every page's best score for one word: `{ scores: Float64Array by page id, pages }`. */
 async function wordScores(word, m) {
   const w = m.weights;
-  const scores = new Map();
+  const scores = new Float64Array(m.pages);
+  const pages = [];
   for (const { bytes, terms: list } of await Promise.all(shardsFor(word, m).map(shard))) {
     for (const entry of list) {
       if (!entry.term.startsWith(word)) continue;
@@ -169,11 +170,12 @@ async function wordScores(word, m) {
         const count = Math.floor(code / 64);
         if (count > 0) score += Math.min(w.body_cap, w.body * (1 + Math.log(count)));
         score *= factor;
-        if (!(scores.get(page) >= score)) scores.set(page, score);
+        if (scores[page] === 0) pages.push(page);
+        if (score > scores[page]) scores[page] = score;
       }
     }
   }
-  return scores;
+  return { scores, pages };
 }
 
 /**
@@ -186,18 +188,16 @@ export async function search(query) {
   if (words.length === 0) return { words, hits: [] };
   const [first, ...rest] = await Promise.all(words.map((word) => wordScores(word, m)));
   const hits = [];
-  for (const [page, score] of first) {
-    let total = score;
-    let all = true;
-    for (const scores of rest) {
-      const s = scores.get(page);
-      if (s === undefined) {
-        all = false;
+  for (const page of first.pages) {
+    let total = first.scores[page];
+    for (const { scores } of rest) {
+      if (scores[page] === 0) {
+        total = 0;
         break;
       }
-      total += s;
+      total += scores[page];
     }
-    if (all) hits.push({ page, score: total });
+    if (total > 0) hits.push({ page, score: total });
   }
   hits.sort((a, b) => b.score - a.score || a.page - b.page);
   return { words, hits };
