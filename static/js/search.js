@@ -237,7 +237,7 @@ function highlighted(text, words, folds) {
 }
 
 /** About EXCERPT_CHARS of `text` around its first match, cut at spaces, or null. */
-function window_(text, words, folds, always) {
+function excerptAround(text, words, folds, always) {
   const found = matches(text, words, folds);
   if (found.length === 0 && !always) return null;
   if (text.length <= EXCERPT_CHARS) return text;
@@ -262,15 +262,15 @@ async function bodyText(url) {
 
 /** The excerpt text for a result: the summary when it matches, else the body's best part. */
 async function excerpt(entry, words, folds) {
-  const fromSummary = window_(entry.summary, words, folds, false);
+  const fromSummary = excerptAround(entry.summary, words, folds, false);
   if (fromSummary) return fromSummary;
   try {
-    const fromBody = window_(await bodyText(entry.url), words, folds, false);
+    const fromBody = excerptAround(await bodyText(entry.url), words, folds, false);
     if (fromBody) return fromBody;
   } catch {
     // The page could not be fetched: the summary still describes the result.
   }
-  return window_(entry.summary, words, folds, true);
+  return excerptAround(entry.summary, words, folds, true);
 }
 
 let optionIds = 0;
@@ -321,7 +321,7 @@ function attach({ form, input, list, status, popup, more, all, limit, onQuery })
       meta.append(highlighted(`${entry.speakers} · ${entry.category}`, current.words, m.folds));
       const text = document.createElement('span');
       text.className = 'search-result-excerpt';
-      text.append(highlighted(window_(entry.summary, current.words, m.folds, true), current.words, m.folds));
+      text.append(highlighted(excerptAround(entry.summary, current.words, m.folds, true), current.words, m.folds));
       link.append(title, meta, text);
       item.append(link);
       list.append(item);
