@@ -242,7 +242,7 @@ fn refine_op_error(err: ScenarioError, raw: &Value) -> ScenarioError {
     fields.remove("op");
     let mut by_name = Map::new();
     by_name.insert(tag.clone(), Value::Object(fields));
-    match serde_path_to_error::deserialize::<_, OpByName>(Value::Object(by_name)) {
+    match serde_path_to_error::deserialize::<_, OpByName>(&Value::Object(by_name)) {
         Err(e) => match e.path().to_string().split_once('.') {
             Some((_, field)) => {
                 ScenarioError::new(format!("ops[{i}].{field}"), e.into_inner().to_string())

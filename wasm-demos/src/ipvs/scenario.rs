@@ -5,7 +5,6 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
@@ -236,8 +235,11 @@ fn record_entries(sim: &IpvsSim, op: &IpvsOp) -> usize {
 /// struct, which names the field: `ops[i].weight`.
 fn refine_op_error(json: &str) -> Option<ScenarioError> {
     let raw: RawOps = serde_json::from_str(json).ok()?;
-    let (i, op) =
-        raw.ops.into_iter().enumerate().find(|(_, op)| IpvsOp::deserialize(op).is_err())?;
+    let (i, op) = raw
+        .ops
+        .into_iter()
+        .enumerate()
+        .find(|(_, op)| crate::scenario::from_value::<IpvsOp>(op).is_err())?;
     let mut fields = op.as_object()?.clone();
     let tag = fields.remove("op")?;
     let fields = Value::Object(fields);
@@ -261,7 +263,7 @@ fn refine_op_error(json: &str) -> Option<ScenarioError> {
 }
 
 fn field_error<T: DeserializeOwned>(fields: Value) -> Option<(String, String)> {
-    serde_path_to_error::deserialize::<_, T>(fields)
+    serde_path_to_error::deserialize::<_, T>(&fields)
         .err()
         .map(|e| (e.path().to_string(), e.into_inner().to_string()))
 }

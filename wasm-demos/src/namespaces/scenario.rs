@@ -120,11 +120,9 @@ fn refine_op_path(json: &str, err: ScenarioError) -> ScenarioError {
     let Ok(index) = index.parse::<usize>() else { return err };
     let Ok(raw) = serde_json::from_str::<Value>(json) else { return err };
     let Some(Value::Object(op)) = raw.get("ops").and_then(|o| o.get(index)) else { return err };
-    let message_of =
-        |v: &Map<String, Value>| match serde_json::from_value::<Op>(Value::Object(v.clone())) {
-            Ok(_) => None,
-            Err(e) => Some(e.to_string()),
-        };
+    let message_of = |v: &Map<String, Value>| {
+        crate::scenario::from_value::<Op>(&Value::Object(v.clone())).err().map(|e| e.message)
+    };
     let original = message_of(op);
     for key in op.keys().filter(|k| k.as_str() != "op") {
         let mut without = op.clone();
