@@ -7,7 +7,7 @@
 //
 // Environment: E2E_NO_BUILD=1 (same as --no-build: serve E2E_SITE_DIR, default public/),
 // E2E_CHROMIUM (browser binary, default /usr/bin/chromium), E2E_TEST_TIMEOUT_MS (per test,
-// default 15000), E2E_TIMEOUT_MS (whole run, default 300000), E2E_KEEP=1 (keep the temp build),
+// default 15000), E2E_TIMEOUT_MS (whole run, default 1800000), E2E_KEEP=1 (keep the temp build),
 // E2E_SERVER_LOG=1 (log every request).
 //
 // A spec module exports `tests` (or a default export): an array of
@@ -79,9 +79,8 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Runs `cargo run --release -- build` into `outDir` with `baseUrl`; resolves to its stdout. */
-function buildSite(outDir, baseUrl) {
-  const args = ['run', '--release', '--quiet', '--', 'build', '--out', outDir, '--base-url', baseUrl];
+/** Runs cargo with `args` in the repository; resolves to its stdout. */
+function cargo(args) {
   return new Promise((resolve, reject) => {
     const child = spawn('cargo', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -94,6 +93,14 @@ function buildSite(outDir, baseUrl) {
       else reject(new Error(`cargo ${args.join(' ')} exited with ${code}\n${stderr.trim()}\n${stdout.trim()}`));
     });
   });
+}
+
+/** Builds the site (demos included) into `outDir` with `baseUrl`, and the native `sim` runner
+ * the demo specs compare the browser with (lib/sim.mjs). */
+async function buildSite(outDir, baseUrl) {
+  const summary = await cargo(['run', '--release', '--quiet', '--', 'build', '--out', outDir, '--base-url', baseUrl]);
+  await cargo(['build', '--release', '--quiet', '-p', 'wasm-demos', '--bin', 'sim']);
+  return summary;
 }
 
 async function loadSpecs(grep) {
@@ -190,7 +197,7 @@ async function main() {
   const noBuild = values['no-build'] || envFlag('E2E_NO_BUILD');
   const grep = values.grep ? new RegExp(values.grep, 'i') : null;
   const testTimeout = envInt('E2E_TEST_TIMEOUT_MS', 15_000);
-  const runTimeout = envInt('E2E_TIMEOUT_MS', 300_000);
+  const runTimeout = envInt('E2E_TIMEOUT_MS', 1_800_000);
   const executablePath = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
 
   // Nothing may outlive the run: a hard limit for the whole process.

@@ -19,6 +19,7 @@ fn real_site(c: &mut Criterion) {
             base_url: None,
             drafts: false,
             write,
+            wasm: false,
         };
         group.bench_function(name, |b| {
             b.iter(|| build(black_box(&options)).expect("the real site builds"))

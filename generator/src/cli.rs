@@ -39,6 +39,9 @@ pub struct BuildArgs {
     /// Include sessions marked `draft = true`.
     #[arg(long)]
     pub drafts: bool,
+    /// Do not compile the demos to WebAssembly: their pages are written, their wasm is not.
+    #[arg(long)]
+    pub no_wasm: bool,
 }
 
 /// Options of `check`.
@@ -62,6 +65,7 @@ impl Cli {
                 base_url: None,
                 drafts: false,
                 write: true,
+                wasm: true,
             },
             Some(Command::Build(args)) => BuildOptions {
                 root: args.root,
@@ -69,6 +73,7 @@ impl Cli {
                 base_url: args.base_url,
                 drafts: args.drafts,
                 write: true,
+                wasm: !args.no_wasm,
             },
             Some(Command::Check(args)) => BuildOptions {
                 root: args.root,
@@ -76,6 +81,7 @@ impl Cli {
                 base_url: None,
                 drafts: args.drafts,
                 write: false,
+                wasm: false,
             },
         }
     }

@@ -5,17 +5,21 @@
 //! 1. [`config`]: `site.toml` → [`config::SiteConfig`];
 //! 2. [`discover`]: `content/` → the Markdown files and the assets, in path order;
 //! 3. [`front_matter`] and [`model`]: files → a checked, ordered [`model::Site`];
-//! 4. [`markdown`] (with [`highlight`]): each body → HTML, table of contents, `@/` links;
+//! 4. [`markdown`] (with [`highlight`]): each body → HTML, table of contents, `@/` links,
+//!    ```` ```demo ```` blocks checked against the [`demos`] catalog;
 //! 5. [`links`]: every `@/` link checked against every page's headings;
 //! 6. [`render`]: the site through the Tera templates → output files, [`feeds`]: Atom
 //!    feeds, sitemap, robots.txt and `sessions.json`, and [`search`]: the search index;
-//! 7. [`output`]: files, `static/` and assets → a staging directory swapped in for `public/`.
+//! 7. [`demos`]: `wasm-demos` compiled to WebAssembly, with its JS glue, when the site has
+//!    demos and the build writes;
+//! 8. [`output`]: files, `static/` and assets → a staging directory swapped in for `public/`.
 //!
 //! Stages 1–6 collect problems instead of stopping at the first one; any problem fails the
 //! build with all of them, sorted, before anything is written.
 
 pub mod cli;
 pub mod config;
+pub mod demos;
 pub mod discover;
 pub mod error;
 pub mod feeds;
@@ -55,6 +59,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Write the output; `false` only validates (`check`).
     pub write: bool,
+    /// Compile the demos to WebAssembly (when the site has demos and the build writes).
+    pub wasm: bool,
 }
 
 /// What a build did.
@@ -117,12 +123,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         return Err(diagnostics.into());
     };
 
+    let (catalog, demo_errors) = demos::load_catalog(root);
+    diagnostics.extend(demo_errors);
     let highlighter = Highlighter::new();
     let base_path = site.config.base_path();
     let ctx = MarkdownContext {
         highlighter: &highlighter,
         allow_html: site.config.allow_html,
         base_path: &base_path,
+        demos: catalog.as_ref(),
     };
     let rendered = RenderedSite {
         home: render_markdown(&site.home.1, ctx),
@@ -161,6 +170,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         .filter(|key| !pages.contains_key(key))
         .collect();
     diagnostics.extend(links::check_links(all_pages(), &pages, &unparsed));
+    diagnostics
+        .extend(all_pages().into_iter().flat_map(|(_, md)| md.errors.iter().cloned()).collect());
     let mut warnings: Vec<Warning> =
         all_pages().into_iter().flat_map(|(_, md)| md.warnings.iter().cloned()).collect();
     warnings.sort();
@@ -172,7 +183,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         _ => return Err(diagnostics.into()),
     };
     let (files, search_index) = rayon::join(
-        || render::render_site(&site, &rendered, &tera),
+        || render::render_site(&site, &rendered, catalog.as_ref(), &tera),
         || search::build_index(&site, &rendered.sessions),
     );
     let mut files = files?;
@@ -184,6 +195,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         rel_path: PathBuf::from("css/highlight.css"),
         bytes: highlighter.css().into_bytes(),
     });
+
+    if let Some(catalog) = &catalog {
+        files.extend(demos::scenario_files_output(catalog));
+        if options.write && options.wasm {
+            files.extend(demos::build_wasm(root).map_err(BuildError::Internal)?);
+        }
+    }
 
     let files_written = if options.write {
         output::write_site(&files, &root.join("static"), &discovered.assets, &out_dir)?

@@ -16,7 +16,8 @@ use std::path::Path;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use crate::error::{Location, Warning};
+use crate::demos::{DemoCatalog, DemoEmbed, parse_embed};
+use crate::error::{Location, SourceError, SourceErrorKind, Warning};
 use crate::highlight::{Highlighter, escape};
 use crate::model::{Source, slugify};
 
@@ -29,6 +30,8 @@ pub struct MarkdownContext<'a> {
     pub allow_html: bool,
     /// The site's base path (`/` or `/notes/`), prefixed to internal links.
     pub base_path: &'a str,
+    /// The demos ```` ```demo ```` blocks may place, if the site has any.
+    pub demos: Option<&'a DemoCatalog>,
 }
 
 /// One entry of a page's table of contents.
@@ -70,6 +73,10 @@ pub struct RenderedMarkdown {
     pub text: String,
     /// Which badges the page shows: `(later, unconfirmed)`.
     pub badges: (bool, bool),
+    /// The demos the page embeds, in order.
+    pub demos: Vec<DemoEmbed>,
+    /// Invalid ```` ```demo ```` blocks.
+    pub errors: Vec<SourceError>,
 }
 
 /// The parser options every page uses.
@@ -262,6 +269,10 @@ impl<'b> Renderer<'_, 'b> {
 
     fn end_code(&mut self) {
         let Some((lang, code, offset)) = self.code.take() else { return };
+        if lang == "demo" {
+            self.demo(&code, offset);
+            return;
+        }
         let highlighted = self.ctx.highlighter.highlight(&lang, &code);
         if !highlighted.known_language {
             self.out.warnings.push(Warning {
@@ -271,6 +282,35 @@ impl<'b> Renderer<'_, 'b> {
             });
         }
         self.emit(Event::Html(CowStr::from(highlighted.html)));
+    }
+
+    /// A ```` ```demo ```` block: checked against the catalog, then a mount point for
+    /// `js/demos.js` (loaded as a module, so once per page however many blocks it has).
+    fn demo(&mut self, body: &str, fence: usize) {
+        let embed = match parse_embed(body, self.ctx.demos) {
+            Ok(embed) => embed,
+            Err((at, message)) => {
+                let first_line = self.body[fence..].find('\n').map_or(0, |i| i + 1);
+                let location = self.location(fence + first_line + at);
+                let kind = SourceErrorKind::InvalidValue(format!("demo block: {message}"));
+                self.out.errors.push(SourceError::new(self.path, location, kind));
+                return;
+            }
+        };
+        let base = self.ctx.base_path;
+        let kind = embed.kind.name();
+        let scenario = escape(&embed.scenario);
+        let page = format!("{base}demos/{kind}/?scenario={scenario}");
+        let caption = embed.caption.as_deref().map(escape).unwrap_or_default();
+        let html = format!(
+            "<figure class=\"demo-embed\">\n<div class=\"demo-root\" data-demo=\"{kind}\" data-scenario=\"{scenario}\" data-step=\"{step}\" data-speed=\"{speed}\" data-autoplay=\"{autoplay}\"><p class=\"demo-fallback\">This interactive {title} demo needs JavaScript and WebAssembly.</p></div>\n<figcaption>{caption} <a href=\"{page}\">Open the {title} demo</a></figcaption>\n</figure>\n<script type=\"module\" src=\"{base}js/demos.js\"></script>\n",
+            step = embed.step,
+            speed = embed.speed,
+            autoplay = embed.autoplay,
+            title = embed.kind.title(),
+        );
+        self.out.demos.push(embed);
+        self.emit(Event::Html(CowStr::from(html)));
     }
 
     fn end_heading(&mut self) {
@@ -325,7 +365,12 @@ mod tests {
         let highlighter = Highlighter::new();
         render_markdown(
             &source,
-            MarkdownContext { highlighter: &highlighter, allow_html, base_path: "/n/" },
+            MarkdownContext {
+                highlighter: &highlighter,
+                allow_html,
+                base_path: "/n/",
+                demos: None,
+            },
         )
     }
 

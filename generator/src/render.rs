@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::demos::{DemoCatalog, DemoKind, KINDS, Scenario};
 use crate::error::{Diagnostics, Location, SourceError, SourceErrorKind};
 use crate::markdown::{RenderedMarkdown, TocEntry};
 use crate::model::{Session, Site, slugify};
@@ -303,6 +304,43 @@ impl<'a> Views<'a> {
     }
 }
 
+/// A demo, for its own page, its embed page, the slide deck and the home page.
+#[derive(Serialize)]
+struct DemoView<'a> {
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    url: String,
+    embed_url: String,
+    scenarios: &'a [Scenario],
+    /// The sessions whose write-up embeds it.
+    sessions: Vec<SessionView<'a>>,
+}
+
+fn demo_views<'a>(
+    views: &Views<'a>,
+    rendered: &RenderedSite,
+    catalog: Option<&'a DemoCatalog>,
+) -> Vec<DemoView<'a>> {
+    let Some(catalog) = catalog else { return Vec::new() };
+    let uses = |kind: DemoKind, i: usize| rendered.sessions[i].demos.iter().any(|d| d.kind == kind);
+    KINDS
+        .iter()
+        .map(|&kind| DemoView {
+            name: kind.name(),
+            title: kind.title(),
+            description: kind.description(),
+            url: format!("{}demos/{}/", views.base, kind.name()),
+            embed_url: format!("{}demos/{}/embed/", views.base, kind.name()),
+            scenarios: catalog.scenarios(kind),
+            sessions: (0..views.site.sessions.len())
+                .filter(|&i| uses(kind, i))
+                .map(|i| views.session(i))
+                .collect(),
+        })
+        .collect()
+}
+
 /// A page to render: its output path, template, what it is (for messages) and its context.
 struct Job {
     rel_path: PathBuf,
@@ -315,10 +353,12 @@ struct Job {
 pub fn render_site(
     site: &Site,
     rendered: &RenderedSite,
+    demos: Option<&DemoCatalog>,
     templates: &Templates,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     let views = Views { site, base: site.config.base_path() };
     let site_view = views.site_view();
+    let demo_list = demo_views(&views, rendered, demos);
     let mut jobs = Vec::new();
     let mut job = |rel_path: String,
                    template: &'static str,
@@ -327,6 +367,7 @@ pub fn render_site(
                    extra: Context| {
         let mut context = Context::new();
         context.insert("site", &site_view);
+        context.insert("demos", &demo_list);
         context.insert("page_title", title);
         context.insert("page_description", description);
         context.insert("page_type", if template == "session.html" { "article" } else { "website" });
@@ -396,6 +437,33 @@ pub fn render_site(
             display(&session.source.path),
             (&session.meta.title, &session.meta.summary),
             ctx,
+        );
+    }
+
+    for demo in &demo_list {
+        let description = demo.description;
+        for (path, template, what) in [
+            (format!("demos/{}/index.html", demo.name), "demo.html", "page"),
+            (format!("demos/{}/embed/index.html", demo.name), "demo-embed.html", "embed page"),
+        ] {
+            let mut ctx = Context::new();
+            ctx.insert("demo", demo);
+            job(
+                path,
+                template,
+                format!("the {} demo's {what}", demo.name),
+                (demo.title, description),
+                ctx,
+            );
+        }
+    }
+    if !demo_list.is_empty() {
+        job(
+            "demos/slides/index.html".into(),
+            "slides.html",
+            "the demo slide deck".into(),
+            ("Demos in slides", "The three kernel demos in a reveal.js deck."),
+            Context::new(),
         );
     }
 

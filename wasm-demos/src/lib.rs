@@ -17,3 +17,4 @@ pub mod cgroups;
 pub mod ipvs;
 pub mod namespaces;
 pub mod scenario;
+pub mod web;

@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 use super::cpu::{Slot, Timeline};
 use super::ops::OpByName;
 use super::{CgroupSim, CgroupVersion, Op, Outcome, SimParams, files};
-use crate::scenario::{ScenarioError, parse};
+use crate::scenario::{Playback, ScenarioError, parse, single_op_document, single_op_error};
 
 /// Most ops in one scenario.
 pub const MAX_OPS: usize = 10_000;
@@ -125,35 +125,109 @@ fn build(doc: &ScenarioDoc) -> Result<CgroupSim, ScenarioError> {
     Ok(sim)
 }
 
-/// Runs a scenario and returns its trace, or the first malformed field with its JSON path.
-pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
-    let raw: Value = parse(json)?;
-    let doc: ScenarioDoc = parse(json).map_err(|e| refine_op_error(e, &raw))?;
-    let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
-    let mut sim = build(&doc)?;
-    let mut trace = Vec::with_capacity(doc.ops.len());
-    let mut states = 0usize;
-    for (i, op) in doc.ops.iter().enumerate() {
+/// A cgroup scenario being played: its hierarchy as set up and the scripted ops to come.
+pub struct CgroupPlayback {
+    sim: CgroupSim,
+    ops: std::vec::IntoIter<(Op, Value)>,
+    applied: usize,
+    with_timeline: bool,
+}
+
+impl CgroupPlayback {
+    /// Parses and validates a scenario and builds its hierarchy. Records of `run` carry the
+    /// CPU `timeline` when `with_timeline`; the browser reads it from [`Self::timeline`].
+    pub fn new(json: &str, with_timeline: bool) -> Result<Self, ScenarioError> {
+        let raw: Value = parse(json)?;
+        let doc: ScenarioDoc = parse(json).map_err(|e| refine_op_error(e, &raw))?;
+        let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
+        let sim = build(&doc)?;
+        let ops: Vec<(Op, Value)> = doc.ops.into_iter().zip(raw_ops).collect();
+        Ok(Self { sim, ops: ops.into_iter(), applied: 0, with_timeline })
+    }
+
+    /// The simulation in its current state.
+    pub fn sim(&self) -> &CgroupSim {
+        &self.sim
+    }
+
+    /// Applies `op` and returns its record and the CPU timeline of a `run`.
+    fn record(&mut self, op: &Op, raw_op: Value) -> (Value, Option<Timeline>) {
         let mut rec = Map::new();
-        rec.insert("step".into(), json!(i));
-        rec.insert("op".into(), raw_ops.get(i).cloned().unwrap_or(Value::Null));
-        match sim.apply(op) {
-            Ok(out) => outcome_fields(&out, &mut rec),
+        rec.insert("step".into(), json!(self.applied));
+        rec.insert("op".into(), raw_op);
+        self.applied += 1;
+        let mut timeline = None;
+        match self.sim.apply(op) {
+            Ok(mut out) => {
+                timeline = out.timeline.take();
+                if let (true, Some(tl)) = (self.with_timeline, &timeline) {
+                    rec.insert("timeline".into(), timeline_json(tl));
+                }
+                outcome_fields(&out, &mut rec);
+            }
             Err(e) => {
                 rec.insert("error".into(), json!(e.to_string()));
             }
         }
-        states += sim.cgroups().len() + sim.tasks().len();
+        state_fields(&self.sim, &mut rec);
+        (Value::Object(rec), timeline)
+    }
+
+    /// Applies the next scripted op: its record and the CPU timeline of a `run`.
+    pub fn step_with_timeline(&mut self) -> Option<(Value, Option<Timeline>)> {
+        let (op, raw_op) = self.ops.next()?;
+        Some(self.record(&op, raw_op))
+    }
+
+    /// Applies one op given as JSON: its record and the CPU timeline of a `run`.
+    pub fn apply_json_with_timeline(
+        &mut self,
+        op: &str,
+    ) -> Result<(Value, Option<Timeline>), ScenarioError> {
+        let doc = single_op_document(op)?;
+        let raw: Value = parse(&doc).map_err(single_op_error)?;
+        let ops: OpsOnly = parse(&doc).map_err(|e| single_op_error(refine_op_error(e, &raw)))?;
+        let raw_op = raw.get("ops").and_then(|o| o.get(0)).cloned().unwrap_or(Value::Null);
+        let op = ops.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        Ok(self.record(&op, raw_op))
+    }
+}
+
+impl Playback for CgroupPlayback {
+    fn remaining(&self) -> usize {
+        self.ops.len()
+    }
+
+    fn step(&mut self) -> Option<Value> {
+        self.step_with_timeline().map(|(record, _)| record)
+    }
+
+    fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
+        self.apply_json_with_timeline(op).map(|(record, _)| record)
+    }
+}
+
+#[derive(Deserialize)]
+struct OpsOnly {
+    ops: Vec<Op>,
+}
+
+/// Runs a scenario and returns its trace, or the first malformed field with its JSON path.
+pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
+    let mut playback = CgroupPlayback::new(json, true)?;
+    let mut trace = Vec::with_capacity(playback.remaining());
+    let mut states = 0usize;
+    while let Some(record) = playback.step() {
+        states += playback.sim.cgroups().len() + playback.sim.tasks().len();
         if states > MAX_TRACE_STATES {
             return Err(ScenarioError::new(
-                format!("ops[{i}]"),
+                format!("ops[{}]", trace.len()),
                 format!(
                     "the trace is capped at {MAX_TRACE_STATES} cgroup and task states; split the scenario"
                 ),
             ));
         }
-        state_fields(&sim, &mut rec);
-        trace.push(Value::Object(rec));
+        trace.push(record);
     }
     Ok(Value::Array(trace))
 }
@@ -168,7 +242,7 @@ fn refine_op_error(err: ScenarioError, raw: &Value) -> ScenarioError {
     fields.remove("op");
     let mut by_name = Map::new();
     by_name.insert(tag.clone(), Value::Object(fields));
-    match serde_path_to_error::deserialize::<_, OpByName>(Value::Object(by_name)) {
+    match serde_path_to_error::deserialize::<_, OpByName>(&Value::Object(by_name)) {
         Err(e) => match e.path().to_string().split_once('.') {
             Some((_, field)) => {
                 ScenarioError::new(format!("ops[{i}].{field}"), e.into_inner().to_string())
@@ -206,9 +280,6 @@ fn outcome_fields(out: &Outcome, rec: &mut Map<String, Value>) {
     }
     if let Some(e) = &out.fork_error {
         rec.insert("fork_error".into(), json!(e.to_string()));
-    }
-    if let Some(tl) = &out.timeline {
-        rec.insert("timeline".into(), timeline_json(tl));
     }
 }
 

@@ -36,7 +36,7 @@ pub mod smooth_wrr;
 pub use self::error::IpvsError;
 pub use self::sim::{IpvsOp, IpvsSim, Outcome, Pick};
 
-use crate::scenario::ScenarioError;
+use crate::scenario::{Playback, ScenarioError};
 
 /// Which model a scenario drives.
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
@@ -53,6 +53,17 @@ enum Model {
 struct ModelTag {
     #[serde(default)]
     model: Option<Model>,
+}
+
+/// Sets up a scenario of the model named by its `"model"` field, ready to be stepped; the
+/// records leave out Maglev's `table`, which [`maglev::MaglevSim::table`] gives.
+pub fn playback(json: &str) -> Result<Box<dyn Playback>, ScenarioError> {
+    Ok(match crate::scenario::parse::<ModelTag>(json)?.model {
+        None | Some(Model::Kernel) => Box::new(scenario::KernelPlayback::new(json)?),
+        Some(Model::Maglev) => Box::new(maglev::scenario::MaglevPlayback::new(json, false)?),
+        Some(Model::SmoothWrr) => Box::new(smooth_wrr::scenario::SmoothWrrPlayback::new(json)?),
+        Some(Model::Gorb) => Box::new(gorb::scenario::GorbPlayback::new(json)?),
+    })
 }
 
 /// Runs a scenario of the model named by its `"model"` field and returns its trace, one

@@ -5,7 +5,6 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
@@ -20,7 +19,7 @@ use super::sim::{
     AddDest, ConnRef, DestRef, EditDest, EditService, IpvsOp, IpvsSim, NewConn, Outcome, Schedule,
     SetOverload, SetWeight, Tick,
 };
-use crate::scenario::{ScenarioError, parse};
+use crate::scenario::{Playback, ScenarioError, parse, single_op_document, single_op_error};
 
 /// Most ops one scenario may hold.
 pub const MAX_OPS: usize = 10_000;
@@ -118,26 +117,41 @@ fn config(settings: &Settings) -> Result<ServiceConfig, ScenarioError> {
     })
 }
 
-/// Runs an IPVS scenario and returns its trace: one record per op with `step`, the `op` as
-/// given, `pick` (and `picks`, `conns`, `draws` where they apply), `error` when the op failed
-/// (the state is then unchanged and the run goes on), and the visible state after the op.
-pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
-    let settings: Settings = parse(json).map_err(|e| refine_op_error(json).unwrap_or(e))?;
-    if settings.ops.len() > MAX_OPS {
-        return Err(ScenarioError::new("ops", format!("at most {MAX_OPS} operations")));
+/// An IPVS scenario being played: the service it set up and the scripted ops still to come.
+pub struct KernelPlayback {
+    sim: IpvsSim,
+    ops: std::vec::IntoIter<(IpvsOp, Value)>,
+    applied: usize,
+}
+
+impl KernelPlayback {
+    /// Parses and validates a scenario and sets up its service.
+    pub fn new(json: &str) -> Result<Self, ScenarioError> {
+        let settings: Settings = parse(json).map_err(|e| refine_op_error(json).unwrap_or(e))?;
+        if settings.ops.len() > MAX_OPS {
+            return Err(ScenarioError::new("ops", format!("at most {MAX_OPS} operations")));
+        }
+        let raw: RawOps = parse(json)?;
+        let config = config(&settings)?;
+        let sim =
+            IpvsSim::new(&config).map_err(|e| ScenarioError::new("scheduler", e.to_string()))?;
+        let ops: Vec<(IpvsOp, Value)> = settings.ops.into_iter().zip(raw.ops).collect();
+        Ok(Self { sim, ops: ops.into_iter(), applied: 0 })
     }
-    let raw: RawOps = parse(json)?;
-    let config = config(&settings)?;
-    let mut sim =
-        IpvsSim::new(&config).map_err(|e| ScenarioError::new("scheduler", e.to_string()))?;
-    let mut trace = Vec::with_capacity(settings.ops.len());
-    let mut entries: usize = 0;
-    for (step, (op, raw_op)) in settings.ops.iter().zip(raw.ops).enumerate() {
+
+    /// The simulation in its current state.
+    pub fn sim(&self) -> &IpvsSim {
+        &self.sim
+    }
+
+    /// Applies `op` and returns its record and how many entries the record holds.
+    fn record(&mut self, op: &IpvsOp, raw_op: Value) -> (Value, usize) {
         let mut record = Map::new();
-        record.insert("step".into(), json!(step));
+        record.insert("step".into(), json!(self.applied));
         record.insert("op".into(), raw_op);
-        match sim.apply(op) {
-            Ok(outcome) => outcome_fields(&sim, op, &outcome, &mut record),
+        self.applied += 1;
+        match self.sim.apply(op) {
+            Ok(outcome) => outcome_fields(&self.sim, op, &outcome, &mut record),
             Err(e) => {
                 if op.schedules() {
                     record.insert("pick".into(), Value::Null);
@@ -145,15 +159,59 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
                 record.insert("error".into(), json!(e.to_string()));
             }
         }
-        entries = entries.saturating_add(record_entries(&sim, op));
+        let entries = record_entries(&self.sim, op);
+        state_fields(&self.sim, &mut record);
+        (Value::Object(record), entries)
+    }
+
+    fn advance(&mut self) -> Option<(Value, usize)> {
+        let (op, raw_op) = self.ops.next()?;
+        Some(self.record(&op, raw_op))
+    }
+}
+
+impl Playback for KernelPlayback {
+    fn remaining(&self) -> usize {
+        self.ops.len()
+    }
+
+    fn step(&mut self) -> Option<Value> {
+        self.advance().map(|(record, _)| record)
+    }
+
+    fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
+        let doc = single_op_document(op)?;
+        let parsed: OpsOnly =
+            parse(&doc).map_err(|e| single_op_error(refine_op_error(&doc).unwrap_or(e)))?;
+        let raw: RawOps = parse(&doc).map_err(single_op_error)?;
+        let mut pairs = parsed.ops.into_iter().zip(raw.ops);
+        let (op, raw_op) = pairs.next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        Ok(self.record(&op, raw_op).0)
+    }
+}
+
+/// The `ops` of a single-op document.
+#[derive(serde::Deserialize)]
+struct OpsOnly {
+    ops: Vec<IpvsOp>,
+}
+
+/// Runs an IPVS scenario and returns its trace: one record per op with `step`, the `op` as
+/// given, `pick` (and `picks`, `conns`, `draws` where they apply), `error` when the op failed
+/// (the state is then unchanged and the run goes on), and the visible state after the op.
+pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
+    let mut playback = KernelPlayback::new(json)?;
+    let mut trace = Vec::with_capacity(playback.remaining());
+    let mut entries: usize = 0;
+    while let Some((record, n)) = playback.advance() {
+        entries = entries.saturating_add(n);
         if entries > MAX_TRACE_ENTRIES {
             return Err(ScenarioError::new(
-                format!("ops[{step}]"),
+                format!("ops[{}]", trace.len()),
                 format!("the trace would exceed {MAX_TRACE_ENTRIES} entries; split the scenario"),
             ));
         }
-        state_fields(&sim, &mut record);
-        trace.push(Value::Object(record));
+        trace.push(record);
     }
     Ok(Value::Array(trace))
 }
@@ -177,8 +235,11 @@ fn record_entries(sim: &IpvsSim, op: &IpvsOp) -> usize {
 /// struct, which names the field: `ops[i].weight`.
 fn refine_op_error(json: &str) -> Option<ScenarioError> {
     let raw: RawOps = serde_json::from_str(json).ok()?;
-    let (i, op) =
-        raw.ops.into_iter().enumerate().find(|(_, op)| IpvsOp::deserialize(op).is_err())?;
+    let (i, op) = raw
+        .ops
+        .into_iter()
+        .enumerate()
+        .find(|(_, op)| crate::scenario::from_value::<IpvsOp>(op).is_err())?;
     let mut fields = op.as_object()?.clone();
     let tag = fields.remove("op")?;
     let fields = Value::Object(fields);
@@ -202,7 +263,7 @@ fn refine_op_error(json: &str) -> Option<ScenarioError> {
 }
 
 fn field_error<T: DeserializeOwned>(fields: Value) -> Option<(String, String)> {
-    serde_path_to_error::deserialize::<_, T>(fields)
+    serde_path_to_error::deserialize::<_, T>(&fields)
         .err()
         .map(|e| (e.path().to_string(), e.into_inner().to_string()))
 }

@@ -44,7 +44,7 @@ pub use mnt::{Mount, Propagation};
 pub use net::{Device, DeviceKind};
 pub use ops::{ClockId, CloneFlag, Op, Outcome, ProcFile, PsEntry, Signal, SignalAction};
 pub use pid::{ExitStatus, ProcState, Process};
-pub use scenario::{run_scenario, state};
+pub use scenario::{NamespacesPlayback, run_scenario, state};
 pub use user::IdExtent;
 
 use error::sys;

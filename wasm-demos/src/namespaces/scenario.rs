@@ -8,7 +8,9 @@ use serde_json::{Map, Value, json};
 use super::pid::ExitStatus;
 use super::user::MapKind;
 use super::{NamespacesParams, NamespacesSim, NsData, Op, Outcome};
-use crate::scenario::{ScenarioError, parse};
+use crate::scenario::{
+    Playback, ScenarioError, parse, play_all, single_op_document, single_op_error,
+};
 
 /// Cap on the number of operations in one scenario.
 const MAX_OPS: usize = 10_000;
@@ -23,34 +25,46 @@ struct Settings {
     ops: Vec<Op>,
 }
 
-/// Runs a scenario and returns its trace (a JSON array, one record per op). A malformed
-/// scenario or a bad setting is a [`ScenarioError`] naming the JSON path; a failing op is
-/// recorded with `"error"` and `"errno"`, the state unchanged, and the run goes on.
-pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
-    let settings: Settings = parse(json).map_err(|e| refine_op_path(json, e))?;
-    if settings.ops.len() > MAX_OPS {
-        return Err(ScenarioError::new("ops", format!("at most {MAX_OPS} operations")));
+/// A namespaces scenario being played.
+pub struct NamespacesPlayback {
+    sim: NamespacesSim,
+    ops: std::vec::IntoIter<(Op, Value)>,
+    applied: usize,
+}
+
+impl NamespacesPlayback {
+    /// Parses and validates a scenario and boots its host.
+    pub fn new(json: &str) -> Result<Self, ScenarioError> {
+        let settings: Settings = parse(json).map_err(|e| refine_op_path(json, e))?;
+        if settings.ops.len() > MAX_OPS {
+            return Err(ScenarioError::new("ops", format!("at most {MAX_OPS} operations")));
+        }
+        let raw: Value = parse(json)?;
+        let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
+        let defaults = NamespacesParams::default();
+        let params = NamespacesParams {
+            hostname: settings.hostname.unwrap_or(defaults.hostname),
+            uptime_secs: settings.uptime_secs.unwrap_or(defaults.uptime_secs),
+        };
+        let sim = NamespacesSim::new(params.clone()).map_err(|e| {
+            let path = if params.hostname.len() > 64 { "hostname" } else { "uptime_secs" };
+            ScenarioError::new(path, e.to_string())
+        })?;
+        let ops: Vec<(Op, Value)> = settings.ops.into_iter().zip(raw_ops).collect();
+        Ok(Self { sim, ops: ops.into_iter(), applied: 0 })
     }
-    let raw: Value =
-        serde_json::from_str(json).map_err(|e| ScenarioError::new("$", e.to_string()))?;
-    let defaults = NamespacesParams::default();
-    let params = NamespacesParams {
-        hostname: settings.hostname.unwrap_or(defaults.hostname),
-        uptime_secs: settings.uptime_secs.unwrap_or(defaults.uptime_secs),
-    };
-    let mut sim = NamespacesSim::new(params.clone()).map_err(|e| {
-        let path = if params.hostname.len() > 64 { "hostname" } else { "uptime_secs" };
-        ScenarioError::new(path, e.to_string())
-    })?;
-    let mut trace = Vec::with_capacity(settings.ops.len());
-    for (step, op) in settings.ops.iter().enumerate() {
+
+    /// The simulation in its current state.
+    pub fn sim(&self) -> &NamespacesSim {
+        &self.sim
+    }
+
+    fn record(&mut self, op: &Op, raw_op: Value) -> Value {
         let mut rec = Map::new();
-        rec.insert("step".into(), json!(step));
-        rec.insert(
-            "op".into(),
-            raw.get("ops").and_then(|o| o.get(step)).cloned().unwrap_or(Value::Null),
-        );
-        match sim.apply(op) {
+        rec.insert("step".into(), json!(self.applied));
+        rec.insert("op".into(), raw_op);
+        self.applied += 1;
+        match self.sim.apply(op) {
             Ok(outcome) => outcome_fields(&outcome, &mut rec),
             Err(err) => {
                 rec.insert("error".into(), json!(err.to_string()));
@@ -59,10 +73,41 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
                 }
             }
         }
-        rec.insert("state".into(), state(&sim));
-        trace.push(Value::Object(rec));
+        rec.insert("state".into(), state(&self.sim));
+        Value::Object(rec)
     }
-    Ok(Value::Array(trace))
+}
+
+impl Playback for NamespacesPlayback {
+    fn remaining(&self) -> usize {
+        self.ops.len()
+    }
+
+    fn step(&mut self) -> Option<Value> {
+        let (op, raw_op) = self.ops.next()?;
+        Some(self.record(&op, raw_op))
+    }
+
+    fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
+        let doc = single_op_document(op)?;
+        let ops: OpsOnly = parse(&doc).map_err(|e| single_op_error(refine_op_path(&doc, e)))?;
+        let raw: Value = parse(&doc).map_err(single_op_error)?;
+        let raw_op = raw.get("ops").and_then(|o| o.get(0)).cloned().unwrap_or(Value::Null);
+        let op = ops.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        Ok(self.record(&op, raw_op))
+    }
+}
+
+#[derive(Deserialize)]
+struct OpsOnly {
+    ops: Vec<Op>,
+}
+
+/// Runs a scenario and returns its trace (a JSON array, one record per op). A malformed
+/// scenario or a bad setting is a [`ScenarioError`] naming the JSON path; a failing op is
+/// recorded with `"error"` and `"errno"`, the state unchanged, and the run goes on.
+pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
+    Ok(play_all(NamespacesPlayback::new(json)?))
 }
 
 /// serde's internally tagged enums buffer an op before deserializing its variant, so
@@ -75,11 +120,9 @@ fn refine_op_path(json: &str, err: ScenarioError) -> ScenarioError {
     let Ok(index) = index.parse::<usize>() else { return err };
     let Ok(raw) = serde_json::from_str::<Value>(json) else { return err };
     let Some(Value::Object(op)) = raw.get("ops").and_then(|o| o.get(index)) else { return err };
-    let message_of =
-        |v: &Map<String, Value>| match serde_json::from_value::<Op>(Value::Object(v.clone())) {
-            Ok(_) => None,
-            Err(e) => Some(e.to_string()),
-        };
+    let message_of = |v: &Map<String, Value>| {
+        crate::scenario::from_value::<Op>(&Value::Object(v.clone())).err().map(|e| e.message)
+    };
     let original = message_of(op);
     for key in op.keys().filter(|k| k.as_str() != "op") {
         let mut without = op.clone();

@@ -19,7 +19,9 @@ use std::net::IpAddr;
 use serde_json::{Value, json};
 
 use super::context::{GorbError, GorbOp, GorbOutcome, GorbSim};
-use crate::scenario::{ScenarioError, parse};
+use crate::scenario::{
+    Playback, ScenarioError, parse, play_all, single_op_document, single_op_error,
+};
 
 /// The most ops a scenario may have.
 pub const MAX_OPS: usize = 1_000;
@@ -44,33 +46,66 @@ struct GorbScenario {
     ops: Vec<GorbOp>,
 }
 
+/// A GORB scenario being played.
+pub struct GorbPlayback {
+    sim: GorbSim,
+    ops: std::vec::IntoIter<GorbOp>,
+    applied: usize,
+}
+
+impl GorbPlayback {
+    /// Parses and validates a scenario (`"model": "gorb"`) and starts its daemon.
+    pub fn new(json: &str) -> Result<Self, ScenarioError> {
+        let scenario: GorbScenario = parse(json)?;
+        let GorbModel::Gorb = scenario.model;
+        check_trace_size(&scenario.ops)?;
+        let endpoint = match scenario.endpoint {
+            None => None,
+            Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
+                ScenarioError::new("endpoint", format!("\"{text}\" is not an IP address"))
+            })?),
+        };
+        Ok(Self { sim: GorbSim::new(endpoint), ops: scenario.ops.into_iter(), applied: 0 })
+    }
+
+    fn record(&mut self, op: GorbOp) -> Value {
+        let mut record = json!({ "step": self.applied, "op": op });
+        self.applied += 1;
+        match self.sim.apply(op) {
+            Ok(outcome) => add_outcome(&mut record, outcome),
+            Err(err) => add_error(&mut record, &err),
+        }
+        add_state(&mut record, &self.sim);
+        record
+    }
+}
+
+impl Playback for GorbPlayback {
+    fn remaining(&self) -> usize {
+        self.ops.len()
+    }
+
+    fn step(&mut self) -> Option<Value> {
+        let op = self.ops.next()?;
+        Some(self.record(op))
+    }
+
+    fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
+        let doc: OpsOnly = parse(&single_op_document(op)?).map_err(single_op_error)?;
+        check_trace_size(&doc.ops).map_err(|e| ScenarioError::new("op", e.message))?;
+        let op = doc.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        Ok(self.record(op))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct OpsOnly {
+    ops: Vec<GorbOp>,
+}
+
 /// Runs a GORB scenario (`"model": "gorb"`) and returns its trace.
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
-    let scenario: GorbScenario = parse(json)?;
-    let GorbModel::Gorb = scenario.model;
-    check_trace_size(&scenario.ops)?;
-    let endpoint = match scenario.endpoint {
-        None => None,
-        Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
-            ScenarioError::new("endpoint", format!("\"{text}\" is not an IP address"))
-        })?),
-    };
-    let mut sim = GorbSim::new(endpoint);
-    let records = scenario
-        .ops
-        .into_iter()
-        .enumerate()
-        .map(|(step, op)| {
-            let mut record = json!({ "step": step, "op": op });
-            match sim.apply(op) {
-                Ok(outcome) => add_outcome(&mut record, outcome),
-                Err(err) => add_error(&mut record, &err),
-            }
-            add_state(&mut record, &sim);
-            record
-        })
-        .collect();
-    Ok(Value::Array(records))
+    Ok(play_all(GorbPlayback::new(json)?))
 }
 
 /// Caps the trace: at most [`MAX_OPS`] records and [`MAX_CHECKS`] checks.

@@ -16,7 +16,9 @@
 use serde_json::{Value, json};
 
 use super::sim::{BackendSpec, MaglevError, MaglevOp, MaglevOutcome, MaglevParams, MaglevSim};
-use crate::scenario::{ScenarioError, parse};
+use crate::scenario::{
+    Playback, ScenarioError, parse, play_all, single_op_document, single_op_error,
+};
 
 /// The most ops a scenario may have.
 pub const MAX_OPS: usize = 1_000;
@@ -40,32 +42,73 @@ struct MaglevScenario {
     ops: Vec<MaglevOp>,
 }
 
+/// A Maglev scenario being played.
+pub struct MaglevPlayback {
+    sim: MaglevSim,
+    ops: std::vec::IntoIter<MaglevOp>,
+    applied: usize,
+    with_table: bool,
+}
+
+impl MaglevPlayback {
+    /// Parses and validates a scenario (`"model": "maglev"`) and populates its table. Records
+    /// carry the whole `table` when `with_table`; the browser reads it from [`Self::sim`].
+    pub fn new(json: &str, with_table: bool) -> Result<Self, ScenarioError> {
+        let scenario: MaglevScenario = parse(json)?;
+        let MaglevModel::Maglev = scenario.model;
+        let recorded_size = if with_table { scenario.table_size } else { 0 };
+        check_trace_size(scenario.ops.len(), recorded_size)?;
+        let specs = scenario.backends.clone();
+        let sim = MaglevSim::new(MaglevParams {
+            table_size: scenario.table_size,
+            backends: scenario.backends,
+        })
+        .map_err(|err| setting_error(&err, &specs))?;
+        Ok(Self { sim, ops: scenario.ops.into_iter(), applied: 0, with_table })
+    }
+
+    /// The simulation in its current state.
+    pub fn sim(&self) -> &MaglevSim {
+        &self.sim
+    }
+
+    fn record(&mut self, op: MaglevOp) -> Value {
+        let mut record = json!({ "step": self.applied, "op": op });
+        self.applied += 1;
+        match self.sim.apply(op) {
+            Ok(outcome) => add_outcome(&mut record, &self.sim, outcome),
+            Err(err) => record["error"] = json!(err.to_string()),
+        }
+        add_state(&mut record, &self.sim, self.with_table);
+        record
+    }
+}
+
+impl Playback for MaglevPlayback {
+    fn remaining(&self) -> usize {
+        self.ops.len()
+    }
+
+    fn step(&mut self) -> Option<Value> {
+        let op = self.ops.next()?;
+        Some(self.record(op))
+    }
+
+    fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
+        let doc: OpsOnly = parse(&single_op_document(op)?).map_err(single_op_error)?;
+        let op = doc.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        Ok(self.record(op))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct OpsOnly {
+    ops: Vec<MaglevOp>,
+}
+
 /// Runs a Maglev scenario (`"model": "maglev"`) and returns its trace.
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
-    let scenario: MaglevScenario = parse(json)?;
-    let MaglevModel::Maglev = scenario.model;
-    check_trace_size(scenario.ops.len(), scenario.table_size)?;
-    let specs = scenario.backends.clone();
-    let mut sim = MaglevSim::new(MaglevParams {
-        table_size: scenario.table_size,
-        backends: scenario.backends,
-    })
-    .map_err(|err| setting_error(&err, &specs))?;
-    let records = scenario
-        .ops
-        .into_iter()
-        .enumerate()
-        .map(|(step, op)| {
-            let mut record = json!({ "step": step, "op": op });
-            match sim.apply(op) {
-                Ok(outcome) => add_outcome(&mut record, &sim, outcome),
-                Err(err) => record["error"] = json!(err.to_string()),
-            }
-            add_state(&mut record, &sim);
-            record
-        })
-        .collect();
-    Ok(Value::Array(records))
+    Ok(play_all(MaglevPlayback::new(json, true)?))
 }
 
 /// Caps the trace: at most [`MAX_OPS`] records of M table entries each, [`MAX_TRACE_ENTRIES`]
@@ -139,7 +182,7 @@ fn add_outcome(record: &mut Value, sim: &MaglevSim, outcome: MaglevOutcome) {
     }
 }
 
-fn add_state(record: &mut Value, sim: &MaglevSim) {
+fn add_state(record: &mut Value, sim: &MaglevSim, with_table: bool) {
     let balance = sim.balance();
     record["table_size"] = json!(sim.table_size());
     record["backends"] = sim
@@ -151,7 +194,9 @@ fn add_state(record: &mut Value, sim: &MaglevSim) {
                    "permutation": b.permutation_source, "entries": entries})
         })
         .collect();
-    record["table"] = json!(sim.table());
+    if with_table {
+        record["table"] = json!(sim.table());
+    }
     record["balance"] = json!({
         "max_entries": balance.max_entries,
         "min_entries": balance.min_entries,

@@ -11,7 +11,9 @@
 use serde_json::{Value, json};
 
 use super::sim::{PeerSpec, SmoothWrrError, SmoothWrrOp, SmoothWrrOutcome, SmoothWrrSim};
-use crate::scenario::{ScenarioError, parse};
+use crate::scenario::{
+    Playback, ScenarioError, parse, play_all, single_op_document, single_op_error,
+};
 
 /// The most ops a scenario may have.
 pub const MAX_OPS: usize = 1_000;
@@ -60,47 +62,86 @@ fn check_trace_size(ops: &[SmoothWrrOp], peers: usize) -> Result<(), ScenarioErr
     Ok(())
 }
 
+/// A smooth WRR scenario being played.
+pub struct SmoothWrrPlayback {
+    sim: SmoothWrrSim,
+    ops: std::vec::IntoIter<SmoothWrrOp>,
+    applied: usize,
+}
+
+impl SmoothWrrPlayback {
+    /// Parses and validates a scenario (`"model": "smooth_wrr"`) and sets up its peers.
+    pub fn new(json: &str) -> Result<Self, ScenarioError> {
+        let scenario: SmoothWrrScenario = parse(json)?;
+        let SmoothWrrModel::SmoothWrr = scenario.model;
+        check_trace_size(&scenario.ops, scenario.peers.len())?;
+        let specs = scenario.peers.clone();
+        let sim = SmoothWrrSim::new(scenario.peers).map_err(|err| {
+            let index_of = |name: &str| specs.iter().rposition(|s| s.name == name).unwrap_or(0);
+            let path = match &err {
+                SmoothWrrError::InvalidWeight { name, .. } => {
+                    format!(
+                        "peers[{}].weight",
+                        specs.iter().position(|s| &s.name == name).unwrap_or(0)
+                    )
+                }
+                SmoothWrrError::DuplicateName(name) => format!("peers[{}].name", index_of(name)),
+                _ => "peers".to_owned(),
+            };
+            ScenarioError::new(path, err.to_string())
+        })?;
+        Ok(Self { sim, ops: scenario.ops.into_iter(), applied: 0 })
+    }
+
+    fn record(&mut self, op: SmoothWrrOp) -> Value {
+        let mut record = json!({ "step": self.applied, "op": op });
+        self.applied += 1;
+        let sim = &mut self.sim;
+        match sim.apply(op) {
+            Ok(SmoothWrrOutcome::Picked(picks)) => {
+                let name = |i: usize| sim.peers().get(i).map_or("", |p| p.name.as_str());
+                record["sequence"] = picks.iter().map(|p| json!(name(p.peer))).collect();
+                record["picks"] = picks
+                    .iter()
+                    .map(|p| {
+                        json!({"peer": name(p.peer), "total": p.total, "raised": p.raised,
+                               "current_weight": p.current_weight})
+                    })
+                    .collect();
+            }
+            Ok(SmoothWrrOutcome::Reloaded) => {}
+            Err(err) => record["error"] = json!(err.to_string()),
+        }
+        record["peers"] = json!(sim.peers());
+        record
+    }
+}
+
+impl Playback for SmoothWrrPlayback {
+    fn remaining(&self) -> usize {
+        self.ops.len()
+    }
+
+    fn step(&mut self) -> Option<Value> {
+        let op = self.ops.next()?;
+        Some(self.record(op))
+    }
+
+    fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
+        let doc: OpsOnly = parse(&single_op_document(op)?).map_err(single_op_error)?;
+        check_trace_size(&doc.ops, self.sim.peers().len())
+            .map_err(|e| ScenarioError::new("op", e.message))?;
+        let op = doc.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        Ok(self.record(op))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct OpsOnly {
+    ops: Vec<SmoothWrrOp>,
+}
+
 /// Runs a smooth WRR scenario (`"model": "smooth_wrr"`) and returns its trace.
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
-    let scenario: SmoothWrrScenario = parse(json)?;
-    let SmoothWrrModel::SmoothWrr = scenario.model;
-    check_trace_size(&scenario.ops, scenario.peers.len())?;
-    let specs = scenario.peers.clone();
-    let mut sim = SmoothWrrSim::new(scenario.peers).map_err(|err| {
-        let index_of = |name: &str| specs.iter().rposition(|s| s.name == name).unwrap_or(0);
-        let path = match &err {
-            SmoothWrrError::InvalidWeight { name, .. } => {
-                format!("peers[{}].weight", specs.iter().position(|s| &s.name == name).unwrap_or(0))
-            }
-            SmoothWrrError::DuplicateName(name) => format!("peers[{}].name", index_of(name)),
-            _ => "peers".to_owned(),
-        };
-        ScenarioError::new(path, err.to_string())
-    })?;
-    let records = scenario
-        .ops
-        .into_iter()
-        .enumerate()
-        .map(|(step, op)| {
-            let mut record = json!({ "step": step, "op": op });
-            match sim.apply(op) {
-                Ok(SmoothWrrOutcome::Picked(picks)) => {
-                    let name = |i: usize| sim.peers().get(i).map_or("", |p| p.name.as_str());
-                    record["sequence"] = picks.iter().map(|p| json!(name(p.peer))).collect();
-                    record["picks"] = picks
-                        .iter()
-                        .map(|p| {
-                            json!({"peer": name(p.peer), "total": p.total, "raised": p.raised,
-                                   "current_weight": p.current_weight})
-                        })
-                        .collect();
-                }
-                Ok(SmoothWrrOutcome::Reloaded) => {}
-                Err(err) => record["error"] = json!(err.to_string()),
-            }
-            record["peers"] = json!(sim.peers());
-            record
-        })
-        .collect();
-    Ok(Value::Array(records))
+    Ok(play_all(SmoothWrrPlayback::new(json)?))
 }

@@ -1,0 +1,76 @@
+// The example reveal.js deck: one slide per demo, each a custom element loaded by one module
+// script; moving to a slide mounts and drives its demo, and a demo whose slide is hidden is
+// paused.
+
+import assert from 'node:assert/strict';
+
+const DECK = 'demos/slides/';
+const ORDER = ['namespaces', 'ipvs', 'cgroups'];
+
+async function openDeck(page, baseUrl) {
+  const res = await page.goto(new URL(DECK, baseUrl).href, { waitUntil: 'load' });
+  assert.equal(res.status(), 200);
+  await page.waitForFunction(() => window.document.querySelector('.reveal.ready') !== null);
+}
+
+/** Moves to slide `index` (0 is the title slide) with the keyboard. */
+async function goToSlide(page, index) {
+  await page.locator('body').press('Home');
+  for (let i = 0; i < index; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((i) => window.location.hash === `#/${i}`, index);
+}
+
+export const tests = [
+  {
+    name: 'vendored reveal.js serves with its license, and no request leaves the site',
+    fn: async ({ page, baseUrl }) => {
+      const license = await page.request.get(new URL('vendor/reveal/LICENSE', baseUrl).href);
+      assert.equal(license.status(), 200);
+      assert.match(await license.text(), /Hakim El Hattab/);
+      await openDeck(page, baseUrl);
+      assert.equal(await page.locator('.reveal .slides > section').count(), ORDER.length + 2);
+    },
+  },
+  {
+    name: 'each demo works on its slide after moving to it',
+    timeout: 60_000,
+    fn: async ({ page, baseUrl, artifacts }) => {
+      await openDeck(page, baseUrl);
+      for (const [i, kind] of ORDER.entries()) {
+        await goToSlide(page, i + 1);
+        const demo = page.locator(`${kind}-demo`);
+        await demo.locator('[data-testid="step"]').waitFor({ state: 'visible' });
+        assert.equal(await demo.getAttribute('data-state'), 'ready', `${kind} mounted`);
+        const before = Number(await demo.getAttribute('data-step'));
+        await demo.locator('[data-testid="step"]').click();
+        await page.waitForFunction(
+          ([k, n]) => Number(document.querySelector(`${k}-demo`).dataset.step) === n,
+          [kind, before + 1],
+        );
+        await page.screenshot({ path: artifacts.file(`slide-${kind}.png`) });
+      }
+    },
+  },
+  {
+    name: 'a demo whose slide is hidden stops playing',
+    timeout: 60_000,
+    fn: async ({ page, baseUrl }) => {
+      await openDeck(page, baseUrl);
+      await goToSlide(page, 3);
+      const demo = page.locator('cgroups-demo');
+      await demo.locator('[data-testid="reset"]').waitFor({ state: 'visible' });
+      await demo.locator('[data-testid="reset"]').click();
+      await demo.locator('[data-testid="play"]').click();
+      await page.waitForFunction(() => Number(document.querySelector('cgroups-demo').dataset.step) >= 1, null, {
+        timeout: 10_000,
+      });
+      // The demo keeps its keys to itself; leave it first, as a speaker clicking the slide would.
+      await page.evaluate(() => document.activeElement.blur());
+      await page.keyboard.press('ArrowLeft');
+      await page.waitForFunction(() => window.location.hash === '#/2');
+      const hiddenAt = Number(await demo.getAttribute('data-step'));
+      await page.waitForTimeout(2_500);
+      assert.equal(Number(await demo.getAttribute('data-step')), hiddenAt, 'no step while hidden');
+    },
+  },
+];

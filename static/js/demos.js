@@ -1,0 +1,189 @@
+// The demo loader: one ES module for pages, embed frames and slide decks.
+//
+// - Every element with `data-demo="<kind>"` (and optionally `data-scenario`, `data-step`,
+//   `data-speed`, `data-autoplay`) is mounted by `./demos/<kind>.js`.
+// - `<ipvs-demo>`, `<cgroups-demo>` and `<namespaces-demo>` custom elements do the same with
+//   attributes (`scenario`, `step`, `speed`, `autoplay`), for any HTML deck.
+// - The wasm module is fetched once, lazily, when the first demo mounts; URLs derive from
+//   `import.meta.url`, so the site works under a sub-path.
+//
+// A demo module exports `mount(root, ctx)` and returns a controller `{ pause(), resume(),
+// destroy() }`; `ctx` is described at `mountDemo` below.
+
+const KINDS = ['ipvs', 'cgroups', 'namespaces'];
+const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const SITE = new URL('../', import.meta.url);
+
+let wasmPromise = null;
+let catalogPromise = null;
+
+/** The wasm exports (with `memory`) and the facade classes, fetched and instantiated once. */
+export function loadWasm() {
+  wasmPromise ??= import(new URL('wasm/demos.js', SITE).href).then(async (glue) => {
+    const exports = await glue.default({ module_or_path: new URL('wasm/demos_bg.wasm', SITE) });
+    return { glue, memory: exports.memory };
+  });
+  return wasmPromise;
+}
+
+/** `{ ipvs: [{ name, title, summary, ops }], … }`: the curated scenarios. */
+export function loadCatalog() {
+  catalogPromise ??= fetch(new URL('demos/scenarios.json', SITE)).then((r) => {
+    if (!r.ok) throw new Error(`demo catalog: HTTP ${r.status}`);
+    return r.json();
+  });
+  return catalogPromise;
+}
+
+/** The scenario file's text. */
+export async function loadScenario(kind, name) {
+  const r = await fetch(new URL(`demos/scenarios/${kind}/${name}.json`, SITE));
+  if (!r.ok) throw new Error(`scenario ${kind}/${name}: HTTP ${r.status}`);
+  return r.text();
+}
+
+/** Shows `message` in `root` as text (never markup) and marks the root as failed. */
+export function showError(root, message) {
+  root.replaceChildren();
+  const p = document.createElement('p');
+  p.className = 'demo-error';
+  p.setAttribute('role', 'alert');
+  p.textContent = message;
+  root.append(p);
+  root.dataset.state = 'error';
+}
+
+/**
+ * Validates options from markup or a URL: a known kind, a scenario of its catalog, a step
+ * within the scenario, a speed in 0.25–8. Returns `{ options }` or `{ error }`.
+ */
+export function validateOptions(kind, raw, catalog) {
+  if (!KINDS.includes(kind)) return { error: `Unknown demo “${kind}”: expected ${KINDS.join(', ')}.` };
+  const list = catalog[kind] ?? [];
+  const scenario = raw.scenario ?? list[0]?.name;
+  if (typeof scenario !== 'string' || !NAME.test(scenario)) {
+    return { error: `Invalid scenario name: use lowercase letters, digits and hyphens.` };
+  }
+  const entry = list.find((s) => s.name === scenario);
+  if (!entry) return { error: `Unknown ${kind} scenario “${scenario}”: expected one of ${list.map((s) => s.name).join(', ')}.` };
+  let step = 0;
+  if (raw.step != null && raw.step !== '') {
+    if (!/^\d{1,6}$/.test(String(raw.step)) || Number(raw.step) > entry.ops) {
+      return { error: `Invalid step “${raw.step}”: expected a whole number from 0 to ${entry.ops} for ${scenario}.` };
+    }
+    step = Number(raw.step);
+  }
+  let speed = 1;
+  if (raw.speed != null && raw.speed !== '') {
+    const n = Number(raw.speed);
+    if (!Number.isFinite(n) || n < 0.25 || n > 8) {
+      return { error: `Invalid speed “${raw.speed}”: expected a number from 0.25 to 8.` };
+    }
+    speed = n;
+  }
+  const autoplay = raw.autoplay === '' || raw.autoplay === 'true' || raw.autoplay === true;
+  return { options: { scenario, step, speed, autoplay } };
+}
+
+/**
+ * Mounts the demo `kind` in `root` with validated options. The demo module receives
+ * `ctx = { glue, memory, catalog: [{ name, title, summary, ops }], scenario, scenarioJson,
+ *          step, speed, autoplay, embed, loadScenario(name) }`
+ * and returns its controller. Errors are shown in `root`.
+ */
+export async function mountDemo(root, kind, raw, { embed = false } = {}) {
+  root.dataset.state = 'loading';
+  try {
+    const catalog = await loadCatalog();
+    const checked = validateOptions(kind, raw, catalog);
+    if (checked.error) {
+      showError(root, checked.error);
+      return null;
+    }
+    const { options } = checked;
+    const [{ glue, memory }, module, scenarioJson] = await Promise.all([
+      loadWasm(),
+      import(new URL(`js/demos/${kind}.js`, SITE).href),
+      loadScenario(kind, options.scenario),
+    ]);
+    root.replaceChildren();
+    const controller = module.mount(root, {
+      glue,
+      memory,
+      catalog: catalog[kind],
+      ...options,
+      scenarioJson,
+      embed,
+      loadScenario: (name) => loadScenario(kind, name),
+    });
+    root.dataset.state = 'ready';
+    return controller;
+  } catch (err) {
+    showError(root, `The demo could not start: ${err.message}`);
+    return null;
+  }
+}
+
+/** Pauses a mounted demo while it is off screen or its slide is hidden. */
+function pauseWhenHidden(el, getController) {
+  if (!('IntersectionObserver' in window)) return;
+  new IntersectionObserver((entries) => {
+    const c = getController();
+    if (!c) return;
+    for (const e of entries) (e.isIntersecting ? c.resume : c.pause).call(c);
+  }).observe(el);
+}
+
+function mountMarked() {
+  for (const el of document.querySelectorAll('[data-demo]')) {
+    if (el.dataset.mounted) continue;
+    el.dataset.mounted = '1';
+    let controller = null;
+    const d = el.dataset;
+    mountDemo(el, d.demo, { scenario: d.scenario, step: d.step, speed: d.speed, autoplay: d.autoplay }).then((c) => {
+      controller = c;
+    });
+    pauseWhenHidden(el, () => controller);
+  }
+}
+
+for (const kind of KINDS) {
+  if (customElements.get(`${kind}-demo`)) continue;
+  customElements.define(
+    `${kind}-demo`,
+    class extends HTMLElement {
+      connectedCallback() {
+        if (this.started) return;
+        this.started = true;
+        this.controller = null;
+        const a = (n) => this.getAttribute(n) ?? undefined;
+        const autoplay = this.hasAttribute('autoplay') ? 'true' : undefined;
+        mountDemo(this, kind, { scenario: a('scenario'), step: a('step'), speed: a('speed'), autoplay }, { embed: true }).then((c) => {
+          this.controller = c;
+          if (this.held) c?.pause();
+        });
+        pauseWhenHidden(this, () => this.controller);
+      }
+
+      disconnectedCallback() {
+        this.controller?.destroy();
+        this.controller = null;
+        this.started = false;
+      }
+
+      /** Pauses the demo (slides call this when the slide is hidden), even before it mounts. */
+      pause() {
+        this.held = true;
+        this.controller?.pause();
+      }
+
+      /** Lets the demo play again if it was playing when paused. */
+      resume() {
+        this.held = false;
+        this.controller?.resume();
+      }
+    },
+  );
+}
+
+mountMarked();

@@ -1,0 +1,1419 @@
+// The cgroups demo: CPU bandwidth and weights on a per-CPU timeline, memory against
+// memory.high / memory.max with reclaim and the OOM killer, pids.max and RLIMIT_NPROC.
+//
+// `mount(root, ctx)` (see ../demos.js for ctx) builds the UI with createElement/textContent
+// only: scenario and record text is untrusted. The simulation is the wasm `CgroupDemo`;
+// each scripted op or control action returns the native runner's trace record as JSON, and a
+// `run` leaves its CPU timeline in the frame (4 u32 per span: cpu, start ms, length ms, slot),
+// read through a fresh Uint32Array view after every call and copied at once.
+
+const CSS_HREF = new URL('../../css/demo-cgroups.css', import.meta.url).href;
+const SLOT_THROTTLED = 0xffffffff;
+const SLOT_IDLE = 0xfffffffe;
+const LOG_LINES = 12;
+const FONT = '11px sans-serif';
+const MAX_CHIPS = 64;
+const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+const MiB = 1024 * 1024;
+// v1 "no limit" reads 9223372036854771712; anything this large is shown as "none".
+const HUGE = 2 ** 62;
+
+const NOTES = {
+  'ulimit-nproc-per-user':
+    'Shown in Barcelona: docker run -u daemon --ulimit nproc=N sets RLIMIT_NPROC, which the kernel counts per user across every container, not per container.',
+  'pids-fork-bomb':
+    'The fix that came after the talk: the pids controller (pids.max), which docker run --pids-limit writes. The limit is per cgroup and counts threads.',
+  'memory-oom-kill': 'Explanation, not from the talk: a memory limit with a memcg OOM kill inside the cgroup.',
+};
+
+// Kernel file names per version: the demo shows the scenario's own names.
+const NAMES = [
+  ['quota / period', 'cpu.max', 'cpu.cfs_quota_us, cpu.cfs_period_us'],
+  ['burst', 'cpu.max.burst', 'cpu.cfs_burst_us'],
+  ['weight', 'cpu.weight (1…10000)', 'cpu.shares (2…262144)'],
+  ['CPU time used', 'cpu.stat usage_usec', 'cpuacct.usage (ns)'],
+  ['throttled time', 'cpu.stat throttled_usec', 'cpu.stat throttled_time (ns)'],
+  ['hard memory limit', 'memory.max', 'memory.limit_in_bytes'],
+  ['memory usage', 'memory.current, memory.peak', 'memory.usage_in_bytes, memory.max_usage_in_bytes'],
+  ['memory events', 'memory.events (max, oom, oom_kill…)', 'memory.failcnt, memory.oom_control'],
+  ['throttle limit', 'memory.high', '(none)'],
+  ['task limit', 'pids.max, pids.events', 'pids.max, pids.events'],
+  ['io limits', 'io.max', 'blkio.throttle.*_device'],
+];
+
+const HELP = [
+  ['Time and CPUs', [
+    'Time moves in 1 ms ticks (HZ=1000); each CPU runs one thread per tick or nothing. The period and slack timers fire on tick boundaries, and runtime is charged once per tick, so a group can overrun its quota by up to 1 ms (repaid from the pool, as in the kernel).',
+    'A thread goes to the allowed CPU with the fewest runnable threads when it wakes and stays there: there is no load balancing.',
+    'EEVDF (Linux 6.6) picks at 1 ms granularity, with no hrtick; ties go to the first entity in queue order. Later EEVDF changes (6.7+ reweight_eevdf, DELAY_DEQUEUE, custom slices) are not modelled. calc_group_shares uses instantaneous runnable weights instead of PELT load averages.',
+    'Quota refill marks are drawn at multiples of the period; the model forwards each timer from its previous expiry, which is the same unless the period was changed.',
+  ]],
+  ['Memory', [
+    'No per-CPU charge stock: charges are exact, page by page. No swap, so anonymous memory is never reclaimed; reclaim drops clean page cache oldest first across the subtree. No active/inactive LRU, no proportional scan, no dirty writeback, no memory.low/min, no kmem. Page tables count for OOM badness but are not charged.',
+    'memory.high is handled once at the end of each alloc op, for all the pages it charged. The kernel throttles a real fault loop many times in steps of about 64 pages, so the single sleep and the high count shown are this model\u2019s figures, not the kernel\u2019s.',
+    'A charge with nothing killable fails with ENOMEM (the kernel\u2019s fault path would retry); pages charged before it stay charged. On a v1 EBUSY limit write, the page cache dropped while trying stays dropped.',
+    'Group OOM kills happen at once; the kernel sends SIGKILL and the tasks exit later.',
+  ]],
+  ['pids and RLIMIT_NPROC', [
+    'Threads exit and are reaped at once: no zombies, pids are uncharged at exit.',
+    'RLIMIT_NPROC counts every task of the real uid system-wide, threads included; uid 0 and CAP_SYS_RESOURCE bypass it. The per-user limit shown is the one given when each process was spawned (children inherit it).',
+    'v1 counts pids.events max in the forking task\u2019s cgroup; v2 in the cgroup whose limit was hit and its ancestors (pids.events.local: its own hits). The pids_localevents mount option is not modelled.',
+  ]],
+  ['io', [
+    'A bio completes at its dispatch time (no device service time); each io op is one bio, not split; io.stat counts at submission. No io.weight, io.latency or io.cost, and no carry-over after a limit change.',
+    'Buffered writeback is issued at the write through the dirtier\u2019s (v2) or the root\u2019s (v1) throttle group; balance_dirty_pages and dirty expiry are not modelled.',
+  ]],
+  ['Hierarchy', [
+    'On v1 one tree stands for every controller, as if cpu,cpuacct, memory, pids and blkio were mounted with identical hierarchies.',
+    'Not modelled: the v2 \u201cno internal processes\u201d rule and cgroup.subtree_control (every controller is on everywhere), threaded cgroups, rmdir, cpuset, freezer, RT bandwidth, memory.swap.*, the memory_localevents mount option, CPU hotplug.',
+  ]],
+];
+
+const WRITABLE = {
+  2: [
+    ['cpu.max', '50000 100000'],
+    ['cpu.max.burst', '20000'],
+    ['cpu.weight', '200'],
+    ['memory.max', '64M'],
+    ['memory.high', '32M'],
+    ['memory.oom.group', '1'],
+    ['pids.max', '10'],
+    ['io.max', '8:0 wbps=1048576'],
+  ],
+  1: [
+    ['cpu.cfs_quota_us', '50000'],
+    ['cpu.cfs_period_us', '100000'],
+    ['cpu.shares', '2048'],
+    ['memory.limit_in_bytes', '64M'],
+    ['memory.oom_control', '1'],
+    ['pids.max', '10'],
+    ['blkio.throttle.write_bps_device', '8:0 1048576'],
+  ],
+};
+
+/** Card rows per version: [section, [{ file, key?, kind, show? }]]. */
+function cardSpec(v) {
+  const ev = (file, key, show) => ({ file, key, kind: 'n', show });
+  const nonzero = (c, it) => (it.key ? c[it.file]?.[it.key] : c[it.file]) !== 0;
+  const burst = (c) => (v === 2 ? c['cpu.max.burst'] : c['cpu.cfs_burst_us']) !== 0;
+  if (v === 2) {
+    return [
+      ['cpu', [
+        { file: 'cpu.max', kind: 's' },
+        { file: 'cpu.max.burst', kind: 'n', show: burst },
+        { file: 'cpu.weight', kind: 'n' },
+        ev('cpu.stat', 'usage_usec'),
+        ev('cpu.stat', 'nr_periods'),
+        ev('cpu.stat', 'nr_throttled'),
+        ev('cpu.stat', 'throttled_usec'),
+        ev('cpu.stat', 'nr_bursts', burst),
+        ev('cpu.stat', 'burst_usec', burst),
+      ]],
+      ['memory', [
+        { file: 'memory.current', kind: 'b' },
+        { file: 'memory.high', kind: 'b', show: (c) => c['memory.high'] !== 'max' },
+        { file: 'memory.max', kind: 'b' },
+        { file: 'memory.peak', kind: 'b' },
+        { file: 'memory.stat', key: 'anon', kind: 'b' },
+        { file: 'memory.stat', key: 'file', kind: 'b' },
+        ev('memory.events', 'high', (c) => c['memory.high'] !== 'max' || c['memory.events']?.high !== 0),
+        ev('memory.events', 'max'),
+        ev('memory.events', 'oom'),
+        ev('memory.events', 'oom_kill'),
+        ev('memory.events', 'oom_group_kill', nonzero),
+        { file: 'memory.oom.group', kind: 'n', show: nonzero },
+      ], 'mem'],
+      ['pids', [
+        { file: 'pids.current', kind: 'n' },
+        { file: 'pids.max', kind: 'n' },
+        { file: 'pids.peak', kind: 'n' },
+        ev('pids.events', 'max'),
+        ev('pids.events.local', 'max'),
+      ], 'pids'],
+      ['io', [
+        { file: 'io.max', kind: 'l' },
+        { file: 'io.stat', kind: 'l' },
+      ], 'io'],
+    ];
+  }
+  return [
+    ['cpu', [
+      { file: 'cpu.cfs_quota_us', kind: 'n' },
+      { file: 'cpu.cfs_period_us', kind: 'n' },
+      { file: 'cpu.cfs_burst_us', kind: 'n', show: burst },
+      { file: 'cpu.shares', kind: 'n' },
+      { file: 'cpuacct.usage', kind: 'n' },
+      ev('cpu.stat', 'nr_periods'),
+      ev('cpu.stat', 'nr_throttled'),
+      ev('cpu.stat', 'throttled_time'),
+      ev('cpu.stat', 'nr_bursts', burst),
+      ev('cpu.stat', 'burst_time', burst),
+    ]],
+    ['memory', [
+      { file: 'memory.usage_in_bytes', kind: 'b' },
+      { file: 'memory.limit_in_bytes', kind: 'b' },
+      { file: 'memory.max_usage_in_bytes', kind: 'b' },
+      { file: 'memory.stat', key: 'rss', kind: 'b' },
+      { file: 'memory.stat', key: 'cache', kind: 'b' },
+      { file: 'memory.failcnt', kind: 'n' },
+      ev('memory.oom_control', 'oom_kill_disable'),
+      ev('memory.oom_control', 'under_oom'),
+      ev('memory.oom_control', 'oom_kill'),
+    ], 'mem'],
+    ['pids', [
+      { file: 'pids.current', kind: 'n' },
+      { file: 'pids.max', kind: 'n' },
+      { file: 'pids.peak', kind: 'n' },
+      ev('pids.events', 'max'),
+    ], 'pids'],
+    ['blkio', [
+      { file: 'blkio.throttle.read_bps_device', kind: 'l' },
+      { file: 'blkio.throttle.write_bps_device', kind: 'l' },
+      { file: 'blkio.throttle.io_service_bytes', kind: 'l', show: (c) => (c['blkio.throttle.io_service_bytes'] ?? []).length > 1 },
+    ], 'io'],
+  ];
+}
+
+function h(tag, props, ...children) {
+  const e = document.createElement(tag);
+  if (props) {
+    for (const [k, v] of Object.entries(props)) {
+      if (v == null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else if (k in e && typeof v !== 'string') e[k] = v;
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+function ensureCss() {
+  for (const l of document.querySelectorAll('link[rel="stylesheet"]')) if (l.href === CSS_HREF) return;
+  document.head.append(h('link', { rel: 'stylesheet', href: CSS_HREF }));
+}
+
+export function fmtBytes(n) {
+  if (typeof n !== 'number') return String(n);
+  if (n >= HUGE) return 'none';
+  if (n >= MiB) {
+    const m = n / MiB;
+    return `${Number.isInteger(m) ? m : m.toFixed(1)} MiB`;
+  }
+  if (n >= 1024) return `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} KiB`;
+  return `${n} B`;
+}
+
+const fmtMs = (us) => `${+(us / 1000).toFixed(1)} ms`;
+const finite = (n) => typeof n === 'number' && n < HUGE;
+
+function controllerOf(file) {
+  if (file.startsWith('memory.')) return 'memory';
+  if (file.startsWith('pids.')) return 'pids';
+  if (file.startsWith('blkio.')) return 'blkio';
+  return 'cpu,cpuacct';
+}
+
+function fsPath(v, cgroup, file) {
+  const base = v === 1 ? `/sys/fs/cgroup/${controllerOf(file)}` : '/sys/fs/cgroup';
+  return `${base}${cgroup === '/' ? '' : cgroup}/${file}`;
+}
+
+/** An op in shell-like words. */
+function opText(op, v) {
+  switch (op?.op) {
+    case 'mkdir': return `mkdir ${fsPath(v, op.cgroup, '').replace(/\/$/, '')}`;
+    case 'write': return `echo ${op.value} > ${fsPath(v, op.cgroup, op.file)}`;
+    case 'read': return `cat ${fsPath(v, op.cgroup, op.file)}`;
+    case 'spawn': {
+      const bits = [`uid ${op.uid ?? 0}`];
+      if ((op.threads ?? 1) > 1) bits.push(`${op.threads} threads`);
+      if (op.nproc != null) bits.push(`--ulimit nproc=${op.nproc}`);
+      if (op.cap_sys_resource) bits.push('CAP_SYS_RESOURCE');
+      if (op.busy === false) bits.push('sleeping');
+      return `start a process in ${op.cgroup} (${bits.join(', ')})`;
+    }
+    case 'fork': return (op.count ?? 1) > 1 ? `pid ${op.pid} forks ${op.count} times` : `pid ${op.pid} forks`;
+    case 'clone': return `pid ${op.pid} creates a thread`;
+    case 'exit': return `thread ${op.tid} exits`;
+    case 'kill': return `kill -9 ${op.pid}`;
+    case 'migrate': return `echo ${op.pid} > ${fsPath(v, op.cgroup, 'cgroup.procs')}`;
+    case 'run': return `run ${op.ms} ms`;
+    case 'set_demand': return `thread ${op.tid} ${op.busy ? 'becomes busy' : 'goes to sleep'}`;
+    case 'alloc': return `pid ${op.pid} touches ${fmtBytes(op.bytes)} of anonymous memory`;
+    case 'free': return `pid ${op.pid} unmaps ${fmtBytes(op.bytes)}`;
+    case 'touch_file': return `pid ${op.pid} writes ${fmtBytes(op.bytes)} of ${op.file}`;
+    case 'read_file': return `pid ${op.pid} reads ${fmtBytes(op.bytes)} of ${op.file}`;
+    case 'io': return `pid ${op.pid}: ${op.direct === false ? 'buffered' : 'direct'} ${op.dir} of ${fmtBytes(op.bytes)}`;
+    default: return JSON.stringify(op);
+  }
+}
+
+/** What a record's op did, in words. */
+function resultText(rec, prev) {
+  const op = rec.op ?? {};
+  if (rec.error) return `error: ${rec.error}`;
+  const parts = [];
+  if (rec.forked != null) {
+    parts.push(`forked ${rec.forked}`);
+    if (rec.fork_failed) parts.push(`${rec.fork_failed} failed with ${rec.fork_error ?? 'an error'}`);
+  } else if (rec.pids?.length) {
+    parts.push(`pid ${rec.pids.join(', ')}`);
+  }
+  if (op.op === 'clone' && rec.tids?.length) parts.push(`tid ${rec.tids.join(', ')}`);
+  if (rec.killed?.length) parts.push(`${op.op === 'kill' ? 'killed' : 'OOM-killed'} pid ${rec.killed.join(', ')}`);
+  const cache = (r) => (r?.page_cache ?? []).reduce((n, f) => n + f.bytes, 0);
+  const dropped = cache(prev) - cache(rec);
+  if (prev && dropped > 0 && op.op !== 'kill') parts.push(`reclaimed ${fmtBytes(dropped)} of page cache`);
+  if (rec.blocked) parts.push('the task waits for memory (oom_kill_disable)');
+  if (rec.delay_us != null) {
+    parts.push(op.op === 'alloc' ? `slept ${fmtMs(rec.delay_us)} over memory.high` : `dispatched after ${fmtMs(rec.delay_us)}`);
+  }
+  if (rec.content != null) {
+    const lines = rec.content.trimEnd().split('\n');
+    parts.push(lines.length > 1 ? `${lines[0]} …` : lines[0]);
+  }
+  if (op.op === 'run') {
+    parts.push(`t = ${rec.time_ms} ms`);
+    for (const [path, c] of Object.entries(rec.cgroups ?? {})) {
+      const d = (c['cpu.stat']?.nr_throttled ?? 0) - (prev?.cgroups?.[path]?.['cpu.stat']?.nr_throttled ?? 0);
+      if (d > 0) parts.push(`${path} throttled in ${d} period${d > 1 ? 's' : ''}`);
+    }
+  }
+  return parts.length ? parts.join('; ') : 'ok';
+}
+
+/** The native trace's timeline shape, decoded from a frame copy. */
+function decodeTimeline(tl) {
+  const cpus = Array.from({ length: tl.ncpus }, () => []);
+  const f = tl.spans;
+  for (let i = 0; i + 3 < f.length; i += 4) {
+    const slot = f[i + 3];
+    const run = slot === SLOT_THROTTLED ? 'throttled' : slot === SLOT_IDLE ? 'idle' : slot;
+    (cpus[f[i]] ??= []).push({ ms: f[i + 2], run });
+  }
+  return { cpus, start_ms: tl.start, truncated: tl.truncated };
+}
+
+function groupHue(i) {
+  return (210 + i * 137.508) % 360;
+}
+
+export function mount(root, ctx) {
+  ensureCss();
+  const memory = ctx.memory;
+  const catalog = Array.isArray(ctx.catalog) ? ctx.catalog : [];
+  const reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
+  const darkMode = matchMedia('(prefers-color-scheme: dark)');
+  const listeners = [];
+  const listen = (target, type, fn) => {
+    target.addEventListener(type, fn);
+    listeners.push(() => target.removeEventListener(type, fn));
+  };
+
+  let demo = null;
+  let scenarioName = ctx.scenario;
+  let scenarioText = ctx.scenarioJson;
+  let version = 2;
+  let ncpus = 1;
+  let speed = ctx.speed || 1;
+  let playing = false;
+  let resumeOnShow = false;
+  let raf = 0;
+  let lastStepAt = 0;
+  let anim = null; // { t0, dur } of the timeline reveal
+  let destroyed = false;
+  let loadToken = 0;
+  // Per-scenario state rebuilt on reset.
+  let applied = 0;
+  let lastRecord = null;
+  let prevRecord = null;
+  let timeline = null; // { start, len, spans: Uint32Array, truncated, ncpus, tidGroup: Map, quotas }
+  let eagain = 0;
+  let limits = new Map(); // pid -> { nproc, cap }
+  let colorOf = new Map(); // cgroup path -> colour index
+  let structure = '';
+  let cards = new Map(); // path -> { el, items: [{ it, val, wrap }], bars }
+  let chipsSig = '';
+  let pidSig = null;
+  let chipOf = new Map();
+  let chipOrder = '';
+
+  // Compact in an embed frame and on a reveal.js slide (a custom element there has no embed flag).
+  const compact = !!ctx.embed || !!root.closest?.('.reveal .slides');
+  root.classList.add('cg-demo');
+  if (compact) root.classList.add('cg-embed');
+
+  // ---- Controls ---------------------------------------------------------------------------
+  const btnStep = h('button', { type: 'button', 'data-testid': 'step', 'aria-label': 'Step: apply the next scripted operation', text: 'Step' });
+  const btnPlay = h('button', { type: 'button', 'data-testid': 'play', 'aria-label': 'Play', 'aria-pressed': 'false', text: 'Play' });
+  const btnReset = h('button', { type: 'button', 'data-testid': 'reset', 'aria-label': 'Reset the scenario', text: 'Reset' });
+  const speedSel = h('select', { 'aria-label': 'Speed in steps per second', 'data-testid': 'speed' });
+  for (const s of new Set([...SPEEDS, speed].sort((a, b) => a - b))) {
+    speedSel.append(h('option', { value: String(s), text: `${s}×` }));
+  }
+  speedSel.value = String(speed);
+  const scenSel = h('select', { 'aria-label': 'Scenario', 'data-testid': 'scenario' });
+  for (const s of catalog) scenSel.append(h('option', { value: s.name, text: s.title || s.name }));
+  scenSel.value = scenarioName;
+  const progress = h('span', { class: 'cg-progress', 'aria-live': 'off' });
+  const versionBadge = h('span', { class: 'cg-version' });
+  const bar = h('div', { class: 'cg-bar', role: 'group', 'aria-label': 'Demo controls' },
+    h('label', { class: 'cg-field cg-scen' }, h('span', { text: 'Scenario' }), scenSel),
+    h('span', { class: 'cg-buttons' }, btnStep, btnPlay, btnReset),
+    h('label', { class: 'cg-field' }, h('span', { text: 'Speed' }), speedSel),
+    versionBadge, progress);
+  const summary = h('p', { class: 'cg-summary' });
+  const note = h('p', { class: 'cg-note' });
+  const status = h('p', { class: 'cg-status', role: 'status', 'data-testid': 'status', 'aria-live': 'polite' });
+
+  // Interactive controls: each builds one op and calls demo.apply().
+  const num = (label, value, min, max, extra = {}) =>
+    h('input', { type: 'number', value: String(value), min: String(min), max: String(max), 'aria-label': label, ...extra });
+  const runMs = num('Milliseconds to run', 100, 1, 600000, { 'data-testid': 'run-ms' });
+  const btnRun = h('button', { type: 'button', 'data-testid': 'run', text: 'Run' });
+  const spawnCg = h('select', { 'aria-label': 'Cgroup for the new process', 'data-testid': 'spawn-cgroup' });
+  const spawnThreads = num('Threads of the new process', 1, 1, 1024);
+  const spawnUid = num('uid of the new process', 0, 0, 4294967295);
+  const spawnNproc = h('input', { type: 'text', inputMode: 'numeric', placeholder: 'unlimited', size: 6, 'aria-label': 'ulimit nproc of the new process (empty: unlimited)' });
+  const spawnBusy = h('input', { type: 'checkbox', checked: true, 'aria-label': 'The new process is busy (wants the CPU)' });
+  const btnSpawn = h('button', { type: 'button', 'data-testid': 'spawn', text: 'Spawn' });
+  const pidSel = h('select', { 'aria-label': 'Process', 'data-testid': 'pid' });
+  const forkCount = num('Number of forks', 1, 1, 10000, { 'data-testid': 'fork-count' });
+  const btnFork = h('button', { type: 'button', 'data-testid': 'fork', text: 'Fork' });
+  const allocMiB = num('MiB to allocate', 16, 1, 1024, { 'data-testid': 'alloc-mib' });
+  const btnAlloc = h('button', { type: 'button', 'data-testid': 'alloc', text: 'Alloc' });
+  const btnKill = h('button', { type: 'button', 'data-testid': 'kill', text: 'Kill' });
+  const writeCg = h('select', { 'aria-label': 'Cgroup to write to', 'data-testid': 'write-cgroup' });
+  const writeFile = h('select', { 'aria-label': 'Limit file', 'data-testid': 'write-file' });
+  const writeValue = h('input', { type: 'text', size: 14, 'aria-label': 'Value to write', 'data-testid': 'write-value', spellcheck: 'false' });
+  const btnWrite = h('button', { type: 'button', 'data-testid': 'write', text: 'Write' });
+  const mkdirPath = h('input', { type: 'text', size: 10, value: '/new', 'aria-label': 'Path of the new cgroup', spellcheck: 'false' });
+  const btnMkdir = h('button', { type: 'button', 'data-testid': 'mkdir', text: 'mkdir' });
+  const row = (title, ...els) => h('div', { class: 'cg-row' }, h('span', { class: 'cg-row-title', text: title }), ...els);
+  const lab = (text, input) => h('label', { class: 'cg-inline' }, h('span', { text }), input);
+  const tryIt = h('details', { class: 'cg-try', open: !compact },
+    h('summary', { text: 'Try it: run, spawn, fork, allocate, write a limit' }),
+    row('time', lab('run', runMs), h('span', { text: 'ms' }), btnRun),
+    row('spawn', lab('in', spawnCg), lab('threads', spawnThreads), lab('uid', spawnUid), lab('nproc', spawnNproc), lab('busy', spawnBusy), btnSpawn),
+    row('process', lab('pid', pidSel), lab('×', forkCount), btnFork, lab('MiB', allocMiB), btnAlloc, btnKill),
+    row('write', lab('in', writeCg), writeFile, writeValue, btnWrite),
+    row('mkdir', mkdirPath, btnMkdir));
+
+  // ---- State view -------------------------------------------------------------------------
+  const clock = h('p', { class: 'cg-clock' });
+  const lastOp = h('p', { class: 'cg-lastop' });
+  const content = h('pre', { class: 'cg-content', hidden: true });
+  const canvas = h('canvas', { class: 'cg-timeline', role: 'img', 'data-testid': 'timeline' });
+  const tlCaption = h('p', { class: 'cg-tl-caption' });
+  const legend = h('ul', { class: 'cg-legend' });
+  const cardGrid = h('div', { class: 'cg-cards' });
+  const users = h('div', { class: 'cg-users' });
+  const chips = h('ul', { class: 'cg-procs', 'aria-label': 'Processes' });
+  const forkStat = h('p', { class: 'cg-forkstat' });
+  const tlBox = h('div', { class: 'cg-tlbox' }, h('h3', { class: 'cg-h', text: 'CPU timeline of the last run' }), canvas, tlCaption, legend);
+  let scenarioRuns = false;
+  let setupGroups = [];
+  // A div, not a <section>: reveal.js takes a section inside a slide for a vertical slide.
+  const stateView = h('div', { class: 'cg-state', role: 'region', 'data-testid': 'state', 'aria-label': 'Simulation state' },
+    clock, lastOp, content,
+    tlBox,
+    h('h3', { class: 'cg-h', text: 'Cgroups' }), cardGrid,
+    h('h3', { class: 'cg-h', text: 'Processes and users' }), forkStat, users, chips);
+  const log = h('ol', { class: 'cg-log', 'aria-label': 'Last operations', reversed: true });
+  const namesTable = h('table', { class: 'cg-names' });
+  const help = h('details', { class: 'cg-help' }, h('summary', { text: 'How to read this, and what is simplified' }));
+  buildHelp();
+
+  root.replaceChildren(bar, summary, note, status, stateView, tryIt,
+    h('details', { class: 'cg-logbox', open: !compact }, h('summary', { text: 'Log of the last operations' }), log),
+    h('details', { class: 'cg-namesbox' }, h('summary', { text: 'cgroup v1 and v2 file names' }), namesTable),
+    help);
+
+  function buildHelp() {
+    help.append(h('p', { text: 'The timeline has one row per CPU: each span is the thread that ran, coloured by its cgroup (shades tell threads apart). Hatched spans are CPUs where a throttled group had runnable threads and nothing ran; grey is idle. Marks on top are the quota refills at each period boundary of a group with a quota. Cards show each cgroup\u2019s files under the kernel\u2019s names for this scenario\u2019s cgroup version; a value that just changed is highlighted. Memory bars show anonymous memory (solid) and page cache (light) against memory.high (dashed) and the hard limit (red).' }));
+    help.append(h('p', { text: 'The model is Linux 6.6 (CFS bandwidth, EEVDF, memcg, OOM killer, blk-throttle), except pids, which follows the current kernel/cgroup/pids.c. Simplifications:' }));
+    for (const [title, items] of HELP) {
+      help.append(h('h4', { text: title }), h('ul', null, ...items.map((t) => h('li', { text: t }))));
+    }
+  }
+
+  function buildNames() {
+    namesTable.replaceChildren(
+      h('thead', null, h('tr', null, h('th', { text: 'knob' }),
+        h('th', { class: version === 2 ? 'cg-cur' : null, text: version === 2 ? 'v2 (this scenario)' : 'v2' }),
+        h('th', { class: version === 1 ? 'cg-cur' : null, text: version === 1 ? 'v1 (this scenario)' : 'v1' }))),
+      h('tbody', null, ...NAMES.map(([k, a, b]) => h('tr', null, h('td', { text: k }),
+        h('td', { class: version === 2 ? 'cg-cur' : null }, h('code', { text: a })),
+        h('td', { class: version === 1 ? 'cg-cur' : null }, h('code', { text: b }))))));
+  }
+
+  // ---- Simulation ----------------------------------------------------------------------------
+  function setStatus(text, kind = '') {
+    status.textContent = text;
+    status.className = `cg-status${kind ? ` cg-${kind}` : ''}`;
+  }
+
+  function create(text) {
+    const d = new ctx.glue.CgroupDemo(text);
+    const doc = JSON.parse(text);
+    const groups = Array.isArray(doc.groups) ? doc.groups.filter((g) => typeof g?.path === 'string') : [];
+    return { d, cpus: Number(doc.cpus) || 1, runs: Array.isArray(doc.ops) && doc.ops.some((o) => o?.op === 'run'), groups };
+  }
+
+  function resetState() {
+    applied = 0;
+    lastRecord = null;
+    prevRecord = null;
+    timeline = null;
+    eagain = 0;
+    limits = new Map();
+    colorOf = new Map([['/', -1]]);
+    colourCache = new Map();
+    structure = '';
+    chipsSig = '';
+    pidSig = null;
+    chipOf = new Map();
+    chipOrder = '';
+    cards = new Map();
+    cardPass = null;
+    cardObserver?.disconnect();
+    cardGrid.replaceChildren();
+    log.replaceChildren();
+    content.hidden = true;
+    root.demo = { lastRecord: null, timeline: null };
+  }
+
+  function start(text, steps) {
+    const { d, cpus, runs, groups } = create(text);
+    scenarioRuns = runs;
+    setupGroups = groups;
+    demo?.free();
+    demo = d;
+    scenarioText = text;
+    ncpus = cpus;
+    version = demo.version();
+    resetState();
+    buildNames();
+    versionBadge.textContent = `cgroup v${version}`;
+    const entry = catalog.find((s) => s.name === scenarioName);
+    summary.textContent = entry?.summary ?? '';
+    note.textContent = NOTES[scenarioName] ?? '';
+    note.hidden = !NOTES[scenarioName];
+    writeFile.replaceChildren(...WRITABLE[version].map(([f]) => h('option', { value: f, text: f })));
+    writeValue.value = WRITABLE[version][0][1];
+    for (let i = 0; i < steps; i++) {
+      const json = demo.step();
+      if (json === undefined) break;
+      take(JSON.parse(json), false);
+    }
+    render(false);
+    setStatus(steps > 0 && lastRecord ? `Step ${applied}: ${opText(lastRecord.op, version)} \u2192 ${resultText(lastRecord, prevRecord)}` : 'Ready: press Step or Play.');
+  }
+
+  /** Books a record: timeline from the frame, derived tallies, log line. */
+  function take(rec, animate) {
+    prevRecord = lastRecord;
+    lastRecord = rec;
+    applied += 1;
+    const op = rec.op ?? {};
+    if (op.op === 'run' && !rec.error) {
+      // The frame holds this run's timeline; copy it before any other call.
+      const len = demo.frame_len();
+      const view = new Uint32Array(memory.buffer, demo.frame_ptr(), len);
+      const tidGroup = new Map();
+      for (const t of rec.tasks ?? []) tidGroup.set(t.tid, t.cgroup);
+      timeline = {
+        start: demo.timeline_start_ms(),
+        len: Number(op.ms) || 1,
+        spans: view.slice(),
+        truncated: demo.timeline_truncated(),
+        ncpus,
+        tidGroup,
+        quotas: quotasOf(rec),
+      };
+      anim = animate && !reduceMotion.matches ? { t0: performance.now(), dur: Math.min(1500, 800 / speed) } : null;
+    }
+    if (op.op === 'spawn' && rec.pids?.length) {
+      limits.set(rec.pids[0], { nproc: op.nproc ?? null, cap: !!op.cap_sys_resource });
+    }
+    if (op.op === 'fork' && rec.pids?.length) {
+      const l = limits.get(op.pid);
+      if (l) for (const p of rec.pids) limits.set(p, l);
+    }
+    if (rec.fork_failed) eagain += rec.fork_failed;
+    else if (rec.error && /^EAGAIN/.test(rec.error)) eagain += 1;
+    for (const path of Object.keys(rec.cgroups ?? {})) {
+      if (!colorOf.has(path)) colorOf.set(path, colorOf.size - 1);
+    }
+    root.demo = {
+      lastRecord: rec,
+      get timeline() {
+        return timeline ? decodeTimeline(timeline) : null;
+      },
+    };
+    if (animate !== null) logLine(rec);
+  }
+
+  function quotasOf(rec) {
+    const out = [];
+    for (const [path, c] of Object.entries(rec.cgroups ?? {})) {
+      let quota = null;
+      let period = null;
+      if (typeof c['cpu.max'] === 'string') {
+        const [q, p] = c['cpu.max'].split(' ');
+        if (q !== 'max') {
+          quota = Number(q);
+          period = Number(p);
+        }
+      } else if (typeof c['cpu.cfs_quota_us'] === 'number' && c['cpu.cfs_quota_us'] >= 0) {
+        quota = c['cpu.cfs_quota_us'];
+        period = c['cpu.cfs_period_us'];
+      }
+      if (quota && period) out.push({ path, quota, period });
+    }
+    return out;
+  }
+
+  function logLine(rec) {
+    const li = h('li', { class: rec.error || rec.fork_failed || rec.killed ? 'cg-bad' : null },
+      h('span', { class: 'cg-log-op', text: opText(rec.op, version) }),
+      h('span', { class: 'cg-log-res', text: ` \u2192 ${resultText(rec, prevRecord)}` }));
+    li.value = applied;
+    log.prepend(li);
+    while (log.childElementCount > LOG_LINES) log.lastElementChild.remove();
+  }
+
+  function stepOnce(animate) {
+    if (!demo) return false;
+    let json;
+    try {
+      json = demo.step();
+    } catch (err) {
+      setStatus(`The step failed: ${err.message}`, 'error');
+      stopPlaying();
+      return false;
+    }
+    if (json === undefined) {
+      setStatus('End of the scenario: Reset to start again, or use the controls below.');
+      stopPlaying();
+      updateButtons();
+      return false;
+    }
+    const rec = JSON.parse(json);
+    take(rec, animate);
+    render(animate);
+    setStatus(`Step ${applied}: ${opText(rec.op, version)} \u2192 ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
+    if (demo.remaining() === 0 && playing) stopPlaying();
+    return true;
+  }
+
+  function applyOp(op) {
+    if (!demo) return;
+    let json;
+    try {
+      json = demo.apply(JSON.stringify(op));
+    } catch (err) {
+      setStatus(`Rejected: ${err.message}`, 'error');
+      return;
+    }
+    const rec = JSON.parse(json);
+    take(rec, true);
+    render(true);
+    setStatus(`${opText(rec.op, version)} \u2192 ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
+  }
+
+  // ---- Play loop -----------------------------------------------------------------------------
+  function loop(now) {
+    raf = 0;
+    if (destroyed) return;
+    if (playing && now - lastStepAt >= 1000 / speed) {
+      lastStepAt = now;
+      stepOnce(true);
+    }
+    if (anim) {
+      drawTimeline(now);
+      if (now - anim.t0 >= anim.dur) {
+        anim = null;
+        drawTimeline();
+      }
+    }
+    if (playing || anim) raf = requestAnimationFrame(loop);
+  }
+  const kick = () => {
+    if (!raf && !destroyed) raf = requestAnimationFrame(loop);
+  };
+
+  function startPlaying() {
+    if (!demo || demo.remaining() === 0) return;
+    playing = true;
+    lastStepAt = -Infinity;
+    updateButtons();
+    kick();
+  }
+  function stopPlaying() {
+    playing = false;
+    updateButtons();
+  }
+  function stopLoop() {
+    if (raf) cancelAnimationFrame(raf);
+    raf = 0;
+    if (anim) {
+      anim = null;
+      drawTimeline();
+    }
+  }
+
+  function updateButtons() {
+    const left = demo ? demo.remaining() : 0;
+    btnStep.disabled = left === 0;
+    btnPlay.disabled = left === 0 && !playing;
+    btnPlay.textContent = playing ? 'Pause' : 'Play';
+    btnPlay.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+    btnPlay.setAttribute('aria-pressed', String(playing));
+    progress.textContent = `${applied} applied \u00b7 ${left} to go`;
+    root.dataset.step = String(applied);
+    root.dataset.remaining = String(left);
+  }
+
+  // ---- Rendering -----------------------------------------------------------------------------
+  function render(animate) {
+    const rec = lastRecord;
+    updateButtons();
+    if (!rec) {
+      clock.textContent = `t = 0 ms \u00b7 ${ncpus} CPU${ncpus > 1 ? 's' : ''}`;
+      lastOp.textContent = 'No operation applied yet.';
+      tlBox.hidden = !scenarioRuns;
+      // Before the first op there is no record: show the hierarchy the scenario sets up.
+      const cgs = { '/': {} };
+      for (const g of setupGroups) {
+        cgs[g.path] = {};
+        if (!colorOf.has(g.path)) colorOf.set(g.path, colorOf.size - 1);
+      }
+      renderStructure(cgs);
+      for (const g of [{ path: '/', files: {} }, ...setupGroups]) {
+        const card = cards.get(g.path);
+        if (!card) continue;
+        for (const item of card.items) if (item.section) item.section.hidden = item.hide = true;
+        const files = Object.entries(g.files ?? {}).map(([f, v]) => `${f} = ${v}`);
+        card.setup.textContent = g.path === '/' ? 'the root cgroup' : files.length ? `set up with ${files.join(', ')}` : 'created with default limits';
+        card.setup.hidden = false;
+        card.el.hidden = card.hide = false;
+      }
+      renderProcesses(null);
+      drawTimeline();
+      return;
+    }
+    clock.textContent = `t = ${rec.time_ms} ms \u00b7 ${ncpus} CPU${ncpus > 1 ? 's' : ''}`;
+    lastOp.replaceChildren(h('code', { text: opText(rec.op, version) }), h('span', { text: ` \u2192 ${resultText(rec, prevRecord)}` }));
+    lastOp.classList.toggle('cg-bad', !!(rec.error || rec.fork_failed));
+    if (rec.content != null) {
+      content.hidden = false;
+      content.textContent = `$ ${opText(rec.op, version)}\n${rec.content}`;
+    } else if (rec.op?.op !== 'run') {
+      content.hidden = true;
+    }
+    tlBox.hidden = !scenarioRuns && !timeline;
+    renderStructure(rec.cgroups);
+    renderCards(rec, animate);
+    renderProcesses(rec);
+    if (!anim) drawTimeline();
+    else kick();
+  }
+
+  let colourCache = new Map();
+  function colour(path, shade = 0, alpha = 1) {
+    const key = `${path}|${shade}|${alpha}`;
+    let c = colourCache.get(key);
+    if (!c) {
+      c = colourOf(path, shade, alpha);
+      colourCache.set(key, c);
+    }
+    return c;
+  }
+  function colourOf(path, shade, alpha) {
+    const i = colorOf.get(path) ?? -1;
+    const dark = darkMode.matches;
+    if (i < 0) return dark ? `hsla(215,10%,${55 + shade}%,${alpha})` : `hsla(215,10%,${50 + shade}%,${alpha})`;
+    return `hsla(${groupHue(i).toFixed(0)},${dark ? 60 : 65}%,${(dark ? 58 : 45) + shade}%,${alpha})`;
+  }
+
+  function renderStructure(cgs) {
+    const paths = Object.keys(cgs);
+    const sig = `${version}|${paths.join('\n')}`;
+    if (sig === structure) return;
+    structure = sig;
+    // Cards: keep existing ones, add new, drop gone.
+    const spec = cardSpec(version);
+    for (const [path, card] of cards) {
+      if (path in cgs) continue;
+      cardObserver?.unobserve(card.el);
+      card.el.remove();
+      cards.delete(path);
+    }
+    const order = [];
+    for (const path of paths) {
+      if (!cards.has(path)) cards.set(path, buildCard(path, spec));
+      order.push(cards.get(path).el);
+    }
+    cardGrid.replaceChildren(...order);
+    const opts = () => paths.map((p) => h('option', { value: p, text: p }));
+    for (const sel of [spawnCg, writeCg]) {
+      const keep = sel.value;
+      sel.replaceChildren(...opts());
+      sel.value = sel.dataset.picked && paths.includes(keep) ? keep : (paths[1] ?? paths[0]);
+    }
+    // Legend entries.
+    legend.replaceChildren();
+    legendMs = new Map();
+    for (const path of paths) {
+      const ms = h('span', { class: 'cg-legend-ms' });
+      legendMs.set(path, ms);
+      legend.append(h('li', null, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path }), ms));
+    }
+    const thr = h('span', { class: 'cg-legend-ms' });
+    const idle = h('span', { class: 'cg-legend-ms' });
+    legendMs.set('throttled', thr);
+    legendMs.set('idle', idle);
+    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-hatch' }), h('span', { text: 'throttled' }), thr));
+    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-idle' }), h('span', { text: 'idle' }), idle));
+    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-refill', 'aria-hidden': 'true', text: '\u25bc' }), h('span', { text: 'quota refill (period)' })));
+    if (timeline) timeline.labelled = false;
+  }
+  let legendMs = new Map();
+
+  function buildCard(path, spec) {
+    const items = [];
+    const bars = {};
+    const el = h('article', { class: 'cg-card', 'data-cgroup': path });
+    cardObserver?.observe(el);
+    el.append(h('h4', { class: 'cg-card-title' }, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path })));
+    const badge = h('span', { class: 'cg-badge', hidden: true });
+    el.firstChild.append(badge);
+    const setup = h('p', { class: 'cg-setup', hidden: true });
+    el.append(setup);
+    for (const [section, list, barKind] of spec) {
+      const sec = h('div', { class: `cg-sec cg-sec-${section.replace(/\W/g, '')}` }, h('span', { class: 'cg-sec-title', text: section }));
+      if (barKind === 'mem') {
+        bars.mem = {
+          el: h('div', { class: 'cg-mbar', 'aria-hidden': 'true' }),
+          anon: h('span', { class: 'cg-m-anon' }),
+          file: h('span', { class: 'cg-m-file' }),
+          high: h('span', { class: 'cg-m-high' }),
+          max: h('span', { class: 'cg-m-max' }),
+        };
+        bars.mem.anon.style.background = colour(path);
+        bars.mem.file.style.background = colour(path, 22, 0.5);
+        bars.mem.el.append(bars.mem.anon, bars.mem.file, bars.mem.high, bars.mem.max);
+        sec.append(bars.mem.el);
+      }
+      if (barKind === 'pids') {
+        bars.pids = { el: h('div', { class: 'cg-mbar cg-pbar', 'aria-hidden': 'true' }), cur: h('span', { class: 'cg-m-anon' }), max: h('span', { class: 'cg-m-max' }) };
+        bars.pids.cur.style.background = colour(path);
+        bars.pids.el.append(bars.pids.cur, bars.pids.max);
+        sec.append(bars.pids.el);
+      }
+      const kv = h('div', { class: 'cg-kvs' });
+      for (const it of list) {
+        const name = it.key ? `${it.file} ${it.key}` : it.file;
+        const val = h('span', { class: 'cg-val', 'data-cgroup': path, 'data-key': it.key ? `${it.file}:${it.key}` : it.file });
+        const wrap = h('span', { class: it.kind === 'l' ? 'cg-kv cg-kv-lines' : 'cg-kv' }, h('code', { text: name }), ' ', val);
+        kv.append(wrap);
+        items.push({ it, val, wrap, last: undefined, shown: true });
+      }
+      sec.append(kv);
+      el.append(sec);
+      items.push({ section: sec, kind: barKind ?? section });
+    }
+    return { el, items, bars, badge, setup };
+  }
+
+  function fmtVal(it, v) {
+    if (v === undefined) return undefined;
+    if (it.kind === 'b') return typeof v === 'number' ? fmtBytes(v) : String(v);
+    if (it.kind === 'l') return v.length ? v.join('\n') : '(none)';
+    return String(v);
+  }
+
+  function renderCards(rec, animate) {
+    const killedIn = new Map();
+    for (const pid of rec.killed ?? []) {
+      const p = rec.processes?.find((x) => x.pid === pid);
+      if (p) killedIn.set(p.cgroup, [...(killedIn.get(p.cgroup) ?? []), pid]);
+    }
+    const memOn = memoryRelevant(rec);
+    const cpuOn = scenarioRuns || !!timeline || cpuRelevant(rec);
+    cardPass = { rec, animate, killedIn, memOn, cpuOn };
+    // With many cgroups only the cards on screen are updated; the others when they scroll in.
+    const lazy = cardObserver && cards.size > 24;
+    for (const [path, card] of cards) {
+      if (lazy && !card.visible && !card.hide) card.stale = true;
+      else updateCard(path, card, cardPass);
+    }
+  }
+
+  let cardPass = null;
+  const cardObserver = 'IntersectionObserver' in window
+    ? new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const path = e.target.dataset.cgroup;
+        const card = cards.get(path);
+        if (!card || card.el !== e.target) continue;
+        card.visible = e.isIntersecting;
+        if (card.visible && card.stale && cardPass) updateCard(path, card, { ...cardPass, animate: false });
+      }
+    }, { rootMargin: '300px' })
+    : null;
+
+  function updateCard(path, card, { rec, animate, killedIn, memOn, cpuOn }) {
+    {
+      const c = rec.cgroups[path];
+      if (!c) return;
+      card.stale = false;
+      if (!card.setup.hidden) card.setup.hidden = true;
+      let sectionHasAny = false;
+      let cardHasAny = false;
+      for (const item of card.items) {
+        if (item.section) {
+          const hide = !sectionHasAny || (item.kind === 'mem' && !memOn) || (item.kind === 'cpu' && !cpuOn);
+          if (item.hide !== hide) item.section.hidden = item.hide = hide;
+          if (!hide) cardHasAny = true;
+          sectionHasAny = false;
+          continue;
+        }
+        const { it } = item;
+        const raw = it.key ? c[it.file]?.[it.key] : c[it.file];
+        let text = fmtVal(it, raw);
+        const show = text !== undefined && (!it.show || it.show(c, it));
+        if (it.kind === 'l' && show && !raw.length) text = undefined;
+        const visible = show && text !== undefined;
+        if (item.shown !== visible) {
+          item.wrap.hidden = !visible;
+          item.shown = visible;
+        }
+        if (visible) sectionHasAny = true;
+        if (text !== undefined && text !== item.last) {
+          item.val.textContent = text;
+          if (it.kind === 'b' && typeof raw === 'number') item.val.title = `${raw} bytes`;
+          const flash = item.last !== undefined && animate !== false && cards.size <= 12;
+          if (flash || item.flash) item.val.classList.toggle('cg-changed', flash);
+          item.flash = flash;
+          item.last = text;
+        } else if (item.flash) {
+          item.val.classList.remove('cg-changed');
+          item.flash = false;
+        }
+      }
+      if (card.hide !== !cardHasAny) card.el.hidden = card.hide = !cardHasAny;
+      // Memory bar.
+      const mb = card.bars.mem;
+      if (mb) {
+        const cur = version === 2 ? c['memory.current'] : c['memory.usage_in_bytes'];
+        const st = c['memory.stat'] ?? {};
+        const anon = version === 2 ? st.anon : st.total_rss;
+        const file = version === 2 ? st.file : st.total_cache;
+        const max = version === 2 ? c['memory.max'] : c['memory.limit_in_bytes'];
+        const high = version === 2 ? c['memory.high'] : undefined;
+        const peak = version === 2 ? c['memory.peak'] : c['memory.max_usage_in_bytes'];
+        const scale = finite(max) ? max : finite(high) ? high * 1.5 : Math.max(cur || 0, peak || 0) * 1.25;
+        const pct = (x) => `${Math.min(100, (100 * (x || 0)) / (scale || 1)).toFixed(2)}%`;
+        const on = typeof cur === 'number' && scale > 0;
+        mb.el.hidden = !on;
+        if (on) {
+          mb.anon.style.width = pct(anon);
+          mb.file.style.left = pct(anon);
+          mb.file.style.width = pct(file);
+          mb.high.hidden = !finite(high);
+          if (finite(high)) mb.high.style.left = pct(high);
+          mb.max.hidden = !finite(max);
+          if (finite(max)) mb.max.style.left = pct(max);
+          mb.el.title = `${fmtBytes(cur)} used${finite(max) ? ` of ${fmtBytes(max)}` : ''}`;
+        }
+      }
+      const pb = card.bars.pids;
+      if (pb) {
+        const cur = c['pids.current'];
+        const max = c['pids.max'];
+        const on = typeof cur === 'number' && typeof max === 'number';
+        pb.el.hidden = !on;
+        if (on) {
+          const scale = typeof max === 'number' ? Math.max(max, cur) : Math.max(cur, c['pids.peak'] ?? 0) * 1.25;
+          pb.cur.style.width = `${Math.min(100, (100 * cur) / (scale || 1)).toFixed(2)}%`;
+          pb.max.hidden = typeof max !== 'number';
+          if (typeof max === 'number') pb.max.style.left = `${Math.min(100, (100 * max) / (scale || 1)).toFixed(2)}%`;
+        }
+      }
+      const k = killedIn.get(path);
+      const under = version === 1 && c['memory.oom_control']?.under_oom === 1;
+      card.badge.hidden = !k && !under;
+      card.badge.textContent = k ? `${rec.op?.op === 'kill' ? 'killed' : 'OOM kill'}: pid ${k.join(', ')}` : under ? 'under_oom' : '';
+      card.el.classList.toggle('cg-oom', !!k && rec.op?.op !== 'kill');
+    }
+  }
+
+  /** Whether any cgroup has a CPU limit, a non-default weight or CPU time used. */
+  function cpuRelevant(rec) {
+    for (const c of Object.values(rec.cgroups)) {
+      if ((c['cpu.stat']?.usage_usec ?? c['cpuacct.usage'] ?? 0) > 0) return true;
+      if (typeof c['cpu.max'] === 'string' && !c['cpu.max'].startsWith('max')) return true;
+      if (c['cpu.cfs_quota_us'] >= 0 || (c['cpu.weight'] ?? 100) !== 100 || (c['cpu.shares'] ?? 1024) !== 1024) return true;
+    }
+    return false;
+  }
+
+  /** Whether any cgroup uses memory or has a memory limit (else the memory rows are noise). */
+  function memoryRelevant(rec) {
+    if (rec.page_cache?.length) return true;
+    for (const c of Object.values(rec.cgroups)) {
+      const cur = version === 2 ? c['memory.current'] : c['memory.usage_in_bytes'];
+      const max = version === 2 ? c['memory.max'] : c['memory.limit_in_bytes'];
+      if (cur > 0 || finite(max) || (version === 2 && finite(c['memory.high']))) return true;
+    }
+    return false;
+  }
+
+  function renderProcesses(rec) {
+    const procs = rec?.processes ?? [];
+    const tasks = rec?.tasks ?? [];
+    const stateOf = new Map();
+    for (const t of tasks) {
+      const s = stateOf.get(t.pid);
+      if (!s || t.state === 'running' || (s !== 'running' && /^(exited|killed|oom_killed)$/.test(s))) stateOf.set(t.pid, t.state);
+    }
+    const fails = rec && (rec.fork_failed != null || (rec.error && /^EAGAIN/.test(rec.error)));
+    forkStat.hidden = !rec || (eagain === 0 && !fails);
+    forkStat.textContent = `EAGAIN returned to the forking programs so far: ${eagain}${rec?.fork_error ? ` \u00b7 last: ${rec.fork_error}` : ''}`;
+    // Users: tasks per uid (RLIMIT_NPROC counts them system-wide) and the limits seen.
+    const nproc = rec?.nproc ?? {};
+    const uids = Object.keys(nproc);
+    const limitsByUid = new Map();
+    for (const p of procs) {
+      const l = limits.get(p.pid);
+      if (!l || p.threads === 0) continue;
+      const set = limitsByUid.get(String(p.uid)) ?? new Set();
+      set.add(l.cap ? 'CAP_SYS_RESOURCE (bypass)' : l.nproc == null ? 'unlimited' : `nproc=${l.nproc}`);
+      limitsByUid.set(String(p.uid), set);
+    }
+    const showUsers = uids.length > 1 || uids.some((u) => u !== '0') || [...limits.values()].some((l) => l.nproc != null);
+    const sig = JSON.stringify([procs.map((p) => [p.pid, p.cgroup, p.uid, p.threads, p.rss_bytes, stateOf.get(p.pid)]), nproc, [...limitsByUid].map(([u, s]) => [u, [...s]]), rec?.killed, rec?.fork_failed, rec?.error]);
+    if (sig === chipsSig) return;
+    chipsSig = sig;
+    users.hidden = !showUsers;
+    if (showUsers) {
+      const rows = [h('span', { class: 'cg-sec-title', text: 'tasks per uid: RLIMIT_NPROC counts them across all cgroups' })];
+      for (const u of uids) {
+        const strip = h('span', { class: 'cg-strip', 'aria-hidden': 'true' });
+        const lim = [...(limitsByUid.get(u) ?? [])];
+        const n = /^nproc=(\d+)$/.exec(lim.find((x) => x.startsWith('nproc=')) ?? '');
+        const limit = n ? Number(n[1]) : null;
+        let k = 0;
+        for (const p of procs) {
+          if (String(p.uid) !== u) continue;
+          for (let t = 0; t < p.threads && k < 40; t++, k++) {
+            if (limit != null && k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
+            strip.append(h('span', { class: 'cg-strip-task', style: `background:${colour(p.cgroup)}`, title: `pid ${p.pid} in ${p.cgroup}` }));
+          }
+        }
+        if (limit != null && k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
+        const desc = u === '0' ? 'uid 0 bypasses RLIMIT_NPROC' : lim.length ? lim.join(', ') : '';
+        rows.push(h('div', { class: 'cg-urow', 'data-uid': u },
+          h('code', { text: `uid ${u}` }), strip,
+          h('span', { class: 'cg-val', 'data-key': `nproc:${u}`, text: String(nproc[u]) }),
+          h('span', { class: 'cg-limit', text: ` task${nproc[u] === 1 ? '' : 's'}${desc ? ` \u00b7 ${desc}` : ''}` })));
+      }
+      users.replaceChildren(...rows);
+    }
+    // Chips are kept per pid and only their text and class change; the list is re-attached
+    // only when its membership does.
+    const list = procs.slice(0, MAX_CHIPS).map((p) => {
+      const st = stateOf.get(p.pid) ?? (p.threads ? 'sleeping' : 'exited');
+      const cls = `cg-chip${p.threads === 0 ? ' cg-dead' : ''}${rec?.killed?.includes(p.pid) ? ' cg-killed' : ''}`;
+      const txt = ` ${p.cgroup} \u00b7 uid ${p.uid}${p.threads > 1 ? ` \u00b7 ${p.threads} threads` : ''}${p.rss_bytes ? ` \u00b7 ${fmtBytes(p.rss_bytes)}` : ''} \u00b7 ${st.replace(/_/g, ' ')}`;
+      let chip = chipOf.get(p.pid);
+      if (!chip || chip.cgroup !== p.cgroup) {
+        const sw = h('span', { class: 'cg-swatch', style: `background:${colour(p.cgroup)}` });
+        chip = { li: h('li', { 'data-pid': String(p.pid) }, sw, h('b', { text: String(p.pid) })), span: h('span'), cgroup: p.cgroup };
+        chip.li.append(chip.span);
+        chipOf.set(p.pid, chip);
+      }
+      if (chip.cls !== cls) chip.li.className = chip.cls = cls;
+      if (chip.txt !== txt) chip.span.textContent = chip.txt = txt;
+      return chip.li;
+    });
+    const failed = rec ? rec.fork_failed || (rec.error && /^EAGAIN/.test(rec.error) ? 1 : 0) : 0;
+    if (failed) list.push(h('li', { class: 'cg-chip cg-fail', text: `\u2715 ${failed} ${rec.op?.op === 'clone' ? 'clone' : rec.op?.op === 'spawn' ? 'spawn' : 'fork'}${failed > 1 ? 's' : ''} refused: ${rec.fork_error ?? rec.error}` }));
+    if (procs.length > MAX_CHIPS) list.push(h('li', { class: 'cg-chip cg-more', text: `+${procs.length - MAX_CHIPS} more` }));
+    if (!procs.length) list.push(h('li', { class: 'cg-chip cg-more', text: 'no process yet' }));
+    const order = list.map((li) => li.dataset.pid ?? li.textContent).join('|');
+    if (order !== chipOrder) {
+      chipOrder = order;
+      chips.replaceChildren(...list);
+    }
+    // Process picker for fork / alloc / kill: live processes.
+    const live = procs.filter((p) => p.threads > 0).slice(0, 500);
+    const liveSig = live.map((p) => `${p.pid}${p.cgroup}`).join();
+    if (liveSig === pidSig) return;
+    pidSig = liveSig;
+    const keep = pidSel.value;
+    pidSel.replaceChildren(...live.map((p) => h('option', { value: String(p.pid), text: `${p.pid} (${p.cgroup})` })));
+    if (live.some((p) => String(p.pid) === keep)) pidSel.value = keep;
+    for (const b of [btnFork, btnAlloc, btnKill]) b.disabled = live.length === 0;
+  }
+
+  // ---- Timeline canvas ----------------------------------------------------------------------
+  let hatch = null;
+  let hatchDark = null;
+  let theme = null;
+  let canvasW = 0;
+  function hatchPattern(g) {
+    const dark = darkMode.matches;
+    if (hatch && hatchDark === dark) return hatch;
+    const c = document.createElement('canvas');
+    c.width = 8;
+    c.height = 8;
+    const x = c.getContext('2d');
+    x.fillStyle = dark ? '#3a1d1d' : '#fde2e1';
+    x.fillRect(0, 0, 8, 8);
+    x.strokeStyle = dark ? '#ff8a80' : '#b3261e';
+    x.lineWidth = 2;
+    x.beginPath();
+    x.moveTo(-2, 10); x.lineTo(10, -2);
+    x.moveTo(-2, 2); x.lineTo(2, -2);
+    x.moveTo(6, 10); x.lineTo(10, 6);
+    x.stroke();
+    hatch = g.createPattern(c, 'repeat');
+    hatchDark = dark;
+    return hatch;
+  }
+
+  function drawTimeline(now) {
+    const tl = timeline;
+    // Theme colours and the width are cached: reading them after DOM changes forces a
+    // style and layout pass on every frame.
+    if (!theme) {
+      const css = getComputedStyle(root);
+      const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+      theme = { fg: v('--fg', '#1b2330'), soft: v('--fg-soft', '#4a5566'), bgSoft: v('--bg-soft', '#f3f6fa'), border: v('--border', '#d5dde8') };
+    }
+    const { fg, soft, bgSoft, border } = theme;
+    const cpus = tl ? tl.ncpus : ncpus;
+    const rowH = cpus > 32 ? 4 : cpus > 8 ? 10 : compact ? 16 : 22;
+    const top = 20;
+    const bottom = 18;
+    if (!canvasW) canvasW = canvas.clientWidth || root.clientWidth;
+    const cssW = Math.max(200, canvasW || 600);
+    const cssH = top + cpus * rowH + bottom;
+    const dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
+      canvas.width = Math.round(cssW * dpr);
+      canvas.height = Math.round(cssH * dpr);
+      canvas.style.height = `${cssH}px`;
+    }
+    const g = canvas.getContext('2d');
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, cssW, cssH);
+    g.textBaseline = 'middle';
+    const gutter = cpus > 8 ? 34 : 44;
+    const w = cssW - gutter - 6;
+    g.fillStyle = bgSoft;
+    g.fillRect(gutter, top, w, cpus * rowH);
+    g.fillStyle = soft;
+    if (cpus <= 32) for (let c = 0; c < cpus; c++) text(g, `CPU ${c}`, 2, top + c * rowH + rowH / 2, soft);
+    else text(g, `${cpus} CPUs`, 2, top + 6, soft);
+    if (!tl) {
+      g.fillStyle = soft;
+      text(g, 'No run yet: a run op draws each CPU here.', gutter + 8, top + Math.min(cpus * rowH, 44) / 2, soft);
+      canvas.setAttribute('aria-label', 'CPU timeline: no run yet');
+      tlCaption.textContent = '';
+      for (const el of legendMs.values()) el.textContent = '';
+      return;
+    }
+    const frac = anim && now != null ? Math.min(1, (now - anim.t0) / anim.dur) : 1;
+    const revealMs = tl.len * frac;
+    const sx = w / tl.len;
+    const f = tl.spans;
+    const taskRank = new Map();
+    const perGroup = new Map();
+    let thrMs = 0;
+    let idleMs = 0;
+    const pat = hatchPattern(g);
+    for (let i = 0; i + 3 < f.length; i += 4) {
+      const cpu = f[i];
+      const s = f[i + 1];
+      let len = f[i + 2];
+      const slot = f[i + 3];
+      if (slot === SLOT_THROTTLED) thrMs += len;
+      else if (slot === SLOT_IDLE) idleMs += len;
+      else {
+        const path = tl.tidGroup.get(slot) ?? '?';
+        perGroup.set(path, (perGroup.get(path) ?? 0) + len);
+      }
+      if (s >= revealMs) continue;
+      len = Math.min(len, revealMs - s);
+      const x = gutter + s * sx;
+      const y = top + cpu * rowH;
+      const ww = Math.max(len * sx, 0.5);
+      if (slot === SLOT_IDLE) continue;
+      if (slot === SLOT_THROTTLED) {
+        g.fillStyle = pat;
+      } else {
+        const path = tl.tidGroup.get(slot);
+        let r = taskRank.get(slot);
+        if (r === undefined) {
+          r = taskRank.size;
+          taskRank.set(slot, r);
+        }
+        g.fillStyle = colour(path, ((r % 3) - 1) * 9);
+      }
+      g.fillRect(x, y + 1, ww, rowH - 2);
+      if (ww > 6 && slot !== SLOT_THROTTLED) {
+        g.fillStyle = 'rgba(255,255,255,0.55)';
+        g.fillRect(x, y + 1, 1, rowH - 2);
+      }
+    }
+    // Period boundaries of groups with a quota: the refills.
+    const end = tl.start + tl.len;
+    tl.quotas.forEach((q, qi) => {
+      const p = q.period / 1000;
+      if (!(p > 0) || p * sx < 4) return;
+      const first = Math.ceil(tl.start / p) * p;
+      if (first > end + 1e-9 || first - tl.start > revealMs) return;
+      g.fillStyle = colour(q.path);
+      g.strokeStyle = colour(q.path, 0, 0.45);
+      g.setLineDash([3, 3]);
+      for (let t = first; t <= end + 1e-9; t += p) {
+        const rel = t - tl.start;
+        if (rel > revealMs) break;
+        const x = gutter + rel * sx;
+        g.beginPath();
+        g.moveTo(x + 0.5, top);
+        g.lineTo(x + 0.5, top + cpus * rowH);
+        g.stroke();
+        const y0 = 3 + (qi % 3) * 5;
+        g.beginPath();
+        g.moveTo(x - 4, y0);
+        g.lineTo(x + 4, y0);
+        g.lineTo(x, y0 + 7);
+        g.fill();
+      }
+      g.setLineDash([]);
+    });
+    // Axis.
+    g.fillStyle = soft;
+    g.strokeStyle = border;
+    const axisY = top + cpus * rowH + 9;
+    const ticks = niceTicks(tl.len, Math.max(2, Math.floor(w / 80)));
+    for (const t of ticks) {
+      const x = gutter + t * sx;
+      g.beginPath();
+      g.moveTo(x + 0.5, top + cpus * rowH);
+      g.lineTo(x + 0.5, top + cpus * rowH + 3);
+      g.stroke();
+      text(g, `${tl.start + t}`, Math.min(Math.max(x, gutter + 10), cssW - 16), axisY, soft, true);
+    }
+    text(g, 'ms', 2, axisY, soft);
+    if (frac < 1) {
+      g.strokeStyle = fg;
+      const x = gutter + revealMs * sx;
+      g.beginPath();
+      g.moveTo(x + 0.5, top - 2);
+      g.lineTo(x + 0.5, top + cpus * rowH + 2);
+      g.stroke();
+    }
+    // The words below change once per run, not per animation frame.
+    if (tl.labelled) return;
+    tl.labelled = true;
+    const share = (ms) => `${ms} ms = ${(ms / tl.len).toFixed(2)} CPU`;
+    for (const [key, el] of legendMs) {
+      const many = legendMs.size > 16 && key !== 'throttled' && key !== 'idle';
+      const ms = many ? 0 : key === 'throttled' ? thrMs : key === 'idle' ? idleMs : perGroup.get(key) ?? 0;
+      const text = ms ? ` ${share(ms)}` : '';
+      if (el.textContent !== text) el.textContent = text;
+    }
+    const words = [...perGroup].slice(0, 8).map(([p, ms]) => `${p} ran ${ms} ms`);
+    if (perGroup.size > 8) words.push(`${perGroup.size - 8} more groups ran`);
+    if (thrMs) words.push(`throttled ${thrMs} ms`);
+    canvas.setAttribute('aria-label', `CPU timeline from ${tl.start} to ${end} ms on ${tl.ncpus} CPUs: ${words.join(', ') || 'idle'}`);
+    tlCaption.textContent = `${tl.start}\u2013${end} ms on ${tl.ncpus} CPU${tl.ncpus > 1 ? 's' : ''}${tl.quotas.length ? ` \u00b7 quota: ${tl.quotas.slice(0, 4).map((q) => `${q.path} ${q.quota / 1000} ms per ${q.period / 1000} ms`).join(', ')}${tl.quotas.length > 4 ? ` and ${tl.quotas.length - 4} more` : ''}` : ''}${tl.truncated ? ' \u00b7 truncated: more spans than the timeline keeps' : ''}`;
+  }
+
+  // Canvas text is slow to shape on every frame, and tick labels change with every run: each
+  // character is drawn once into a sprite, and labels are laid out from those.
+  let sprites = new Map();
+  function glyph(ch, color) {
+    const key = `${color}|${ch}`;
+    let sp = sprites.get(key);
+    if (!sp) {
+      const dpr = window.devicePixelRatio || 1;
+      const c = document.createElement('canvas');
+      const m = c.getContext('2d');
+      m.font = FONT;
+      const w = m.measureText(ch).width;
+      c.width = Math.ceil(w + 1) * dpr;
+      c.height = 14 * dpr;
+      m.scale(dpr, dpr);
+      m.font = FONT;
+      m.fillStyle = color;
+      m.textBaseline = 'middle';
+      m.fillText(ch, 0, 7);
+      sp = { c, w, cw: Math.ceil(w + 1) };
+      sprites.set(key, sp);
+    }
+    return sp;
+  }
+  function text(g, str, x, y, color, centre = false) {
+    const gs = [...str].map((ch) => glyph(ch, color));
+    let cx = centre ? x - gs.reduce((n, sp) => n + sp.w, 0) / 2 : x;
+    for (const sp of gs) {
+      g.drawImage(sp.c, cx, y - 7, sp.cw, 14);
+      cx += sp.w;
+    }
+  }
+
+  function niceTicks(len, n) {
+    const raw = len / n;
+    const mag = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+    const out = [];
+    for (let t = 0; t <= len + 1e-9; t += step) out.push(+t.toFixed(6));
+    return out;
+  }
+
+  // ---- Events --------------------------------------------------------------------------------
+  listen(btnStep, 'click', () => {
+    stopPlaying();
+    stepOnce(true);
+  });
+  listen(btnPlay, 'click', () => (playing ? stopPlaying() : startPlaying()));
+  listen(btnReset, 'click', () => {
+    stopPlaying();
+    stopLoop();
+    try {
+      start(scenarioText, 0);
+    } catch (err) {
+      setStatus(`Reset failed: ${err.message}`, 'error');
+    }
+  });
+  listen(speedSel, 'change', () => {
+    const s = Number(speedSel.value);
+    if (s >= 0.25 && s <= 8) speed = s;
+  });
+  listen(scenSel, 'change', async () => {
+    const name = scenSel.value;
+    if (!catalog.some((s) => s.name === name)) return;
+    stopPlaying();
+    stopLoop();
+    const token = ++loadToken;
+    setStatus(`Loading ${name}\u2026`);
+    try {
+      const text = await ctx.loadScenario(name);
+      if (token !== loadToken || destroyed) return;
+      scenarioName = name;
+      start(text, 0);
+      root.dataset.scenario = name;
+    } catch (err) {
+      if (token !== loadToken || destroyed) return;
+      scenSel.value = scenarioName;
+      setStatus(`Could not load ${name}: ${err.message}`, 'error');
+    }
+  });
+  const int = (input, what) => {
+    const v = input.value.trim();
+    if (!/^\d+$/.test(v)) throw new Error(`${what}: enter a whole number`);
+    return Number(v);
+  };
+  const guarded = (fn) => () => {
+    try {
+      fn();
+    } catch (err) {
+      setStatus(`Rejected: ${err.message}`, 'error');
+    }
+  };
+  listen(btnRun, 'click', guarded(() => applyOp({ op: 'run', ms: int(runMs, 'run ms') })));
+  listen(btnSpawn, 'click', guarded(() => {
+    const op = { op: 'spawn', cgroup: spawnCg.value, uid: int(spawnUid, 'uid'), threads: int(spawnThreads, 'threads'), busy: spawnBusy.checked };
+    if (spawnNproc.value.trim() !== '') op.nproc = int(spawnNproc, 'nproc');
+    applyOp(op);
+  }));
+  const pid = () => {
+    if (!pidSel.value) throw new Error('no live process: spawn one first');
+    return Number(pidSel.value);
+  };
+  listen(btnFork, 'click', guarded(() => applyOp({ op: 'fork', pid: pid(), count: int(forkCount, 'fork count') })));
+  listen(btnAlloc, 'click', guarded(() => applyOp({ op: 'alloc', pid: pid(), bytes: int(allocMiB, 'MiB') * MiB })));
+  listen(btnKill, 'click', guarded(() => applyOp({ op: 'kill', pid: pid() })));
+  listen(btnWrite, 'click', guarded(() => applyOp({ op: 'write', cgroup: writeCg.value, file: writeFile.value, value: writeValue.value })));
+  listen(btnMkdir, 'click', guarded(() => applyOp({ op: 'mkdir', cgroup: mkdirPath.value.trim() })));
+  for (const sel of [spawnCg, writeCg]) listen(sel, 'change', () => (sel.dataset.picked = '1'));
+  listen(writeFile, 'change', () => {
+    const hit = WRITABLE[version].find(([f]) => f === writeFile.value);
+    if (hit) writeValue.value = hit[1];
+  });
+  // Keys used by the controls stay with them: slide decks listen for Space and arrows.
+  listen(root, 'keydown', (e) => {
+    if (e.target !== root && /^( |Enter|Arrow\w+|Home|End|PageUp|PageDown)$/.test(e.key)) e.stopPropagation();
+  });
+  const redraw = () => {
+    hatch = null;
+    theme = null;
+    sprites = new Map();
+    colourCache = new Map();
+    if (!anim) drawTimeline();
+  };
+  listen(darkMode, 'change', redraw);
+  let ro = null;
+  if ('ResizeObserver' in window) {
+    let lastW = 0;
+    ro = new ResizeObserver(() => {
+      const wNow = canvas.clientWidth;
+      if (wNow !== lastW) {
+        lastW = wNow;
+        canvasW = wNow;
+        redraw();
+      }
+    });
+    ro.observe(canvas);
+  }
+
+  // ---- Start ---------------------------------------------------------------------------------
+  root.dataset.scenario = scenarioName;
+  try {
+    start(scenarioText, Math.max(0, Number(ctx.step) || 0));
+  } catch (err) {
+    setStatus(`The scenario could not start: ${err.message}`, 'error');
+    updateButtons();
+  }
+  if (ctx.autoplay) startPlaying();
+  // reveal.js centred the slide while the demo was loading: let it lay the slide out again.
+  if (root.closest?.('.reveal')) requestAnimationFrame(() => window.dispatchEvent(new Event('resize')));
+
+  return {
+    pause() {
+      if (playing) {
+        resumeOnShow = true;
+        stopPlaying();
+      }
+      stopLoop();
+    },
+    resume() {
+      if (resumeOnShow && !destroyed) {
+        resumeOnShow = false;
+        startPlaying();
+      }
+    },
+    destroy() {
+      destroyed = true;
+      playing = false;
+      stopLoop();
+      for (const off of listeners) off();
+      ro?.disconnect();
+      cardObserver?.disconnect();
+      demo?.free();
+      demo = null;
+      root.replaceChildren();
+      root.classList.remove('cg-demo', 'cg-embed');
+    },
+  };
+}

@@ -1,0 +1,1623 @@
+// The IPVS demo: a kernel virtual service (every ipvs scheduler), the Maglev table, nginx's
+// smooth WRR next to the kernel's WRR, and GORB's health-check loop, whichever model the
+// scenario names. Everything shown comes from the wasm simulation's records and frame; every
+// string from a scenario or a record is untrusted, so the DOM is built with textContent only.
+
+const CSS_HREF = new URL('../../css/demo-ipvs.css', import.meta.url).href;
+const SCHEDULERS = [
+  ['rr', 'round robin'],
+  ['wrr', 'weighted round robin'],
+  ['lc', 'least connection'],
+  ['wlc', 'weighted least connection'],
+  ['sed', 'shortest expected delay'],
+  ['nq', 'never queue'],
+  ['fo', 'weighted failover'],
+  ['ovf', 'weighted overflow'],
+  ['twos', 'power of two choices'],
+  ['sh', 'source hashing'],
+  ['dh', 'destination hashing'],
+  ['mh', 'Maglev hashing'],
+  ['lblc', 'locality-based least connection'],
+  ['lblcr', 'lblc with replication'],
+];
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d'];
+const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+const MAX_ROWS = 48;
+const COLS = [null, 'ipvs-addr', 'ipvs-w', 'ipvs-ul', 'ipvs-active', 'ipvs-inactive', 'ipvs-oh', 'ipvs-tally', 'ipvs-flags'];
+const MAX_CHIPS = 120;
+const LOG_SIZE = 40;
+const RECENT = 30;
+
+const HELP = {
+  common: [
+    'Every number shown comes from the same Rust simulation as the native sim runner, compiled to WebAssembly: nothing here talks to a kernel.',
+  ],
+  kernel: [
+    'Linux 6.x IPVS on a 64-bit little-endian host (mh since 4.18, twos since 6.x); the 2015-era SH/DH hash is the scenario setting sh_hash: last-octet.',
+    'One IPv4 virtual service: no IPv6, fwmark services, persistence templates (-p), forwarding methods or one-packet scheduling.',
+    'A new destination goes to the head of the list (adding A, B, C gives C, B, A), as list_add_rcu does.',
+    'Time moves only with “advance clock”, connection states only with est / fin / expire: no protocol timeouts (TIME_WAIT …); fin stands for every non-ESTABLISHED TCP state; UDP connections stay counted inactive.',
+    'No per-CPU or RCU concurrency: operations apply one at a time.',
+    'twos draws come from a seeded SplitMix64 (or the op’s draws), not prandom_u32().',
+    'A deleted destination leaves the trash as soon as no connection, table or cache refers to it; the kernel frees it from a timer.',
+    'lblc/lblcr caches are keyed by exact IP and capped at 16384 entries (their over-size collection never runs); jiffies do not wrap.',
+    'Edit keeps the fields it omits (ipvsadm -e and -E would reset thresholds, weight, scheduler or flags).',
+    'Weights 0…65535 (ipvsadm’s range; the kernel takes up to INT_MAX). Destination names are the simulation’s: the kernel knows destinations by ip:port.',
+    'set_overload is not a kernel interface: it stands for a crossed threshold.',
+    'mh tables are those of 64-bit little-endian hosts (32-bit kernels use HalfSipHash); one sh_hash setting selects the hash for both sh and dh.',
+    'A failed switch to mh (more destinations than slots) keeps the old scheduler; the kernel would leave the service without one.',
+    'The ipvsadm lines are equivalents inferred from man 8 ipvsadm, not commands shown in the talk.',
+    'Caps: 4096 destinations, 100,000 connections, bursts of at most 10,000, a clock step of at most 31 days.',
+  ],
+  maglev: [
+    'The Maglev paper’s Pseudocode 1 (Eisenbud et al., NSDI 2016): no weights, unique backend names, M a prime ≤ 1000003, a fill trace only for M ≤ 65537.',
+    'Offsets and skips come from the kernel mh scheduler’s fixed-key SipHash-1-3 of the name (the paper does not fix its hashes); the paper’s Table 1 gives them directly.',
+    'A lookup hashes the key string as bytes, not a parsed 5-tuple; no connection tracking is modelled, so every flow follows the table.',
+    'Every change rebuilds the table from the permutations, as the paper and ip_vs_mh.c do; “moved” counts slots whose backend differs by name.',
+  ],
+  smooth_wrr: [
+    'The smooth row is nginx’s algorithm (ngx_http_upstream_round_robin.c), not the kernel’s. The kernel row is IPVS wrr with the same weights, set up as the wrr-5-1-1 scenario is: destinations added under wlc, then wrr bound, so cw starts at mw.',
+    'No failures: max_fails/fail_timeout would lower effective_weight, here it always equals weight; no down, backup, max_conns or retry bitmap.',
+    'A weight change is a configuration reload (open-source nginx changes weights only that way): every peer restarts at current_weight 0.',
+    'Weights 1…1000000 (nginx needs at least 1), at most 1000 peers.',
+  ],
+  gorb: [
+    'GORB (kobolog/gorb) REST objects and its pulse → weight loop (core/runtime.go processPulseUpdate): a Down stashes the weight and sets 0; each later Up sets ⌊stash × health⌋, health being the share of Ups over the last ≤ 100 checks; a Down while stashed changes nothing (the flapping quirk).',
+    'Check results come from the scenario or the buttons: the tcp/http drivers are not run; checks are instantaneous and exactly on schedule (real ones drift by their duration).',
+    'Each backend has its own pulse clock (first check after first_check_delay_ms, then every interval); ops apply in the given order, not re-sorted by time.',
+    'Hosts must be IP literals (no DNS). Service flags, dr forwarding, Consul, the store and Prometheus metrics (all after 2015) are not modelled; persistent is shown but, as in GORB, never passed to IPVS.',
+    'Backend IDs in GET /service are sorted (Go iterates a map in random order). No traffic is simulated: the weight is what IPVS would get.',
+  ],
+};
+
+/** The demo's stylesheet link, added once per document. */
+function addCss() {
+  let link = Array.from(document.querySelectorAll('link[rel="stylesheet"]')).find((l) => l.href === CSS_HREF);
+  if (!link) {
+    link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = CSS_HREF;
+    document.head.append(link);
+  }
+  return link;
+}
+
+/** `h('div', { class: 'x', text: 'y', onclick }, child…)`: an element, never parsed markup. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c != null && c !== false) el.append(c);
+  return el;
+}
+
+function field(label, input, cls) {
+  return h('label', { class: `ipvs-field ${cls ?? ''}` }, h('span', { text: label }), input);
+}
+
+function input(attrs) {
+  return h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...attrs });
+}
+
+function button(text, onclick, attrs) {
+  return h('button', { type: 'button', text, onclick, ...attrs });
+}
+
+/** A number from a text field, the raw text when it is not one (the sim names the bad field), or undefined when empty. */
+function num(el) {
+  const v = el.value.trim();
+  if (v === '') return undefined;
+  return /^-?\d+$/.test(v) ? Number(v) : v;
+}
+
+function str(el) {
+  const v = el.value.trim();
+  return v === '' ? undefined : v;
+}
+
+function setOptions(select, values, labels) {
+  const keep = select.value;
+  const same = select.options.length === values.length && values.every((v, i) => select.options[i].value === v && select.options[i].text === (labels?.[i] ?? v));
+  if (!same) {
+    select.replaceChildren(...values.map((v, i) => h('option', { value: v, text: labels?.[i] ?? v })));
+    if (values.includes(keep)) select.value = keep;
+  }
+}
+
+function textColour(bg) {
+  const n = parseInt(bg.slice(1), 16);
+  const l = 0.2126 * (n >> 16) + 0.7152 * ((n >> 8) & 255) + 0.0722 * (n & 255);
+  return l > 140 ? '#10151d' : '#ffffff';
+}
+
+function pct(x) {
+  return `${(100 * x).toFixed(1)} %`;
+}
+
+function list(items, max = 16) {
+  const shown = items.slice(0, max).join(' ');
+  return items.length > max ? `${shown} … (${items.length})` : shown;
+}
+
+/** A canvas sized to its box and the device pixel ratio; `draw(ctx, w, h)` repaints it. */
+function makeCanvas(label, height) {
+  const canvas = h('canvas', { role: 'img', 'aria-label': label, class: 'ipvs-canvas' });
+  canvas.style.height = `${height}px`;
+  const fit = () => {
+    // The width comes from the ResizeObserver: reading clientWidth here would force a layout per frame.
+    const w = Math.max(120, Math.floor(canvas.boxWidth || canvas.clientWidth || 320));
+    const dpr = Math.min(window.devicePixelRatio || 1, 2);
+    const ht = Math.floor(parseFloat(canvas.style.height));
+    if (canvas.width !== Math.floor(w * dpr) || canvas.height !== Math.floor(ht * dpr)) {
+      canvas.width = Math.floor(w * dpr);
+      canvas.height = Math.floor(ht * dpr);
+    }
+    const c = canvas.getContext('2d');
+    c.setTransform(dpr, 0, 0, dpr, 0, 0);
+    c.clearRect(0, 0, w, ht);
+    return { c, w, h: ht };
+  };
+  return { canvas, fit };
+}
+
+export function mount(root, ctx) {
+  const css = addCss();
+  const { glue, memory } = ctx;
+  const colours = new Map();
+  const colourOf = (name) => {
+    if (!colours.has(name)) colours.set(name, PALETTE[colours.size % PALETTE.length]);
+    return colours.get(name);
+  };
+  let themeCache = null;
+  const theme = () => {
+    if (themeCache) return themeCache;
+    const s = getComputedStyle(root);
+    const t = {
+      fg: s.getPropertyValue('--ipvs-fg').trim() || '#1b2330',
+      soft: s.getPropertyValue('--ipvs-soft').trim() || '#4a5566',
+      line: s.getPropertyValue('--ipvs-border').trim() || '#d5dde8',
+      empty: s.getPropertyValue('--ipvs-empty').trim() || '#e8edf3',
+      mark: s.getPropertyValue('--ipvs-mark').trim() || '#1b2330',
+    };
+    // Until the stylesheet has loaded the variables are empty: use the fallbacks, uncached.
+    if (s.getPropertyValue('--ipvs-fg')) themeCache = t;
+    return t;
+  };
+
+  let demo = null;
+  let model = '';
+  let scenarioName = ctx.scenario;
+  let scenarioText = ctx.scenarioJson;
+  let settings = {};
+  let applied = 0;
+  let lastRecord = null;
+  let view = null;
+  let playing = false;
+  let speed = ctx.speed || 1;
+  let raf = 0;
+  let lastTick = 0;
+  let budget = 0;
+  const queue = [];
+  let queueAt = 0;
+  let generation = 0;
+  const ro =
+    'ResizeObserver' in window
+      ? new ResizeObserver((entries) => {
+          let changed = false;
+          for (const e of entries) {
+            const w = Math.floor(e.contentRect.width);
+            if (w > 0 && e.target.boxWidth !== w) {
+              e.target.boxWidth = w;
+              changed = true;
+            }
+          }
+          if (changed) view?.render();
+        })
+      : null;
+
+  const frame = () => new Uint32Array(memory.buffer, demo.frame_ptr(), demo.frame_len());
+
+  // ---- chrome: transport, scenario picker, status, log, help ----
+  const stepBtn = button('Step', () => {
+    stopPlay();
+    step(true);
+  }, { 'data-testid': 'step', 'aria-label': 'Apply the next scripted operation' });
+  const playBtn = button('Play', () => (playing ? stopPlay() : startPlay()), {
+    'data-testid': 'play',
+    'aria-label': 'Play the scenario',
+    'aria-pressed': 'false',
+  });
+  const resetBtn = button('Reset', () => {
+    stopPlay();
+    create(scenarioText, scenarioName, 0);
+    say('Reset to the start of the scenario.');
+  }, { 'data-testid': 'reset', 'aria-label': 'Reset the scenario' });
+  const speedSel = h('select', { 'aria-label': 'Speed (steps per second)' });
+  const speeds = SPEEDS.includes(speed) ? SPEEDS : [...SPEEDS, speed].sort((a, b) => a - b);
+  speedSel.replaceChildren(...speeds.map((s) => h('option', { value: String(s), text: `${s}×` })));
+  speedSel.value = String(speed);
+  speedSel.addEventListener('change', () => (speed = Number(speedSel.value)));
+  const picker = h('select', { 'data-testid': 'scenario', 'aria-label': 'Scenario' });
+  picker.replaceChildren(...ctx.catalog.map((s) => h('option', { value: s.name, text: s.title || s.name })));
+  picker.value = scenarioName;
+  picker.addEventListener('change', () => switchScenario(picker.value));
+  const counter = h('span', { class: 'ipvs-counter', 'aria-live': 'off' });
+  const summary = h('p', { class: 'ipvs-summary' });
+  const status = h('p', { class: 'ipvs-status', role: 'status', 'data-testid': 'status' });
+  const state = h('div', { class: 'ipvs-state', 'data-testid': 'state' });
+  const controls = h('div', { class: 'ipvs-controls' });
+  const logList = h('ol', { class: 'ipvs-log', 'aria-label': 'Last operations, newest first' });
+  const help = h('details', { class: 'ipvs-help' });
+
+  // Slides get the compact layout too, even when the element was mounted without `embed`.
+  const compact = !!ctx.embed || !!root.closest('.reveal');
+  root.classList.add('ipvs-demo');
+  root.classList.toggle('ipvs-embed', compact);
+  root.append(
+    h(
+      'div',
+      { class: 'ipvs-bar' },
+      h('div', { class: 'ipvs-transport' }, stepBtn, playBtn, resetBtn, field('Speed', speedSel, 'ipvs-inline')),
+      h('div', { class: 'ipvs-pick' }, field('Scenario', picker, 'ipvs-inline'), counter),
+    ),
+    summary,
+    status,
+    h(
+      'div',
+      { class: 'ipvs-main' },
+      state,
+      h(
+        'div',
+        { class: 'ipvs-side' },
+        h('details', { class: 'ipvs-build', open: !compact }, h('summary', { text: 'Controls: build and send' }), controls),
+        h('details', { class: 'ipvs-history', open: !compact }, h('summary', { text: 'Log' }), logList),
+      ),
+    ),
+    help,
+  );
+
+  function say(text, error) {
+    status.textContent = text;
+    status.classList.toggle('ipvs-error', !!error);
+  }
+
+  function log(rec, text) {
+    const li = h('li', { class: rec.error ? 'ipvs-error' : null }, h('span', { class: 'ipvs-step', text: `#${applied}` }), ' ', text);
+    logList.prepend(li);
+    while (logList.childElementCount > LOG_SIZE) logList.lastElementChild.remove();
+  }
+
+  function updateCounter() {
+    const remaining = demo.remaining();
+    root.dataset.step = String(applied);
+    root.dataset.remaining = String(remaining);
+    counter.textContent = `${applied} applied · ${remaining} scripted left`;
+    stepBtn.disabled = remaining === 0;
+    if (remaining === 0 && playing && queue.length === 0) stopPlay();
+  }
+
+  function expose() {
+    root.demo = {
+      get lastRecord() {
+        return lastRecord;
+      },
+      model,
+      frame: () => Array.from(frame()),
+      apply: (op) => run(() => demo.apply(typeof op === 'string' ? op : JSON.stringify(op)), true),
+      step: () => step(false),
+    };
+  }
+
+  // ---- applying records ----
+  function accept(text, animate) {
+    const rec = JSON.parse(text);
+    applied += 1;
+    lastRecord = rec;
+    const words = view.record(rec, animate);
+    log(rec, rec.error ? `${words} — error: ${rec.error}` : words);
+    if (rec.error) say(`${words}: ${rec.error}`, true);
+    else say(words);
+    view.render();
+    updateCounter();
+    if (view.animating?.()) kick();
+    return rec;
+  }
+
+  function step(animate) {
+    if (!demo) return null;
+    view.finish?.();
+    let text;
+    try {
+      text = demo.step();
+    } catch (err) {
+      stopPlay();
+      say(`The simulation failed: ${err?.message ?? err}`, true);
+      return null;
+    }
+    if (text === undefined) {
+      updateCounter();
+      say('End of the scenario: reset to replay it, or keep using the controls.');
+      return null;
+    }
+    return accept(text, animate);
+  }
+
+  /** Applies an op built by the controls; a thrown error (bad field) goes to the status line. */
+  function run(call, animate = true) {
+    view.finish?.();
+    let text;
+    try {
+      text = call();
+    } catch (err) {
+      say(`Not applied: ${err?.message ?? err}`, true);
+      return null;
+    }
+    return accept(text, animate);
+  }
+
+  function apply(op) {
+    return run(() => demo.apply(JSON.stringify(op)));
+  }
+
+  // ---- play loop (requestAnimationFrame): scripted steps at `speed` per second, queued UI ops, animations ----
+  function loop(now) {
+    raf = 0;
+    const dt = lastTick ? Math.min(250, now - lastTick) : 0;
+    lastTick = now;
+    let busy = view.animate?.(now, speed) ?? false;
+    if (!busy && queue.length > 0 && now >= queueAt) {
+      apply(queue.shift());
+      queueAt = now + 700 / speed;
+      busy = true;
+    }
+    if (playing && !busy) {
+      budget += (dt / 1000) * speed;
+      if (budget >= 1) {
+        budget = Math.max(0, budget - 1);
+        if (step(true) === null) stopPlay();
+      }
+    }
+    if (playing || queue.length > 0 || (view.animating?.() ?? false)) raf = requestAnimationFrame(loop);
+    else lastTick = 0;
+  }
+
+  function kick() {
+    if (!raf) raf = requestAnimationFrame(loop);
+  }
+
+  function startPlay() {
+    if (demo.remaining() === 0) {
+      say('End of the scenario: reset to replay it.');
+      return;
+    }
+    playing = true;
+    budget = 1;
+    playBtn.textContent = 'Pause';
+    playBtn.setAttribute('aria-pressed', 'true');
+    playBtn.setAttribute('aria-label', 'Pause the scenario');
+    kick();
+  }
+
+  function stopPlay() {
+    playing = false;
+    playBtn.textContent = 'Play';
+    playBtn.setAttribute('aria-pressed', 'false');
+    playBtn.setAttribute('aria-label', 'Play the scenario');
+  }
+
+  // ---- (re)creating the demo ----
+  function create(text, name, steps) {
+    const next = new glue.IpvsDemo(text);
+    view?.destroy?.();
+    demo?.free();
+    demo = next;
+    model = demo.model();
+    scenarioText = text;
+    scenarioName = name;
+    try {
+      settings = JSON.parse(text);
+    } catch {
+      settings = {};
+    }
+    applied = 0;
+    lastRecord = null;
+    queue.length = 0;
+    colours.clear();
+    logList.replaceChildren();
+    const entry = ctx.catalog.find((s) => s.name === name);
+    summary.textContent = entry?.summary ?? '';
+    picker.value = name;
+    root.dataset.model = model;
+    root.dataset.loaded = name;
+    view = { kernel: kernelView, maglev: maglevView, smooth_wrr: smoothView, gorb: gorbView }[model]();
+    state.replaceChildren(view.el);
+    controls.replaceChildren(view.controls);
+    help.replaceChildren(
+      h('summary', { text: 'How this simulation simplifies the kernel' }),
+      h('ul', {}, ...[...HELP[model], ...HELP.common].map((t) => h('li', { text: t }))),
+    );
+    for (let i = 0; i < steps; i++) if (step(false) === null) break;
+    view.render();
+    updateCounter();
+    expose();
+    if (steps === 0) say(`Scenario ${name} (${model} model): press Step or Play.`);
+  }
+
+  async function switchScenario(name) {
+    stopPlay();
+    const gen = ++generation;
+    say(`Loading ${name}…`);
+    try {
+      const text = await ctx.loadScenario(name);
+      if (gen !== generation) return;
+      create(text, name, 0);
+    } catch (err) {
+      if (gen !== generation) return;
+      picker.value = scenarioName;
+      say(`Could not load ${name}: ${err?.message ?? err}`, true);
+    }
+  }
+
+  // ---- shared pieces ----
+  function chip(name) {
+    const bg = name == null ? null : colourOf(name);
+    const el = h('span', { class: 'ipvs-chip', text: name ?? '∅', title: name ?? 'no destination available' });
+    if (bg) {
+      el.style.background = bg;
+      el.style.color = textColour(bg);
+    } else el.classList.add('ipvs-none');
+    return el;
+  }
+
+  function chips(el, names) {
+    const max = compact ? MAX_CHIPS / 3 : MAX_CHIPS;
+    const shown = names.length > max ? names.slice(-max) : names;
+    el.replaceChildren(...(names.length > max ? [h('span', { class: 'ipvs-more', text: `… ${names.length - max} earlier` })] : []), ...shown.map(chip));
+  }
+
+  function swatch(name) {
+    const s = h('span', { class: 'ipvs-swatch', 'aria-hidden': 'true' });
+    s.style.background = colourOf(name);
+    return s;
+  }
+
+  function canvasBox(label, height, draw) {
+    const cv = makeCanvas(label, height);
+    ro?.observe(cv.canvas);
+    cv.draw = () => {
+      if (!cv.canvas.isConnected) return;
+      const g = cv.fit();
+      draw(g.c, g.w, g.h, theme());
+    };
+    return cv;
+  }
+
+  // ======================= kernel model =======================
+  function kernelView() {
+    const vip = typeof settings.addr === 'string' ? settings.addr : '10.0.0.100:80';
+    const proto = settings.protocol === 'udp' ? 'udp' : 'tcp';
+    const tally = new Map();
+    let lastPicks = [];
+    let uiConn = 0;
+    let rowsKey = '';
+    let rows = [];
+    let compare = null;
+    let shownSched = '';
+    const recent = [];
+
+    const svcLine = h('p', { class: 'ipvs-line', 'data-testid': 'service' });
+    const wrrLine = h('p', { class: 'ipvs-line ipvs-mono', 'data-testid': 'wrr' });
+    const cmdLine = h('p', { class: 'ipvs-line ipvs-mono ipvs-cmd', 'data-testid': 'command' });
+    const pickStrip = h('div', { class: 'ipvs-chips', 'data-testid': 'picks', 'aria-label': 'Picks of the last operation' });
+    const tbody = h('tbody');
+    const table = h(
+      'table',
+      { class: 'ipvs-table' },
+      h('caption', { text: 'Destinations in list order (the head first)' }),
+      h('thead', {}, h('tr', {}, ...['dest', 'address', 'weight', 'u / l', 'active', 'inactive', 'overhead', 'picks', 'flags'].map((t, i) => h('th', { scope: 'col', text: t, class: COLS[i] })))),
+      tbody,
+    );
+    const more = h('p', { class: 'ipvs-note' });
+    const trashLine = h('p', { class: 'ipvs-note', 'data-testid': 'trash' });
+    const extra = h('div', { class: 'ipvs-extra' });
+    const bucketNote = h('p', { class: 'ipvs-note' });
+    const chart = canvasBox('Distribution: picks per destination (upper bars, the line is the weight’s share) and connections (lower bars: active solid, inactive light)', compact ? 130 : 180, drawChart);
+    const buckets = canvasBox('The 256 hash buckets, coloured by owning destination', 72, drawBuckets);
+    const compareBox = h('div', { class: 'ipvs-compare', hidden: true });
+
+    const el = h(
+      'div',
+      { class: 'ipvs-kernel' },
+      svcLine,
+      wrrLine,
+      h('div', { class: 'ipvs-picks' }, h('span', { class: 'ipvs-label', text: 'picked' }), pickStrip),
+      compareBox,
+      chart.canvas,
+      h('div', { class: 'ipvs-scroll' }, table),
+      more,
+      trashLine,
+      extra,
+      cmdLine,
+    );
+
+    // controls
+    const schedSel = h('select', { 'aria-label': 'Scheduler' });
+    schedSel.replaceChildren(...SCHEDULERS.map(([n, t]) => h('option', { value: n, text: `${n} — ${t}` })));
+    schedSel.value = settings.scheduler ?? 'wlc';
+    const fb = h('input', { type: 'checkbox' });
+    const port = h('input', { type: 'checkbox' });
+    const fbLabel = h('span', { text: 'sh-fallback' });
+    const portLabel = h('span', { text: 'sh-port' });
+    const flagNames = () => (schedSel.value === 'mh' ? ['mh-fallback', 'mh-port'] : ['sh-fallback', 'sh-port']);
+    schedSel.addEventListener('change', () => {
+      [fbLabel.textContent, portLabel.textContent] = flagNames();
+    });
+    const dName = input({ 'aria-label': 'Destination name', size: 6 });
+    const dAddr = input({ 'aria-label': 'Destination address ip:port', size: 13 });
+    const dW = input({ 'aria-label': 'Weight', inputmode: 'numeric', size: 4, value: '1' });
+    const dU = input({ 'aria-label': 'Upper threshold (0 = none)', inputmode: 'numeric', size: 4, value: '0' });
+    const dL = input({ 'aria-label': 'Lower threshold (0 = none)', inputmode: 'numeric', size: 4, value: '0' });
+    const src = input({ 'aria-label': 'Client address ip:port (empty: 192.0.2.1:1024)', size: 15, placeholder: '192.0.2.1:1024' });
+    const dst = input({ 'aria-label': 'Packet destination IP (empty: the virtual IP)', size: 12, placeholder: vip.split(':')[0] });
+    const count = input({ 'aria-label': 'Burst size', inputmode: 'numeric', size: 5, value: '10' });
+    const tickMs = input({ 'aria-label': 'Clock step in ms', inputmode: 'numeric', size: 8, value: '60000' });
+    const connSel = h('select', { 'aria-label': 'Connection' });
+    // A name no live connection uses, not even as the prefix of a burst's `<name>-<i>`.
+    const connName = () => {
+      const live = Object.keys(lastRecord?.connections ?? {});
+      let n;
+      do n = `ui${++uiConn}`;
+      while (live.some((k) => k === n || k.startsWith(`${n}-`)));
+      return n;
+    };
+    const packet = () => ({ src: str(src), dst: str(dst) });
+    const compareToggle = h('input', { type: 'checkbox', 'data-testid': 'compare' });
+    compareToggle.addEventListener('change', () => {
+      if (compareToggle.checked) compare = makeCompare();
+      else compare = compare?.destroy() ?? null;
+      render();
+    });
+
+    const controlsEl = h(
+      'div',
+      {},
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Service' }),
+        field('Scheduler', schedSel),
+        h('label', { class: 'ipvs-check' }, fb, fbLabel),
+        h('label', { class: 'ipvs-check' }, port, portLabel),
+        button('Apply', () => {
+          const [f1, f2] = flagNames();
+          apply({ op: 'edit_service', scheduler: schedSel.value, flags: [fb.checked && f1, port.checked && f2].filter(Boolean) });
+        }, { 'data-testid': 'edit-service' }),
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Destination' }),
+        h('div', { class: 'ipvs-row' }, field('Name', dName), field('Address', dAddr)),
+        h('div', { class: 'ipvs-row' }, field('Weight', dW), field('u_threshold', dU), field('l_threshold', dL)),
+        h(
+          'div',
+          { class: 'ipvs-row' },
+          button('Add', () => apply({ op: 'add_dest', name: dName.value, addr: dAddr.value.trim(), weight: num(dW) ?? 1, u_threshold: num(dU) ?? 0, l_threshold: num(dL) ?? 0 }), { 'data-testid': 'add-dest' }),
+          button('Edit', () => apply({ op: 'edit_dest', dest: dName.value, weight: num(dW), u_threshold: num(dU), l_threshold: num(dL) }), { 'data-testid': 'edit-dest' }),
+          button('Delete', () => apply({ op: 'del_dest', dest: dName.value }), { 'data-testid': 'del-dest' }),
+        ),
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Traffic' }),
+        h('div', { class: 'ipvs-row' }, field('Client', src), field('Dest. IP', dst)),
+        h(
+          'div',
+          { class: 'ipvs-row' },
+          button('One connection', () => apply({ op: 'new', conn: connName(), ...packet() }), { 'data-testid': 'send-one' }),
+          field('Burst', count, 'ipvs-inline'),
+          button('Send burst', () => apply({ op: 'new', conn: connName(), ...packet(), count: num(count) }), { 'data-testid': 'send-burst' }),
+        ),
+        h(
+          'div',
+          { class: 'ipvs-row' },
+          button('TCP lifecycle', () => {
+            const r = apply({ op: 'new', conn: connName(), ...packet() });
+            const name = r?.conns?.[0];
+            if (name) {
+              queue.push({ op: 'est', conn: name }, { op: 'fin', conn: name }, { op: 'expire', conn: name });
+              queueAt = performance.now() + 700 / speed;
+              kick();
+            }
+          }, { 'data-testid': 'lifecycle', title: 'new (SYN_RECV, inactive) → est (active) → fin (inactive) → expire' }),
+          field('Clock +ms', tickMs, 'ipvs-inline'),
+          button('Advance clock', () => apply({ op: 'tick', ms: num(tickMs) })),
+        ),
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Connection' }),
+        field('Connection', connSel),
+        h(
+          'div',
+          { class: 'ipvs-row' },
+          button('est', () => connSel.value && apply({ op: 'est', conn: connSel.value }), { 'aria-label': 'Established (counted active)' }),
+          button('fin', () => connSel.value && apply({ op: 'fin', conn: connSel.value }), { 'aria-label': 'FIN_WAIT (counted inactive)' }),
+          button('expire', () => connSel.value && apply({ op: 'expire', conn: connSel.value }), { 'aria-label': 'Expire (uncounted)' }),
+        ),
+      ),
+      h('label', { class: 'ipvs-check' }, compareToggle, h('span', { text: 'Compare the pick sequence with nginx smooth WRR' })),
+    );
+
+    // The name/address fields offer a free pair until the user types in them.
+    let suggested = true;
+    let suggestedFor = -1;
+    for (const el of [dName, dAddr]) el.addEventListener('input', () => (suggested = false));
+
+    function suggestDest() {
+      suggested = true;
+      const ds = lastRecord?.dests ?? [];
+      suggestedFor = ds.length;
+      const names = new Set(ds.map((d) => d.name));
+      const addrs = new Set(ds.map((d) => d.addr));
+      const label = (i) => String.fromCharCode(65 + (i % 26)) + (i >= 26 ? Math.floor(i / 26) : '');
+      const addr = (i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}:80`;
+      let i = 0;
+      while (names.has(label(i))) i++;
+      let j = 0;
+      while (addrs.has(addr(j))) j++;
+      dName.value = label(i);
+      dAddr.value = addr(j);
+    }
+
+    function fillForm(d) {
+      suggested = false;
+      dName.value = d.name;
+      dAddr.value = d.addr;
+      dW.value = String(d.weight);
+      dU.value = String(d.u_threshold);
+      dL.value = String(d.l_threshold);
+      dName.focus();
+    }
+
+    function makeCompare() {
+      const peers = (lastRecord?.dests ?? []).filter((d) => d.weight > 0).map((d) => ({ name: d.name, weight: d.weight }));
+      if (peers.length === 0) {
+        say('Add a destination with a weight first: the smooth WRR twin needs peers.', true);
+        compareToggle.checked = false;
+        return null;
+      }
+      try {
+        return twin('smooth', new glue.IpvsDemo(JSON.stringify({ model: 'smooth_wrr', peers, ops: [] })));
+      } catch (err) {
+        say(`Compare: ${err?.message ?? err}`, true);
+        compareToggle.checked = false;
+        return null;
+      }
+    }
+
+    function record(rec) {
+      if (rec.scheduler !== shownSched) {
+        shownSched = rec.scheduler;
+        schedSel.value = rec.scheduler;
+        [fbLabel.textContent, portLabel.textContent] = flagNames();
+      }
+      const op = rec.op;
+      let picks = null;
+      if ('pick' in rec || 'picks' in rec) {
+        picks = rec.picks ?? [rec.pick];
+        lastPicks = picks;
+        if (!rec.error) for (const p of picks) if (p != null) tally.set(p, (tally.get(p) ?? 0) + 1);
+      }
+      if (rec.conns?.length) {
+        recent.push(...rec.conns.slice(-RECENT));
+        if (recent.length > RECENT) recent.splice(0, recent.length - RECENT);
+      }
+      if (compare && !rec.error) {
+        if (picks) compare.mirror(picks, { op: 'pick', count: picks.length });
+        else if ((op.op === 'set_weight' || op.op === 'edit_dest') && Number.isInteger(op.weight) && op.weight > 0) {
+          compare.mirror(null, { op: 'set_weight', peer: op.dest ?? op.name, weight: op.weight });
+        }
+      }
+      cmdLine.textContent = rec.error ? '' : ipvsadm(op, rec);
+      return describe(rec, picks);
+    }
+
+    function describe(rec, picks) {
+      const op = rec.op;
+      const who = (n) => n ?? 'no destination available';
+      switch (op.op) {
+        case 'add_dest':
+          return `add ${op.name} ${op.addr} weight ${op.weight ?? 1}${op.u_threshold ? ` u ${op.u_threshold}` : ''}${op.l_threshold ? ` l ${op.l_threshold}` : ''}`;
+        case 'edit_dest':
+        case 'set_weight':
+          return `edit ${op.dest}${op.weight != null ? ` weight ${op.weight}` : ''}${op.u_threshold != null ? ` u ${op.u_threshold}` : ''}${op.l_threshold != null ? ` l ${op.l_threshold}` : ''}`;
+        case 'del_dest':
+          return `delete ${op.dest}`;
+        case 'edit_service':
+          return `scheduler ${rec.scheduler}${rec.flags.length ? ` (${rec.flags.join(', ')})` : ''}`;
+        case 'set_overload':
+          return `${op.dest} ${op.overloaded ? 'marked' : 'cleared'} OVERLOAD`;
+        case 'tick':
+          return `clock +${op.ms} ms → ${rec.clock_ms} ms`;
+        case 'est':
+        case 'fin':
+        case 'expire': {
+          const c = rec.connections?.[op.conn];
+          return `${op.op} ${op.conn}${c ? ` → ${c.state} on ${c.dest}` : op.op === 'expire' ? ' → gone' : ''}`;
+        }
+        default:
+          if (!picks) return op.op;
+          if (picks.length === 1) return `${op.op === 'schedule' ? 'schedule' : `${op.op} ${op.conn}`} → picked ${who(picks[0])}`;
+          return `${op.op}${op.conn ? ` ${op.conn}` : ''} ×${picks.length} → ${list(picks.map((p) => p ?? '∅'), 14)}`;
+      }
+    }
+
+    function ipvsadm(op, rec) {
+      const t = `-${proto[0]} ${vip}`;
+      const d = rec.dests.find((x) => x.name === (op.dest ?? op.name));
+      switch (op.op) {
+        case 'add_dest':
+          return `# ipvsadm -a ${t} -r ${op.addr} -m -w ${op.weight ?? 1}${op.u_threshold ? ` -x ${op.u_threshold}` : ''}${op.l_threshold ? ` -y ${op.l_threshold}` : ''}`;
+        case 'edit_dest':
+        case 'set_weight':
+          return d ? `# ipvsadm -e ${t} -r ${d.addr} -m -w ${d.weight} -x ${d.u_threshold} -y ${d.l_threshold}` : '';
+        case 'del_dest': {
+          const gone = rec.trash.find((x) => x.name === op.dest);
+          return `# ipvsadm -d ${t} -r ${gone?.addr ?? op.dest}`;
+        }
+        case 'edit_service':
+          return `# ipvsadm -E ${t} -s ${rec.scheduler}${rec.flags.length ? ` -b ${rec.flags.join(',')}` : ''}`;
+        default:
+          return '';
+      }
+    }
+
+    function render() {
+      const rec = lastRecord;
+      if (!rec) {
+        svcLine.textContent = `Service ${vip} ${proto.toUpperCase()}, scheduler ${settings.scheduler ?? 'wlc'}: no destinations yet.`;
+        wrrLine.textContent = '';
+        pickStrip.replaceChildren();
+        tbody.replaceChildren();
+        rowsKey = '';
+        more.textContent = '';
+        trashLine.textContent = '';
+        extra.replaceChildren();
+        cmdLine.textContent = '';
+        connSel.replaceChildren();
+        chart.canvas.hidden = true;
+        suggestDest();
+        renderCompare();
+        return;
+      }
+      const dests = rec.dests;
+      svcLine.textContent = `Service ${vip} ${proto.toUpperCase()} · scheduler ${rec.scheduler}${rec.flags.length ? ` (${rec.flags.join(', ')})` : ''} · ${dests.length} destination${dests.length === 1 ? '' : 's'} · ${Object.keys(rec.connections).length} connections · clock ${rec.clock_ms} ms`;
+      if (rec.scheduler === 'wrr') wrrLine.textContent = `wrr: cw ${rec.cw} · mw ${rec.mw} · di ${rec.di} · cursor ${rec.cursor ?? 'head'}`;
+      else if (rec.scheduler === 'rr') wrrLine.textContent = `rr: cursor ${rec.cursor ?? 'head'}`;
+      else if (rec.scheduler === 'mh') wrrLine.textContent = `mh: table of ${rec.table_size} slots · gcd ${rec.gcd} · rshift ${rec.rshift}`;
+      else if (rec.draws) wrrLine.textContent = `twos draws: ${list(rec.draws.map((d) => (d ? `[${d[0]}, ${d[1]}]` : '∅')), 6)}`;
+      else wrrLine.textContent = '';
+      chips(pickStrip, lastPicks);
+      const shown = dests.slice(0, MAX_ROWS);
+      const key = shown.map((d) => d.name).join('\u0000');
+      if (key !== rowsKey) {
+        rowsKey = key;
+        rows = shown.map((d) => {
+          const cells = COLS.slice(1).map((cls) => h('td', { class: cls }));
+          const name = button(d.name, () => fillForm(lastRecord.dests.find((x) => x.name === d.name)), { class: 'ipvs-dest', 'aria-label': `Edit ${d.name}` });
+          name.prepend(swatch(d.name));
+          const tr = h('tr', { 'data-dest': d.name }, h('th', { scope: 'row' }, name), ...cells);
+          return { tr, cells };
+        });
+        tbody.replaceChildren(...rows.map((r) => r.tr));
+      }
+      const last = lastPicks[lastPicks.length - 1];
+      shown.forEach((d, i) => {
+        const c = rows[i].cells;
+        const vals = [d.addr, d.weight, `${d.u_threshold} / ${d.l_threshold}`, d.active, d.inactive, d.active * 256 + d.inactive, tally.get(d.name) ?? 0, [d.overloaded && 'OVERLOAD', d.weight === 0 && 'quiesced', d.slots != null && `${d.slots} slots`].filter(Boolean).join(' ')];
+        vals.forEach((v, j) => {
+          const s = String(v);
+          if (c[j].textContent !== s) c[j].textContent = s;
+        });
+        rows[i].tr.classList.toggle('ipvs-picked', d.name === last);
+        rows[i].tr.classList.toggle('ipvs-overloaded', d.overloaded);
+      });
+      more.textContent = dests.length > MAX_ROWS ? `Showing the first ${MAX_ROWS} of ${dests.length} destinations; the chart shows all of them.` : '';
+      trashLine.textContent = rec.trash.length ? `Trash (deleted, still referenced): ${list(rec.trash.map((d) => `${d.name} (${d.active} active, ${d.inactive} inactive)`), 8)}` : '';
+      renderExtra(rec);
+      if (suggested && dests.length !== suggestedFor) suggestDest();
+      const live = recent.filter((k) => rec.connections[k]).reverse();
+      setOptions(connSel, live, live.map((k) => `${k} (${rec.connections[k].state} → ${rec.connections[k].dest})`));
+      chart.canvas.hidden = dests.length === 0;
+      chart.draw();
+      renderCompare();
+    }
+
+    function renderExtra(rec) {
+      const parts = [];
+      if (rec.table) {
+        parts.push(buckets.canvas);
+        const owners = new Map();
+        for (const n of rec.table) owners.set(n, (owners.get(n) ?? 0) + 1);
+        bucketNote.textContent = `256 buckets: ${[...owners].map(([n, c]) => `${n ?? 'empty'} ${c}`).join(' · ')}`;
+        parts.push(bucketNote);
+      }
+      if (rec.cache) {
+        const entries = Object.entries(rec.cache);
+        const ul = h('ul', { class: 'ipvs-cache', 'aria-label': 'lblc cache' });
+        for (const [ip, e] of entries.slice(0, 12)) {
+          ul.append(h('li', { text: `${ip} → ${e.dest ?? `{${e.set.join(', ')}}`} · last use ${e.lastuse_ms} ms${e.lastmod_ms != null ? ` · set changed ${e.lastmod_ms} ms` : ''}` }));
+        }
+        parts.push(h('p', { class: 'ipvs-label', text: `cache (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'})` }), ul);
+      }
+      extra.replaceChildren(...parts);
+      if (rec.table) buckets.draw();
+    }
+
+    function drawBuckets(c, w, ht, t) {
+      const table = lastRecord?.table;
+      if (!table) return;
+      const cols = 64;
+      const cw = w / cols;
+      const chH = ht / 4;
+      table.forEach((n, i) => {
+        c.fillStyle = n == null ? t.empty : colourOf(n);
+        c.fillRect((i % cols) * cw, Math.floor(i / cols) * chH, Math.max(1, cw - 0.5), chH - 1);
+      });
+    }
+
+    function drawChart(c, w, ht, t) {
+      const rec = lastRecord;
+      if (!rec) return;
+      const f = frame();
+      const n = f.length / 4;
+      if (n === 0) return;
+      const names = rec.dests;
+      const labels = n <= 24;
+      const base = labels ? ht - 16 : ht - 2;
+      let maxT = 1;
+      let sumT = 0;
+      let maxC = 0;
+      let sumW = 0;
+      let maxW = 0;
+      const tl = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        tl[i] = tally.get(names[i]?.name) ?? 0;
+        maxT = Math.max(maxT, tl[i]);
+        sumT += tl[i];
+        maxC = Math.max(maxC, f[4 * i] + f[4 * i + 1]);
+        sumW += f[4 * i + 2];
+        maxW = Math.max(maxW, f[4 * i + 2]);
+      }
+      // Without connections the pick bars take the whole height.
+      const mid = maxC ? Math.floor(base * 0.5) : base - 2;
+      maxC ||= 1;
+      const bw = Math.min(w / n, 90);
+      const gap = bw > 6 ? Math.min(6, bw * 0.2) : 0;
+      const last = lastPicks[lastPicks.length - 1];
+      const expMax = Math.max(maxT, sumW > 0 ? (sumT * maxW) / sumW : 0);
+      const scale = (base - mid - 20) / maxC;
+      // One path per colour: a fillStyle change per bar would cost more than the bars.
+      const solid = new Map();
+      const light = new Map();
+      const path = (m, col) => m.get(col) ?? m.set(col, new Path2D()).get(col);
+      const share = new Path2D();
+      const over = new Path2D();
+      const bwi = Math.max(1, bw - gap);
+      let lastX = -1;
+      let lastH = 0;
+      for (let i = 0; i < n; i++) {
+        const name = names[i]?.name ?? '';
+        const col = colourOf(name);
+        const x = i * bw + gap / 2;
+        const th = ((mid - 18) * tl[i]) / expMax;
+        if (th > 0) path(solid, col).rect(x, mid - 2 - th, bwi, th);
+        if (sumW > 0 && sumT > 0 && bw >= 3) share.rect(x, mid - 2 - ((mid - 18) * ((sumT * f[4 * i + 2]) / sumW)) / expMax, bwi, 1.5);
+        const a = f[4 * i] * scale;
+        const ina = f[4 * i + 1] * scale;
+        if (a) path(solid, col).rect(x, mid + 18, bwi, a);
+        if (ina) path(light, col).rect(x, mid + 18 + a, bwi, ina);
+        if (f[4 * i + 3]) over.rect(x + 0.5, mid + 18.5, bwi - 1, Math.max(2, a + ina));
+        if (name === last) {
+          lastX = x;
+          lastH = th;
+        }
+      }
+      for (const [col, p] of solid) {
+        c.fillStyle = col;
+        c.fill(p);
+      }
+      c.globalAlpha = 0.4;
+      for (const [col, p] of light) {
+        c.fillStyle = col;
+        c.fill(p);
+      }
+      c.globalAlpha = 1;
+      c.fillStyle = t.mark;
+      c.fill(share);
+      c.strokeStyle = t.fg;
+      c.stroke(over);
+      if (lastX >= 0 && n <= 200) {
+        c.lineWidth = 2;
+        c.strokeRect(lastX + 1, mid - 3 - lastH, bwi - 2, lastH + 2);
+        c.lineWidth = 1;
+      }
+      if (labels) {
+        c.font = '11px system-ui, sans-serif';
+        c.textAlign = 'center';
+        c.fillStyle = t.fg;
+        names.forEach((d, i) => c.fillText(d.name.length > 6 ? `${d.name.slice(0, 5)}…` : d.name, i * bw + gap / 2 + bwi / 2, ht - 4));
+      }
+      c.font = '11px system-ui, sans-serif';
+      c.textAlign = 'left';
+      c.fillStyle = t.soft;
+      c.fillText(`picks (${sumT}) · line = weight share`, 2, 11);
+      if (mid < base - 2) c.fillText(`connections: active solid, inactive light (max ${maxC})${rec.dests.some((d) => d.overloaded) ? ' · outlined = OVERLOAD' : ''}`, 2, mid + 14);
+      c.strokeStyle = t.line;
+      c.beginPath();
+      c.moveTo(0, mid + 1);
+      c.lineTo(w, mid + 1);
+      c.stroke();
+    }
+
+    function renderCompare() {
+      compareBox.hidden = !compare;
+      if (compare) compare.render(compareBox);
+    }
+
+    return { el, controls: controlsEl, record, render, destroy: () => compare?.destroy() };
+  }
+
+  /**
+   * The kernel-vs-nginx pick rows: `other` is the twin demo of the other algorithm ('smooth'
+   * or 'kernel'); `mirror(picks, op)` records the primary's picks and applies `op` to the twin.
+   */
+  function twin(kind, other) {
+    const mine = [];
+    const theirs = [];
+    let note = '';
+    const label = h('span', { class: 'ipvs-label' });
+    const kernelRow = h('div', { class: 'ipvs-chips', 'data-testid': 'compare-kernel' });
+    const smoothRow = h('div', { class: 'ipvs-chips', 'data-testid': 'compare-smooth' });
+    const noteEl = h('p', { class: 'ipvs-note' });
+    const box = [
+      h('p', { class: 'ipvs-label', text: 'Same weights, two algorithms:' }),
+      h('div', { class: 'ipvs-picks' }, label, kernelRow),
+      h('div', { class: 'ipvs-picks' }, h('span', { class: 'ipvs-label', text: 'nginx smooth WRR' }), smoothRow),
+      noteEl,
+    ];
+    return {
+      mirror(picks, op) {
+        if (picks) mine.push(...picks.map((p) => p ?? '∅'));
+        let rec;
+        try {
+          rec = JSON.parse(other.apply(JSON.stringify(kind === 'smooth' ? op : op.op === 'pick' ? { op: 'schedule', count: op.count } : { op: 'set_weight', dest: op.peer, weight: op.weight })));
+        } catch (err) {
+          note = `Twin: ${err?.message ?? err}`;
+          return;
+        }
+        if (rec.error) note = `Twin: ${rec.error}`;
+        else {
+          note = '';
+          const p = rec.sequence ?? rec.picks ?? ('pick' in rec ? [rec.pick] : null);
+          if (p) theirs.push(...p.map((x) => x ?? '∅'));
+        }
+      },
+      render(el) {
+        label.textContent = `kernel IPVS ${kind === 'smooth' ? lastRecord?.scheduler ?? 'wrr' : 'wrr'}`;
+        chips(kind === 'smooth' ? kernelRow : smoothRow, mine);
+        chips(kind === 'smooth' ? smoothRow : kernelRow, theirs);
+        noteEl.textContent = note;
+        if (!el.contains(box[1])) el.replaceChildren(...box);
+      },
+      destroy() {
+        other.free();
+        return null;
+      },
+    };
+  }
+
+  // ======================= Maglev =======================
+  function maglevView() {
+    let table = new Uint32Array(0);
+    let names = [];
+    let prevNames = null;
+    let prevTable = null;
+    let moved = null;
+    let anim = null;
+    let lookupSlot = -1;
+    const info = h('p', { class: 'ipvs-line', 'data-testid': 'balance' });
+    const fillLine = h('p', { class: 'ipvs-line', 'data-testid': 'fill', 'aria-live': 'off' });
+    const disruption = h('p', { class: 'ipvs-line', 'data-testid': 'disruption' });
+    const lookupLine = h('p', { class: 'ipvs-line ipvs-mono', 'data-testid': 'lookup' });
+    const slotsText = h('p', { class: 'ipvs-line ipvs-mono ipvs-slots', 'data-testid': 'table-text' });
+    const beforeText = h('p', { class: 'ipvs-line ipvs-mono ipvs-slots ipvs-cmd' });
+    const backendList = h('ul', { class: 'ipvs-backends', 'aria-label': 'Backends in turn order' });
+    const perms = h('div', { class: 'ipvs-scroll' });
+    const cv = canvasBox('The Maglev lookup table, one cell per slot coloured by backend; moved slots are marked', 120, draw);
+    const el = h('div', { class: 'ipvs-maglev' }, info, fillLine, cv.canvas, slotsText, beforeText, disruption, lookupLine, backendList, perms);
+
+    const addName = input({ 'aria-label': 'New backend name', size: 10 });
+    const addOff = input({ 'aria-label': 'Offset (optional, with skip)', size: 4, inputmode: 'numeric' });
+    const addSkip = input({ 'aria-label': 'Skip (optional, with offset)', size: 4, inputmode: 'numeric' });
+    const removeSel = h('select', { 'aria-label': 'Backend to remove' });
+    const key = input({ 'aria-label': 'Flow key', size: 18, value: '10.0.0.1:51000' });
+    const controlsEl = h(
+      'div',
+      {},
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Table' }),
+        button('Populate slot by slot', () => apply({ op: 'populate', trace: true }), { 'data-testid': 'populate' }),
+        button('Permutations', () => apply({ op: 'permutations' })),
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Backends' }),
+        h('div', { class: 'ipvs-row' }, field('Remove', removeSel), button('Remove', () => apply({ op: 'remove_backend', name: removeSel.value }), { 'data-testid': 'remove-backend' })),
+        h('div', { class: 'ipvs-row' }, field('Name', addName), field('Offset', addOff), field('Skip', addSkip)),
+        button('Add backend', () => apply({ op: 'add_backend', name: addName.value, offset: num(addOff), skip: num(addSkip) }), { 'data-testid': 'add-backend' }),
+      ),
+      h('fieldset', {}, h('legend', { text: 'Lookup' }), field('Key', key), button('Look up', () => apply({ op: 'lookup', key: key.value }), { 'data-testid': 'lookup-btn' })),
+    );
+
+    function snapshot() {
+      table = frame().slice();
+    }
+
+    snapshot();
+
+    function record(rec, animate) {
+      if (rec.disruption || !prevTable) {
+        prevNames = names;
+        prevTable = table;
+      }
+      names = rec.backends.map((b) => b.name);
+      snapshot();
+      // The moved slots stay marked until the table is rebuilt again.
+      if (rec.disruption || rec.fill) moved = null;
+      if (rec.disruption && prevTable.length === table.length) {
+        moved = new Uint8Array(table.length);
+        for (let i = 0; i < table.length; i++) moved[i] = prevNames[prevTable[i]] !== names[table[i]] ? 1 : 0;
+      }
+      lookupSlot = rec.slot ?? -1;
+      anim = animate && rec.fill?.length ? { fill: rec.fill, done: 0, start: 0, claimed: new Int32Array(table.length).fill(-1) } : null;
+      if (rec.fill && !anim) fillLine.textContent = `Populated: ${fillSummary(rec.fill)}`;
+      else if (rec.disruption) fillLine.textContent = 'Rebuilt from the permutations: Populate shows the fill slot by slot.';
+      const op = rec.op;
+      if (rec.error) return `${op.op}${op.name ? ` ${op.name}` : ''}`;
+      switch (op.op) {
+        case 'populate':
+          return rec.fill ? `populate → ${fillSummary(rec.fill)}` : `populate → ${rec.table_size} slots`;
+        case 'remove_backend':
+        case 'add_backend':
+          return `${op.op === 'add_backend' ? 'add' : 'remove'} ${op.name} → ${rec.disruption.changed} of ${rec.table_size} entries moved (${rec.disruption.minimum} had to)`;
+        case 'lookup':
+          return `lookup ${op.key} → hash ${rec.hash} → slot ${rec.slot} → ${rec.backend}`;
+        case 'permutations':
+          return `permutations of ${rec.permutations.length} backends`;
+        default:
+          return op.op;
+      }
+    }
+
+    function fillSummary(fill) {
+      const rounds = fill.length ? fill[fill.length - 1].round + 1 : 0;
+      return `${fill.length} claims in ${rounds} round${rounds === 1 ? '' : 's'}, ${fill.reduce((s, f) => s + f.skipped, 0)} filled preferences skipped`;
+    }
+
+    function animate(now, spd) {
+      if (!anim) return false;
+      if (!anim.start) anim.start = now;
+      const per = Math.min(450 / spd, 2500 / spd / anim.fill.length);
+      const target = Math.min(anim.fill.length, Math.floor((now - anim.start) / per) + 1);
+      const index = new Map(names.map((n, i) => [n, i]));
+      while (anim.done < target) {
+        const f = anim.fill[anim.done++];
+        anim.claimed[f.slot] = index.get(f.backend) ?? -1;
+      }
+      const f = anim.fill[anim.done - 1];
+      fillLine.textContent = `round ${f.round}: ${f.backend} takes slot ${f.slot}${f.skipped ? ` after passing ${f.skipped} filled slot${f.skipped === 1 ? '' : 's'}` : ''} (${anim.done} / ${anim.fill.length})`;
+      anim.last = f.slot;
+      cv.draw();
+      if (anim.done >= anim.fill.length) {
+        const fill = anim.fill;
+        anim = null;
+        fillLine.textContent = `Populated: ${fillSummary(fill)}`;
+        cv.draw();
+        return false;
+      }
+      return true;
+    }
+
+    function finish() {
+      if (!anim) return;
+      fillLine.textContent = `Populated: ${fillSummary(anim.fill)}`;
+      anim = null;
+      cv.draw();
+    }
+
+    function render() {
+      const rec = lastRecord;
+      const m = table.length;
+      const bs = rec?.backends ?? (settings.backends ?? []).map((b) => ({ name: String(b.name) }));
+      if (!rec) names = bs.map((b) => b.name);
+      info.textContent = rec
+        ? `M = ${m} slots · ${bs.length} backends · entries max ${rec.balance.max_entries} / min ${rec.balance.min_entries} (ratio ${rec.balance.max_min_ratio.toFixed(4)})`
+        : `M = ${m} slots · ${bs.length} backends · the table is built: step to see how it fills.`;
+      if (!rec) fillLine.textContent = '';
+      if (rec?.disruption) {
+        const d = rec.disruption;
+        disruption.textContent = `${rec.op.op === 'add_backend' ? 'Adding' : 'Removing'} ${rec.op.name} moved ${d.changed} entries (${pct(d.changed_share)} of the table); ${d.minimum} (${pct(d.minimum_share)}) had to move (moved slots are hatched).`;
+      } else if (rec) disruption.textContent = '';
+      lookupLine.textContent = rec?.op.op === 'lookup' && !rec.error ? `key ${rec.op.key} → hsiphash ${rec.hash} mod ${m} = slot ${rec.slot} → ${rec.backend}` : '';
+      const prefix = `slots 0…${m - 1}: `;
+      slotsText.textContent = m <= 64 ? `${prefix}${Array.from(table, (i) => names[i] ?? '?').join(' ')}` : '';
+      beforeText.textContent = moved && m <= 64 ? `${'before:'.padEnd(prefix.length)}${Array.from(prevTable, (i) => prevNames[i] ?? '?').join(' ')}` : '';
+      backendList.replaceChildren(
+        ...bs.slice(0, 64).map((b) =>
+          h('li', {}, swatch(b.name), h('span', { text: `${b.name}${b.offset != null ? ` · offset ${b.offset} · skip ${b.skip} (${b.permutation})` : ''}${b.entries != null ? ` · ${b.entries} entries` : ''}` })),
+        ),
+        ...(bs.length > 64 ? [h('li', { text: `… ${bs.length - 64} more` })] : []),
+      );
+      setOptions(removeSel, names);
+      if (!addName.value || names.includes(addName.value)) {
+        let i = names.length;
+        while (names.includes(`backend-${i}`)) i++;
+        addName.value = `backend-${i}`;
+      }
+      perms.replaceChildren();
+      if (rec?.permutations && m <= 32) {
+        perms.append(
+          h(
+            'table',
+            { class: 'ipvs-table' },
+            h('caption', { text: 'Preference lists: permutation[j] = (offset + j·skip) mod M' }),
+            h('thead', {}, h('tr', {}, h('th', { text: 'backend' }), ...Array.from({ length: m }, (_, j) => h('th', { text: String(j) })))),
+            h('tbody', {}, ...rec.permutations.map((p) => h('tr', {}, h('th', { scope: 'row' }, swatch(p.backend), p.backend), ...p.slots.map((s) => h('td', { text: String(s) }))))),
+          ),
+        );
+      }
+      cv.canvas.style.height = `${layout(m, cv.canvas.clientWidth || 320).height}px`;
+      cv.draw();
+    }
+
+    function layout(m, w) {
+      const cols = m <= 64 ? Math.max(1, Math.min(m, Math.floor(w / 44))) : Math.min(Math.floor(w), Math.ceil(Math.sqrt(m * 4)));
+      const cell = Math.max(1, Math.min(60, Math.floor(w / cols)));
+      const rows = Math.ceil(m / cols);
+      const height = cell <= 2 ? (rows * w) / cols : rows * cell;
+      return { cols, cell, rows, height: Math.min(360, Math.max(24, Math.ceil(height))) };
+    }
+
+    function draw(c, w, ht, t) {
+      const m = table.length;
+      if (!m) return;
+      const { cols, cell, rows } = layout(m, w);
+      const cellH = Math.max(1, Math.min(cell, Math.floor(ht / rows)));
+      const owner = (i) => (anim ? anim.claimed[i] : table[i]);
+      if (cell <= 2) {
+        const img = c.createImageData(cols, rows);
+        const rgb = names.map((n) => {
+          const v = parseInt(colourOf(n).slice(1), 16);
+          return [v >> 16, (v >> 8) & 255, v & 255];
+        });
+        const e = parseInt(t.empty.slice(1), 16);
+        const empty = [e >> 16, (e >> 8) & 255, e & 255];
+        for (let i = 0; i < m; i++) {
+          const o = owner(i);
+          const px = o >= 0 && rgb[o] ? rgb[o] : empty;
+          // With moved entries, the others fade so the moved ones stand out.
+          const k = moved && !moved[i] ? 0.25 : 1;
+          img.data.set([px[0] * k + empty[0] * (1 - k), px[1] * k + empty[1] * (1 - k), px[2] * k + empty[2] * (1 - k), 255], i * 4);
+        }
+        const tmp = new OffscreenCanvas(cols, rows);
+        tmp.getContext('2d').putImageData(img, 0, 0);
+        c.imageSmoothingEnabled = false;
+        c.drawImage(tmp, 0, 0, w, Math.min(ht, (rows * w) / cols));
+        return;
+      }
+      const big = m <= 64 && cell >= 24;
+      c.textAlign = 'center';
+      c.textBaseline = 'middle';
+      for (let i = 0; i < m; i++) {
+        const x = (i % cols) * cell;
+        const y = Math.floor(i / cols) * cellH;
+        const o = owner(i);
+        const name = o >= 0 ? names[o] : undefined;
+        c.fillStyle = name != null ? colourOf(name) : t.empty;
+        c.fillRect(x, y, cell - 1, cellH - 1);
+        if (moved?.[i]) {
+          c.save();
+          c.beginPath();
+          c.rect(x, y, cell - 1, cellH - 1);
+          c.clip();
+          c.strokeStyle = t.mark;
+          c.globalAlpha = 0.6;
+          c.lineWidth = Math.max(1, cell / 20);
+          c.beginPath();
+          const gap = Math.max(3, cell / 4);
+          for (let k = -cellH; k < cell; k += gap) {
+            c.moveTo(x + k, y + cellH);
+            c.lineTo(x + k + cellH, y);
+          }
+          c.stroke();
+          c.restore();
+        }
+        if (i === lookupSlot || (anim && i === anim.last)) {
+          c.strokeStyle = t.fg;
+          c.lineWidth = 2;
+          c.strokeRect(x + 1, y + 1, cell - 3, cellH - 3);
+          c.lineWidth = 1;
+        }
+        if (big) {
+          if (name != null) {
+            c.font = `${Math.min(13, cell / 3.5)}px system-ui, sans-serif`;
+            c.fillStyle = textColour(colourOf(name));
+            c.fillText(name.length > 6 ? `${name.slice(0, 5)}…` : name, x + cell / 2, y + cellH / 2 + 3);
+          }
+          c.font = '9px system-ui, sans-serif';
+          c.fillStyle = name != null ? textColour(colourOf(name)) : t.soft;
+          c.fillText(String(i), x + 8, y + 8);
+        }
+      }
+      c.textBaseline = 'alphabetic';
+      c.textAlign = 'left';
+    }
+
+    return { el, controls: controlsEl, record, render, animate, finish, animating: () => !!anim };
+  }
+
+  // ======================= nginx smooth WRR vs kernel WRR =======================
+  function smoothView() {
+    let compare = null;
+    let lastPicks = null;
+    const peersBody = h('tbody');
+    const peersTable = h(
+      'table',
+      { class: 'ipvs-table' },
+      h('caption', { text: 'nginx peers (configuration order)' }),
+      h('thead', {}, h('tr', {}, ...['peer', 'weight', 'effective', 'current_weight'].map((t) => h('th', { scope: 'col', text: t })))),
+      peersBody,
+    );
+    const compareBox = h('div', { class: 'ipvs-compare' });
+    const steps = h('ol', { class: 'ipvs-trace ipvs-mono', 'aria-label': 'How each smooth pick was made' });
+    const el = h('div', { class: 'ipvs-smooth' }, compareBox, h('div', { class: 'ipvs-scroll' }, peersTable), h('p', { class: 'ipvs-label', text: 'last picks: current_weight += weight, take the largest, subtract the total' }), steps);
+
+    const count = input({ 'aria-label': 'Number of picks', inputmode: 'numeric', size: 4, value: '7' });
+    const peerSel = h('select', { 'aria-label': 'Peer' });
+    const weight = input({ 'aria-label': 'New weight', inputmode: 'numeric', size: 5, value: '3' });
+    const toggle = h('input', { type: 'checkbox', checked: true, 'data-testid': 'compare' });
+    toggle.addEventListener('change', () => {
+      compare = toggle.checked ? makeCompare() : compare?.destroy() ?? null;
+      render();
+    });
+    const controlsEl = h(
+      'div',
+      {},
+      h('fieldset', {}, h('legend', { text: 'Requests' }), field('Picks', count, 'ipvs-inline'), button('Pick', () => apply({ op: 'pick', count: num(count) }), { 'data-testid': 'pick' })),
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Reload with a new weight' }),
+        h('div', { class: 'ipvs-row' }, field('Peer', peerSel), field('Weight', weight)),
+        button('Set weight', () => apply({ op: 'set_weight', peer: peerSel.value, weight: num(weight) }), { 'data-testid': 'set-weight' }),
+      ),
+      h('label', { class: 'ipvs-check' }, toggle, h('span', { text: 'Run the kernel’s wrr side by side' })),
+    );
+
+    function peers() {
+      return lastRecord?.peers ?? (settings.peers ?? []).map((p) => ({ name: String(p.name), weight: p.weight ?? 1 }));
+    }
+
+    function makeCompare() {
+      // The wrr-5-1-1 setup for any peers: added in reverse under wlc (the list is then in
+      // peer order), then wrr bound to the full list, so cw starts at mw.
+      const ps = peers();
+      const ops = ps
+        .map((p, i) => ({ op: 'add_dest', name: p.name, addr: `10.0.${Math.floor((i + 1) / 250)}.${((i + 1) % 250) + 1}:80`, weight: p.weight }))
+        .reverse();
+      ops.push({ op: 'edit_service', scheduler: 'wrr' });
+      try {
+        const k = new glue.IpvsDemo(JSON.stringify({ scheduler: 'wlc', ops }));
+        while (k.step() !== undefined);
+        return twin('kernel', k);
+      } catch (err) {
+        say(`Kernel twin: ${err?.message ?? err}`, true);
+        toggle.checked = false;
+        return null;
+      }
+    }
+
+    compare = makeCompare();
+
+    function record(rec) {
+      const op = rec.op;
+      if (rec.error) return `${op.op}${op.peer ? ` ${op.peer}` : ''}`;
+      if (op.op === 'pick') {
+        lastPicks = rec.picks;
+        compare?.mirror(rec.sequence, op);
+        return `pick ×${rec.sequence.length} → ${list(rec.sequence, 14)}`;
+      }
+      compare?.mirror(null, op);
+      return `reload: ${op.peer} weight ${op.weight} (every current_weight back to 0)`;
+    }
+
+    function render() {
+      const ps = peers();
+      peersBody.replaceChildren(
+        ...ps.slice(0, MAX_ROWS).map((p) => h('tr', { 'data-peer': p.name }, h('th', { scope: 'row' }, swatch(p.name), p.name), h('td', { text: String(p.weight) }), h('td', { text: String(p.effective_weight ?? p.weight) }), h('td', { text: String(p.current_weight ?? 0) }))),
+      );
+      setOptions(peerSel, ps.map((p) => p.name));
+      steps.replaceChildren(
+        ...(lastPicks ?? []).slice(0, 21).map((p) => h('li', { text: `[${p.raised.join(', ')}] → ${p.peer} −${p.total} → [${p.current_weight.join(', ')}]` })),
+      );
+      compareBox.hidden = !compare;
+      if (compare) compare.render(compareBox);
+    }
+
+    return { el, controls: controlsEl, record, render, destroy: () => compare?.destroy() };
+  }
+
+  // ======================= GORB =======================
+  function gorbView() {
+    const history = new Map();
+    let lastChecks = [];
+    const svcLine = h('p', { class: 'ipvs-line', 'data-testid': 'services' });
+    const rest = h('p', { class: 'ipvs-line ipvs-mono ipvs-cmd', 'data-testid': 'rest' });
+    const cards = h('div', { class: 'ipvs-cards' });
+    const checks = h('ol', { class: 'ipvs-trace ipvs-mono', 'aria-label': 'Checks of the last pulse' });
+    const response = h('pre', { class: 'ipvs-response', 'data-testid': 'response' });
+    const cv = canvasBox('Weight of each backend over time (dots: failed checks)', 140, draw);
+    const el = h('div', { class: 'ipvs-gorb' }, svcLine, cards, cv.canvas, h('p', { class: 'ipvs-label', text: 'last checks' }), checks, rest, response);
+
+    const rsSel = h('select', { 'aria-label': 'Backend' });
+    const count = input({ 'aria-label': 'Number of checks', inputmode: 'numeric', size: 4, value: '1' });
+    const weight = input({ 'aria-label': 'Weight', inputmode: 'numeric', size: 5, value: '50' });
+    const nId = input({ 'aria-label': 'New backend ID', size: 8 });
+    const nHost = input({ 'aria-label': 'Host IP', size: 11, value: '172.17.0.9' });
+    const nPort = input({ 'aria-label': 'Port', size: 5, inputmode: 'numeric', value: '8080' });
+    const nW = input({ 'aria-label': 'Weight (0 or less: 100)', size: 4, inputmode: 'numeric', value: '100' });
+    const nInt = input({ 'aria-label': 'Pulse interval, e.g. 5s or 1m', size: 4, value: '5s' });
+    const backend = () => (lastRecord?.backends ?? []).find((b) => b.rs_id === rsSel.value);
+    const ids = () => {
+      const b = backend();
+      return { vs_id: b?.vs_id ?? lastRecord?.services?.[0]?.vs_id ?? '', rs_id: rsSel.value };
+    };
+    const controlsEl = h(
+      'div',
+      {},
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Health checks' }),
+        h('div', { class: 'ipvs-row' }, field('Backend', rsSel), field('Checks', count)),
+        h(
+          'div',
+          { class: 'ipvs-row' },
+          button('Pulse up', () => apply({ op: 'pulse', ...ids(), result: 'up', count: num(count) }), { 'data-testid': 'pulse-up' }),
+          button('Pulse down', () => apply({ op: 'pulse', ...ids(), result: 'down', count: num(count) }), { 'data-testid': 'pulse-down' }),
+          button('GET', () => apply({ op: 'get_backend', ...ids() })),
+        ),
+        h('div', { class: 'ipvs-row' }, field('Weight', weight, 'ipvs-inline'), button('PATCH weight', () => apply({ op: 'patch_weight', ...ids(), weight: num(weight) }), { 'data-testid': 'patch' })),
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Backends' }),
+        h('div', { class: 'ipvs-row' }, field('rsID', nId), field('Host', nHost), field('Port', nPort)),
+        h('div', { class: 'ipvs-row' }, field('Weight', nW), field('Interval', nInt)),
+        h(
+          'div',
+          { class: 'ipvs-row' },
+          button('PUT backend', () => {
+            const r = apply({
+              op: 'add_backend',
+              vs_id: lastRecord?.services?.[0]?.vs_id ?? '',
+              rs_id: nId.value,
+              options: { host: nHost.value.trim(), port: num(nPort), weight: num(nW) ?? 0, pulse: { type: 'tcp', interval: nInt.value.trim() } },
+            });
+            if (r && !r.error) rsSel.value = r.op.rs_id;
+          }),
+          button('DELETE backend', () => apply({ op: 'remove_backend', ...ids() })),
+        ),
+      ),
+    );
+
+    function push(rs, t, w, down) {
+      if (!history.has(rs)) history.set(rs, []);
+      const hs = history.get(rs);
+      hs.push({ t, w, down });
+      if (hs.length > 2000) hs.splice(0, hs.length - 2000);
+    }
+
+    function restLine(op) {
+      const vs = `/service/${op.vs_id}`;
+      switch (op.op) {
+        case 'create_service':
+          return `PUT ${vs} ${JSON.stringify(op.options)}`;
+        case 'remove_service':
+          return `DELETE ${vs}`;
+        case 'add_backend':
+          return `PUT ${vs}/${op.rs_id} ${JSON.stringify(op.options)}`;
+        case 'patch_weight':
+          return `PATCH ${vs}/${op.rs_id} {"weight": ${op.weight}}`;
+        case 'remove_backend':
+          return `DELETE ${vs}/${op.rs_id}`;
+        case 'get_backend':
+          return `GET ${vs}/${op.rs_id}`;
+        case 'get_service':
+          return `GET ${vs}`;
+        case 'list_services':
+          return 'GET /service';
+        case 'pulse':
+          return `(pulse: ${op.count ?? 1} check${op.count === 1 ? '' : 's'} of ${op.rs_id} ${op.result === 1 || op.result === 'down' ? 'fail' : 'succeed'})`;
+        default:
+          return op.op;
+      }
+    }
+
+    function record(rec) {
+      const op = rec.op;
+      rest.textContent = `${restLine(op)}${rec.error ? ` → ${rec.http_status ?? ''} {"error": ${JSON.stringify(rec.error)}}` : ''}`;
+      response.textContent = rec.response !== undefined ? JSON.stringify(rec.response, null, 1) : '';
+      if (rec.error) return restLine(op);
+      if (op.op === 'pulse') {
+        lastChecks = rec.checks;
+        for (const c of rec.checks) push(op.rs_id, c.at_ms, c.weight, c.metrics.status === 1);
+        const last = rec.checks[rec.checks.length - 1];
+        return `pulse ${op.rs_id} ${op.result === 1 || op.result === 'down' ? 'down' : 'up'} ×${rec.checks.length} → ${last.action}, weight ${last.weight}${last.stash != null ? ` (stash ${last.stash})` : ''}, health ${last.metrics.health.toFixed(3)}`;
+      }
+      if (op.op === 'add_backend' || op.op === 'patch_weight') {
+        const b = rec.backends.find((x) => x.rs_id === op.rs_id);
+        if (b) push(b.rs_id, rec.now_ms, b.options.weight, false);
+        if (op.op === 'patch_weight') return `PATCH ${op.rs_id} weight ${op.weight} (was ${rec.previous_weight})`;
+      }
+      if (op.op === 'get_service') return `GET ${op.vs_id} → health ${rec.response.health}`;
+      if (op.op === 'get_backend') return `GET ${op.rs_id} → ${rec.response.metrics.status === 0 ? 'Up' : 'Down'}, health ${rec.response.metrics.health.toFixed(3)}, weight ${rec.response.options.weight}`;
+      return restLine(op);
+    }
+
+    function render() {
+      const rec = lastRecord;
+      const bs = rec?.backends ?? [];
+      svcLine.textContent = rec?.services?.length
+        ? rec.services.map((s) => `service ${s.vs_id}: ${s.options.host || settings.endpoint || '(endpoint)'}:${s.options.port} ${s.options.protocol} ${s.options.method}`).join(' · ') + ` · t = ${(rec.now_ms / 1000).toFixed(0)} s`
+        : 'No service yet: step to create it.';
+      const stash = new Map((rec?.stash ?? []).map((s) => [s.rs_id, s.weight]));
+      cards.replaceChildren(
+        ...bs.slice(0, 24).map((b) => {
+          const down = b.metrics.status === 1;
+          return h(
+            'div',
+            { class: `ipvs-card${down ? ' ipvs-down' : ''}`, 'data-testid': `backend-${b.rs_id}` },
+            h('p', { class: 'ipvs-card-title' }, swatch(b.rs_id), b.rs_id),
+            h('p', { class: 'ipvs-mono', text: `${b.options.host}:${b.options.port} ${b.options.method}` }),
+            h('p', { class: 'ipvs-weight' }, h('span', { class: 'ipvs-big', 'data-testid': 'weight', text: String(b.options.weight) }), ' weight'),
+            h('p', { text: `${down ? 'Down' : 'Up'} · health ${(100 * b.metrics.health).toFixed(1)} % · ${b.window_downs}/${b.window_checks} failed` }),
+            h('p', { class: 'ipvs-note', text: `${stash.has(b.rs_id) ? `stash ${stash.get(b.rs_id)} · ` : ''}${b.options.pulse?.type ?? 'tcp'} every ${b.options.pulse?.interval ?? '1m'} · next ${(b.next_check_ms / 1000).toFixed(0)} s` }),
+          );
+        }),
+      );
+      setOptions(rsSel, bs.map((b) => b.rs_id));
+      if (!nId.value || bs.some((b) => b.rs_id === nId.value)) {
+        let i = bs.length + 1;
+        while (bs.some((b) => b.rs_id === `rs-${i}`)) i++;
+        nId.value = `rs-${i}`;
+      }
+      checks.replaceChildren(
+        ...lastChecks.slice(-8).map((c) => h('li', { text: `t=${(c.at_ms / 1000).toFixed(0)} s ${c.metrics.status ? 'Down' : 'Up'} health ${c.metrics.health.toFixed(3)} → ${c.action}, weight ${c.weight}${c.stash != null ? `, stash ${c.stash}` : ''}` })),
+      );
+      cv.canvas.hidden = history.size === 0;
+      cv.draw();
+    }
+
+    function draw(c, w, ht, t) {
+      if (history.size === 0) return;
+      let t0 = Infinity;
+      let t1 = -Infinity;
+      let wMax = 1;
+      for (const hs of history.values()) for (const p of hs) {
+        t0 = Math.min(t0, p.t);
+        t1 = Math.max(t1, p.t);
+        wMax = Math.max(wMax, p.w);
+      }
+      if (t1 <= t0) t1 = t0 + 1;
+      const L = 30;
+      const T = 14;
+      const B = ht - 14;
+      const X = (v) => L + ((w - L - 6) * (v - t0)) / (t1 - t0);
+      const Y = (v) => B - ((B - T) * v) / wMax;
+      c.strokeStyle = t.line;
+      c.fillStyle = t.soft;
+      c.font = '11px system-ui, sans-serif';
+      c.beginPath();
+      c.moveTo(L, T);
+      c.lineTo(L, B);
+      c.lineTo(w, B);
+      c.stroke();
+      c.fillText(String(wMax), 2, T + 4);
+      c.fillText('0', 2, B);
+      c.fillText(`${(t0 / 1000).toFixed(0)} s`, L, ht - 2);
+      c.textAlign = 'right';
+      c.fillText(`${(t1 / 1000).toFixed(0)} s`, w - 4, ht - 2);
+      c.textAlign = 'left';
+      c.fillText('weight', L + 4, T - 3);
+      for (const [rs, hs] of history) {
+        c.strokeStyle = colourOf(rs);
+        c.lineWidth = 2;
+        c.beginPath();
+        hs.forEach((p, i) => {
+          if (i === 0) c.moveTo(X(p.t), Y(p.w));
+          else {
+            c.lineTo(X(p.t), Y(hs[i - 1].w));
+            c.lineTo(X(p.t), Y(p.w));
+          }
+        });
+        c.lineTo(X(t1), Y(hs[hs.length - 1].w));
+        c.stroke();
+        c.lineWidth = 1;
+        c.fillStyle = '#e15759';
+        for (const p of hs) if (p.down) c.fillRect(X(p.t) - 2, B - 5, 4, 4);
+      }
+    }
+
+    return { el, controls: controlsEl, record, render };
+  }
+
+  // ---- lifecycle ----
+  const dark = window.matchMedia?.('(prefers-color-scheme: dark)');
+  const redraw = () => {
+    themeCache = null;
+    view?.render();
+  };
+  dark?.addEventListener?.('change', redraw);
+  if (!css.sheet) css.addEventListener('load', redraw, { once: true });
+
+  create(scenarioText, scenarioName, ctx.step || 0);
+  if (ctx.autoplay) startPlay();
+
+  let resumePlay = false;
+  return {
+    pause() {
+      resumePlay ||= playing;
+      stopPlay();
+      view?.finish?.();
+      if (raf) cancelAnimationFrame(raf);
+      raf = 0;
+      lastTick = 0;
+    },
+    resume() {
+      if (!demo) return;
+      if (resumePlay) {
+        resumePlay = false;
+        startPlay();
+      } else if (queue.length > 0) kick();
+    },
+    destroy() {
+      stopPlay();
+      generation++;
+      if (raf) cancelAnimationFrame(raf);
+      raf = 0;
+      queue.length = 0;
+      ro?.disconnect();
+      dark?.removeEventListener?.('change', redraw);
+      css.removeEventListener('load', redraw);
+      view?.destroy?.();
+      demo?.free();
+      demo = null;
+      delete root.demo;
+      root.replaceChildren();
+    },
+  };
+}
