@@ -16,6 +16,7 @@ fn build_real_site(out: &Path) {
         base_url: None,
         drafts: false,
         write: true,
+        wasm: false,
     })
     .expect("the real site builds");
 }
