@@ -3,5 +3,7 @@
 
 mod errors;
 mod feeds;
+mod incremental;
 mod render;
+mod serve;
 mod site_test;
