@@ -108,6 +108,9 @@ impl Server {
 
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            // File reads are short: a few blocking threads keep up, and bound the memory a
+            // burst of clients can make the pool grow to.
+            .max_blocking_threads(8)
             .thread_name("serve-http")
             .enable_all()
             .build()
