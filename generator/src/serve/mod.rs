@@ -23,7 +23,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use notify::event::{AccessKind, AccessMode};
+use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::watch;
 
@@ -214,12 +214,14 @@ enum Rebuild {
     Full,
 }
 
-/// Whether a file event may have changed a file: opening or reading one does not (and the
-/// build itself opens every source).
+/// Whether a file event means a file changed and is ready to read. Opening or reading one
+/// does not count (the build itself opens every source). On Linux, a write is counted when
+/// the writer closes the file: the writes before that can leave it truncated or half written.
 fn changes(kind: &EventKind) -> bool {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
+        EventKind::Modify(ModifyKind::Data(_)) => !cfg!(target_os = "linux"),
         _ => true,
     }
 }
@@ -382,5 +384,19 @@ mod tests {
         assert_eq!(kind("/site/.public.tmp-1"), None);
         assert_eq!(kind("/site/wasm-demos/README.md"), None);
         assert_eq!(kind("/elsewhere/content/x.md"), None);
+    }
+
+    #[test]
+    fn counts_a_write_once_the_file_is_closed() {
+        use notify::event::{CreateKind, DataChange};
+        assert!(changes(&EventKind::Access(AccessKind::Close(AccessMode::Write))));
+        assert!(!changes(&EventKind::Access(AccessKind::Open(AccessMode::Any))));
+        assert!(!changes(&EventKind::Access(AccessKind::Close(AccessMode::Read))));
+        assert!(changes(&EventKind::Create(CreateKind::File)));
+        assert!(changes(&EventKind::Modify(ModifyKind::Name(notify::event::RenameMode::To))));
+        assert_eq!(
+            changes(&EventKind::Modify(ModifyKind::Data(DataChange::Content))),
+            !cfg!(target_os = "linux")
+        );
     }
 }
