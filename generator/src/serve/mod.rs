@@ -76,7 +76,7 @@ impl Server {
         let addr = listener.local_addr().context("failed to read the listening address")?;
         if !options.interface.is_loopback() {
             eprintln!(
-                "warning: serving on {addr}, which other machines may reach: anyone who can connect sees the site and drafts; use --interface 127.0.0.1 to keep it local"
+                "warning: serving on {addr}, which other machines may reach: anyone who can connect can read the site; use --interface 127.0.0.1 to keep it local"
             );
         }
         let host = if addr.ip().is_unspecified() {
@@ -89,12 +89,26 @@ impl Server {
             BuildOptions { base_url: Some(url.clone()), write: true, ..options.build.clone() };
         let out_dir = build.out_dir.clone().unwrap_or_else(|| build.root.join("public"));
 
+        // Watching starts before the first build, so that a save during it is not missed.
+        let root = fs::canonicalize(&build.root)
+            .with_context(|| format!("failed to resolve `{}`", build.root.display()))?;
+        let (events_tx, events_rx) = mpsc::channel::<notify::Result<Event>>();
+        let mut watcher =
+            notify::recommended_watcher(events_tx).context("failed to start watching")?;
+        for (path, mode) in watched(&root) {
+            if path.exists() {
+                watcher
+                    .watch(&path, mode)
+                    .with_context(|| format!("failed to watch `{}`", path.display()))?;
+            }
+        }
+
         let mut cache = BuildCache::default();
         let first = build_with(&build, Some(&mut cache));
         let error = match first {
             Ok(report) => {
                 if !options.quiet {
-                    print_built("Built", &report);
+                    print_built(&report);
                 }
                 None
             }
@@ -128,18 +142,6 @@ impl Server {
             }
         });
 
-        let root = fs::canonicalize(&build.root)
-            .with_context(|| format!("failed to resolve `{}`", build.root.display()))?;
-        let (events_tx, events_rx) = mpsc::channel::<notify::Result<Event>>();
-        let mut watcher =
-            notify::recommended_watcher(events_tx).context("failed to start watching")?;
-        for (path, mode) in watched(&root) {
-            if path.exists() {
-                watcher
-                    .watch(&path, mode)
-                    .with_context(|| format!("failed to watch `{}`", path.display()))?;
-            }
-        }
         if !options.quiet {
             println!("Serving {} at {url} (Ctrl-C to stop)", out_dir.display());
         }
@@ -329,9 +331,9 @@ impl Rebuilder {
     }
 }
 
-fn print_built(verb: &str, report: &BuildReport) {
+fn print_built(report: &BuildReport) {
     println!(
-        "{verb} {} pages in {} ms, wrote {} files to {}",
+        "Built {} pages in {} ms, wrote {} files to {}",
         report.pages,
         report.elapsed.as_millis(),
         report.files_written,
