@@ -230,11 +230,15 @@ async fn files(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Respons
         Resolved::File(_) => StatusCode::OK,
         Resolved::NotFound => StatusCode::NOT_FOUND,
     };
-    let Some((file, bytes)) = contents else {
-        return match status {
-            StatusCode::NOT_FOUND => text(status, "404: not found\n"),
-            _ => text(StatusCode::INTERNAL_SERVER_ERROR, "the file could not be read\n"),
-        };
+    let (file, bytes) = match contents {
+        Some(found) => found,
+        // No 404.html: the site has not been built yet (its first build failed). The page
+        // still gets the script, which shows why.
+        None if status == StatusCode::NOT_FOUND => (
+            PathBuf::from("404.html"),
+            b"<!doctype html>\n<title>Not found</title>\n<p>404: nothing here (the site has no 404.html yet).</p>\n".to_vec(),
+        ),
+        None => return text(StatusCode::INTERNAL_SERVER_ERROR, "the file could not be read\n"),
     };
     let mime = content_type(&file);
     let body = if mime.starts_with("text/html") {

@@ -282,6 +282,22 @@ fn shows_content_errors_and_keeps_serving_the_last_good_site() {
 }
 
 #[test]
+fn starts_on_invalid_content_and_shows_why() {
+    let site = SiteTest::minimal();
+    edit(&site, "content/talks/one.md", "date = 2015-11-16", "date = 2015-13-16");
+    let server = serve(&site);
+    let home = get(server.addr(), "/");
+    assert_eq!(home.status, 404, "nothing was built");
+    assert!(home.text().contains(SCRIPT_TAG), "{}", home.text());
+    let mut events = Events::connect(server.addr(), 1);
+    let expected = "content/talks/one.md:4:8: invalid date, expected month between 01 and 12";
+    assert_eq!(events.next(), ("build-error".to_owned(), expected.to_owned()));
+    edit(&site, "content/talks/one.md", "date = 2015-13-16", "date = 2015-11-16");
+    assert_eq!(events.next(), ("reload".to_owned(), "2".to_owned()));
+    assert_eq!(get(server.addr(), "/").status, 200);
+}
+
+#[test]
 fn answers_every_request_of_a_short_load() {
     let site = SiteTest::minimal();
     let server = serve(&site);
