@@ -1,10 +1,12 @@
-//! The command line: `generator [build|check] [options]`, parsed with clap's derive API.
+//! The command line: `generator [build|check|serve] [options]`, parsed with clap's derive API.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::BuildOptions;
+use crate::serve::ServeOptions;
 
 /// Builds the DockerCon EU 2015 notes site. With no command, runs `build` with its defaults.
 #[derive(Debug, Parser)]
@@ -22,6 +24,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Validate everything `build` validates, without writing anything.
     Check(CheckArgs),
+    /// Build, serve the output on 127.0.0.1, rebuild on every change and reload open pages.
+    Serve(ServeArgs),
 }
 
 /// Options of `build`.
@@ -55,10 +59,58 @@ pub struct CheckArgs {
     pub drafts: bool,
 }
 
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The site root, holding site.toml, content/, templates/ and static/.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// Where to write the site (default: <ROOT>/public); must not be inside content/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 1111)]
+    pub port: u16,
+    /// The address to listen on. Anything but a loopback address exposes the site to others.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub interface: IpAddr,
+    /// Open the site in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Include sessions marked `draft = true`.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Action {
+    /// Build or check once.
+    Build(BuildOptions),
+    /// Run the dev server.
+    Serve(ServeOptions),
+}
+
 impl Cli {
-    /// The build the command line asks for.
-    pub fn into_options(self) -> BuildOptions {
-        match self.command {
+    /// What the command line asks for.
+    pub fn into_action(self) -> Action {
+        let options = match self.command {
+            Some(Command::Serve(args)) => {
+                return Action::Serve(ServeOptions {
+                    build: BuildOptions {
+                        root: args.root,
+                        out_dir: args.out,
+                        base_url: None,
+                        drafts: args.drafts,
+                        write: true,
+                        wasm: true,
+                    },
+                    interface: args.interface,
+                    port: args.port,
+                    open: args.open,
+                    quiet: false,
+                });
+            }
             None => BuildOptions {
                 root: ".".into(),
                 out_dir: None,
@@ -83,6 +135,7 @@ impl Cli {
                 write: false,
                 wasm: false,
             },
-        }
+        };
+        Action::Build(options)
     }
 }

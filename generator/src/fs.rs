@@ -34,6 +34,35 @@ pub fn copy(from: &Path, to: &Path) -> Result<()> {
         .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), to.display()))
 }
 
+/// Replaces `path` with `bytes` in one step (a sibling temporary file renamed over it), so that
+/// a reader sees either the old file or the new one, never a partial one.
+pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    write(&temporary, bytes)?;
+    rename(&temporary, path)
+}
+
+/// Removes a file if it exists.
+pub fn remove_file(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            Err(err).with_context(|| format!("failed to remove `{}`", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A file's metadata, following symlinks.
+pub fn metadata(path: &Path) -> std::io::Result<std::fs::Metadata> {
+    std::fs::metadata(path)
+}
+
+/// The absolute path of `path` with every symlink resolved.
+pub fn canonicalize(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    std::fs::canonicalize(path)
+}
+
 /// Renames a file or directory.
 pub fn rename(from: &Path, to: &Path) -> Result<()> {
     std::fs::rename(from, to)

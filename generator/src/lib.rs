@@ -16,6 +16,9 @@
 //!
 //! Stages 1–6 collect problems instead of stopping at the first one; any problem fails the
 //! build with all of them, sorted, before anything is written.
+//!
+//! [`serve`] runs the same pipeline on every change, through [`build_with`] and the caches of
+//! [`incremental`], so that it redoes only what the change affects.
 
 pub mod cli;
 pub mod config;
@@ -26,12 +29,14 @@ pub mod feeds;
 pub mod front_matter;
 pub mod fs;
 pub mod highlight;
+pub mod incremental;
 pub mod links;
 pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
 pub mod search;
+pub mod serve;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -43,6 +48,7 @@ use crate::config::SiteConfig;
 use crate::discover::FileKind;
 use crate::error::{BuildError, Diagnostics, Location, SourceError, SourceErrorKind, Warning};
 use crate::highlight::Highlighter;
+use crate::incremental::BuildCache;
 use crate::markdown::{MarkdownContext, RenderedMarkdown, render_markdown};
 use crate::render::{OutputFile, RenderedSite};
 
@@ -76,6 +82,9 @@ pub struct BuildReport {
     pub speakers: usize,
     /// Every HTML page rendered.
     pub pages: usize,
+    /// The pages that went through their template: all of them, except in a [`build_with`]
+    /// that found the others unchanged in its cache.
+    pub pages_rendered: usize,
     /// Files written to the output directory (0 for `check`).
     pub files_written: usize,
     /// The output directory.
@@ -88,6 +97,15 @@ pub struct BuildReport {
 
 /// Builds (or, with `write: false`, checks) the site.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_with(options, None)
+}
+
+/// [`build`], reusing and refilling `cache` when one is given: the first build with a cache
+/// replaces the output directory as [`build`] does, later ones update it in place.
+pub fn build_with(
+    options: &BuildOptions,
+    mut cache: Option<&mut BuildCache>,
+) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let root = options.root.as_path();
     let content_dir = root.join("content");
@@ -133,11 +151,27 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         base_path: &base_path,
         demos: catalog.as_ref(),
     };
-    let rendered = RenderedSite {
-        home: render_markdown(&site.home.1, ctx),
-        categories: site.categories.par_iter().map(|c| render_markdown(&c.source, ctx)).collect(),
-        sessions: site.sessions.par_iter().map(|s| render_markdown(&s.source, ctx)).collect(),
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.markdown.prepare(ctx);
+    }
+    let markdown = cache.as_deref().map(|c| &c.markdown);
+    let md = |source: &model::Source| match markdown {
+        Some(markdown) => markdown.render(source, ctx),
+        None => render_markdown(source, ctx),
     };
+    let rendered = RenderedSite {
+        home: md(&site.home.1),
+        categories: site.categories.par_iter().map(|c| md(&c.source)).collect(),
+        sessions: site.sessions.par_iter().map(|s| md(&s.source)).collect(),
+    };
+    if let Some(cache) = cache.as_deref_mut() {
+        let sources = std::iter::once(&site.home.1)
+            .chain(site.categories.iter().map(|c| &c.source))
+            .chain(site.sessions.iter().map(|s| &s.source));
+        let mds =
+            std::iter::once(&rendered.home).chain(&rendered.categories).chain(&rendered.sessions);
+        cache.markdown.replace(sources.zip(mds));
+    }
 
     let pages: BTreeMap<String, &BTreeSet<String>> = site
         .categories
@@ -182,12 +216,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         Some(tera) if diagnostics.is_empty() => tera,
         _ => return Err(diagnostics.into()),
     };
+    let page_cache = cache.as_deref_mut().map(|c| &mut c.pages);
     let (files, search_index) = rayon::join(
-        || render::render_site(&site, &rendered, catalog.as_ref(), &tera),
+        || render::render_site(&site, &rendered, catalog.as_ref(), &tera, page_cache),
         || search::build_index(&site, &rendered.sessions),
     );
     let mut files = files?;
-    let pages_rendered = files.len();
+    let pages = files.len();
+    let pages_rendered = cache.as_deref().map_or(pages, |c| c.pages.rendered);
     let feeds = feeds::render_feeds(&site, &files);
     files.extend(feeds);
     files.extend(search_index);
@@ -198,22 +234,35 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     if let Some(catalog) = &catalog {
         files.extend(demos::scenario_files_output(catalog));
-        if options.write && options.wasm {
+        // A cached rebuild keeps the wasm it wrote first: serve starts over with an empty
+        // cache when `wasm-demos/` changes.
+        let first_write = cache.as_deref().is_none_or(|c| c.output.is_none());
+        if options.write && options.wasm && first_write {
             files.extend(demos::build_wasm(root).map_err(BuildError::Internal)?);
         }
     }
 
-    let files_written = if options.write {
-        output::write_site(&files, &root.join("static"), &discovered.assets, &out_dir)?
-    } else {
-        0
+    let static_dir = root.join("static");
+    let files_written = match cache.map(|c| &mut c.output) {
+        _ if !options.write => 0,
+        None => output::write_site(&files, &static_dir, &discovered.assets, &out_dir)?,
+        Some(Some(written)) => {
+            output::sync_site(&files, &static_dir, &discovered.assets, &out_dir, written)?
+        }
+        Some(recorded @ None) => {
+            let (count, written) =
+                output::write_site_recorded(&files, &static_dir, &discovered.assets, &out_dir)?;
+            *recorded = Some(written);
+            count
+        }
     };
     Ok(BuildReport {
         sessions: site.sessions.len(),
         categories: site.categories.len(),
         tags: site.tags.len(),
         speakers: site.speakers.len(),
-        pages: pages_rendered,
+        pages,
+        pages_rendered,
         files_written,
         out_dir,
         warnings,

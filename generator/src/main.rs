@@ -4,11 +4,20 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use generator::cli::Cli;
+use generator::cli::{Action, Cli};
 use generator::error::BuildError;
+use generator::serve::Server;
 
 fn main() -> ExitCode {
-    let options = Cli::parse().into_options();
+    let options = match Cli::parse().into_action() {
+        Action::Build(options) => options,
+        Action::Serve(options) => {
+            return match Server::start(options).and_then(Server::run_until_interrupted) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => failure(err),
+            };
+        }
+    };
     match generator::build(&options) {
         Ok(report) => {
             for warning in &report.warnings {
@@ -37,18 +46,24 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(BuildError::Invalid(errors)) => {
+        Err(err) => failure(err),
+    }
+}
+
+fn failure(err: BuildError) -> ExitCode {
+    match err {
+        BuildError::Invalid(errors) => {
             for error in &errors {
                 eprintln!("{error}");
             }
             eprintln!("error: {} problem(s) found; nothing was written", errors.len());
             ExitCode::from(1)
         }
-        Err(BuildError::Usage(message)) => {
+        BuildError::Usage(message) => {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
-        Err(BuildError::Internal(err)) => {
+        BuildError::Internal(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }

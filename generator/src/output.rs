@@ -3,13 +3,20 @@
 //!
 //! Nothing touches the existing output until everything has been written, so a build that
 //! fails at any point, including while writing, leaves the previous site exactly as it was.
+//!
+//! `serve` rebuilds differently: [`sync_site`] rewrites in place only the files that changed
+//! since the build it [recorded](Written), each replaced in one rename, and leaves alone the
+//! files it did not write.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use walkdir::WalkDir;
 
 use crate::fs;
+use crate::incremental::hash_bytes;
 use crate::render::OutputFile;
 
 /// Writes `files`, then copies every file under `static_dir` and every `(source, rel)` asset,
@@ -83,6 +90,111 @@ fn swap_in(staging: &Path, out_dir: &Path, parent: &Path, name: &str) -> Result<
     }
 }
 
+/// What a build put in the output directory: every file's path and what it was made from.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Written(BTreeMap<PathBuf, Origin>);
+
+/// Where an output file came from, compared between builds to tell whether to rewrite it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Rendered by the build: the hash of its bytes.
+    Rendered(u64),
+    /// Copied from `static/` or `content/`: the source's size and modification time.
+    Copied { len: u64, modified: Option<SystemTime> },
+}
+
+enum Contents<'a> {
+    Bytes(&'a [u8]),
+    CopyOf(PathBuf),
+}
+
+type Plan<'a> = BTreeMap<PathBuf, (Origin, Contents<'a>)>;
+
+/// Every output file of a build with its origin; rendered files win over copies.
+fn plan<'a>(
+    files: &'a [OutputFile],
+    static_dir: &Path,
+    assets: &[(PathBuf, PathBuf)],
+) -> Result<Plan<'a>> {
+    let mut plan = Plan::new();
+    let mut copy = |source: PathBuf, rel: PathBuf| -> Result<()> {
+        let meta = fs::metadata(&source)
+            .with_context(|| format!("failed to read `{}`", source.display()))?;
+        let origin = Origin::Copied { len: meta.len(), modified: meta.modified().ok() };
+        plan.insert(rel, (origin, Contents::CopyOf(source)));
+        Ok(())
+    };
+    if static_dir.is_dir() {
+        for entry in WalkDir::new(static_dir).sort_by_file_name() {
+            let entry =
+                entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
+                copy(entry.path().to_path_buf(), rel.to_path_buf())?;
+            }
+        }
+    }
+    for (source, rel) in assets {
+        copy(source.clone(), rel.clone())?;
+    }
+    for file in files {
+        let origin = Origin::Rendered(hash_bytes(&file.bytes));
+        plan.insert(file.rel_path.clone(), (origin, Contents::Bytes(&file.bytes)));
+    }
+    Ok(plan)
+}
+
+/// [`write_site`], also recording what was written for later [`sync_site`] calls.
+pub fn write_site_recorded(
+    files: &[OutputFile],
+    static_dir: &Path,
+    assets: &[(PathBuf, PathBuf)],
+    out_dir: &Path,
+) -> Result<(usize, Written)> {
+    // Recorded before copying: a source changed in between is then copied again next time.
+    let plan = plan(files, static_dir, assets)?;
+    let count = write_site(files, static_dir, assets, out_dir)?;
+    Ok((count, Written(plan.into_iter().map(|(rel, (origin, _))| (rel, origin)).collect())))
+}
+
+/// Brings `out_dir`, which holds what `written` records, up to date with this build: writes
+/// the files that are new or changed, removes those the build no longer produces, and
+/// updates `written`. Returns the number of files written or removed.
+pub fn sync_site(
+    files: &[OutputFile],
+    static_dir: &Path,
+    assets: &[(PathBuf, PathBuf)],
+    out_dir: &Path,
+    written: &mut Written,
+) -> Result<usize> {
+    let plan = plan(files, static_dir, assets)?;
+    let mut count = 0;
+    for (rel, (origin, contents)) in &plan {
+        if written.0.get(rel) == Some(origin) {
+            continue;
+        }
+        let target = out_dir.join(rel);
+        match contents {
+            Contents::Bytes(bytes) => fs::replace(&target, bytes)?,
+            Contents::CopyOf(source) => {
+                let bytes = fs::read(source)
+                    .with_context(|| format!("failed to read `{}`", source.display()))?;
+                fs::replace(&target, &bytes)?;
+            }
+        }
+        written.0.insert(rel.clone(), *origin);
+        count += 1;
+    }
+    let gone: Vec<PathBuf> =
+        written.0.keys().filter(|rel| !plan.contains_key(*rel)).cloned().collect();
+    for rel in gone {
+        fs::remove_file(&out_dir.join(&rel))?;
+        written.0.remove(&rel);
+        count += 1;
+    }
+    Ok(count)
+}
+
 /// Whether `inner` is `outer` or lies below it, comparing absolute, normalised paths (the
 /// directories need not exist yet).
 pub fn is_within(inner: &Path, outer: &Path) -> bool {
@@ -146,5 +258,41 @@ mod tests {
         assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "new");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "only public/ remains");
+    }
+
+    #[test]
+    fn sync_rewrites_only_changed_files_and_removes_dropped_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let file = |rel: &str, text: &str| OutputFile { rel_path: rel.into(), bytes: text.into() };
+        let static_dir = dir.path().join("static");
+        let (count, mut written) = write_site_recorded(
+            &[file("a.html", "a1"), file("b.html", "b1"), file("c.html", "c1")],
+            &static_dir,
+            &[],
+            &out,
+        )
+        .unwrap();
+        assert_eq!(count, 3);
+        std::fs::write(out.join("wasm.js"), "not ours").unwrap();
+        let b_before = std::fs::metadata(out.join("b.html")).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+
+        let changed = sync_site(
+            &[file("a.html", "a2"), file("b.html", "b1")],
+            &static_dir,
+            &[],
+            &out,
+            &mut written,
+        )
+        .unwrap();
+        assert_eq!(changed, 2, "a.html rewritten, c.html removed");
+        assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "a2");
+        assert_eq!(std::fs::metadata(out.join("b.html")).unwrap().modified().unwrap(), b_before);
+        assert!(!out.join("c.html").exists());
+        assert_eq!(std::fs::read_to_string(out.join("wasm.js")).unwrap(), "not ours");
+        let names: Vec<_> =
+            std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 3, "no temporary file left: {names:?}");
     }
 }

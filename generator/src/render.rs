@@ -6,7 +6,8 @@
 //! output does not depend on thread scheduling. Template errors are diagnostics naming the
 //! template file (with the line and column Tera gives for syntax errors) and the page.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -15,6 +16,7 @@ use tera::{Context, Tera};
 
 use crate::demos::{DemoCatalog, DemoKind, KINDS, Scenario};
 use crate::error::{Diagnostics, Location, SourceError, SourceErrorKind};
+use crate::incremental::{HashWriter, PageCache};
 use crate::markdown::{RenderedMarkdown, TocEntry};
 use crate::model::{Session, Site, slugify};
 
@@ -41,6 +43,7 @@ pub struct RenderedSite {
 pub struct Templates {
     tera: Tera,
     sources: BTreeMap<String, String>,
+    fingerprint: u64,
 }
 
 /// Loads every `*.html` under `dir`, named by their path relative to it (`partials/x.html`).
@@ -113,8 +116,11 @@ pub fn load_templates(root: &Path, dir: &Path) -> Result<Templates, Diagnostics>
         ));
         return Err(diagnostics);
     }
-    let sources = templates.into_iter().map(|(name, text, _)| (name, text)).collect();
-    Ok(Templates { tera, sources })
+    let sources: BTreeMap<String, String> =
+        templates.into_iter().map(|(name, text, _)| (name, text)).collect();
+    let mut hasher = DefaultHasher::new();
+    sources.hash(&mut hasher);
+    Ok(Templates { tera, sources, fingerprint: hasher.finish() })
 }
 
 /// The position and explanation of a Tera syntax error, from pest's ` --> L:C` and ` = …` lines.
@@ -349,12 +355,14 @@ struct Job {
     context: Context,
 }
 
-/// Renders every page of the site.
+/// Renders every page of the site. With a `cache` (kept by `serve`), a page whose templates
+/// and context are those of the previous build is taken from it instead of rendered again.
 pub fn render_site(
     site: &Site,
     rendered: &RenderedSite,
     demos: Option<&DemoCatalog>,
     templates: &Templates,
+    cache: Option<&mut PageCache>,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     let views = Views { site, base: site.config.base_path() };
     let site_view = views.site_view();
@@ -547,26 +555,62 @@ pub fn render_site(
         Context::new(),
     );
 
-    let results: Vec<Result<OutputFile, SourceError>> = jobs
+    let previous = cache.as_deref();
+    let results: Vec<Result<(OutputFile, u64, bool), SourceError>> = jobs
         .par_iter()
         .map(|job| {
+            let key = previous.map_or(0, |_| page_key(templates.fingerprint, job));
+            if let Some(bytes) = previous.and_then(|c| c.get(&job.rel_path, key)) {
+                let file = OutputFile { rel_path: job.rel_path.clone(), bytes: bytes.to_vec() };
+                return Ok((file, key, false));
+            }
             templates
                 .tera
                 .render(job.template, &job.context)
-                .map(|html| OutputFile { rel_path: job.rel_path.clone(), bytes: html.into_bytes() })
+                .map(|html| {
+                    let file =
+                        OutputFile { rel_path: job.rel_path.clone(), bytes: html.into_bytes() };
+                    (file, key, true)
+                })
                 .map_err(|err| render_error(job, &err, &templates.sources))
         })
         .collect();
     let mut diagnostics = Diagnostics::default();
     let mut files = Vec::with_capacity(results.len());
+    let mut keys = Vec::with_capacity(results.len());
+    let mut fresh = 0;
     for result in results {
         match result {
-            Ok(file) => files.push(file),
+            Ok((file, key, rendered)) => {
+                files.push(file);
+                keys.push(key);
+                fresh += usize::from(rendered);
+            }
             Err(err) => diagnostics.push(err),
         }
     }
+    if let Some(cache) = cache
+        && diagnostics.is_empty()
+    {
+        let pages: HashMap<PathBuf, (u64, Vec<u8>)> = files
+            .iter()
+            .zip(keys)
+            .map(|(file, key)| (file.rel_path.clone(), (key, file.bytes.clone())))
+            .collect();
+        cache.replace(pages, fresh);
+    }
     files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     diagnostics.finish(files)
+}
+
+/// What a page's HTML is computed from: the template set, the page's template and context.
+fn page_key(templates: u64, job: &Job) -> u64 {
+    let mut writer = HashWriter(DefaultHasher::new());
+    templates.hash(&mut writer.0);
+    job.template.hash(&mut writer.0);
+    // Serializing a `serde_json::Value` into a hasher cannot fail.
+    let _ = serde_json::to_writer(&mut writer, &job.context.clone().into_json());
+    writer.0.finish()
 }
 
 fn display(path: &Path) -> String {

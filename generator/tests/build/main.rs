@@ -3,6 +3,8 @@
 
 mod errors;
 mod feeds;
+mod incremental;
 mod render;
 mod search;
+mod serve;
 mod site_test;
