@@ -1,26 +1,36 @@
 //! Criterion: a full build of the real site (content, templates, static) into a temporary
-//! directory, and a `check` of it (everything but writing).
+//! directory, and a `check` of it (everything but writing); then cold builds of the synthetic
+//! corpus (`generator::corpus`) at 1,000 and 10,000 sessions, highlighting and search on.
 
 use std::hint::black_box;
 use std::path::Path;
+use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
+use generator::corpus::{CorpusConfig, write_corpus};
 use generator::{BuildOptions, build};
 
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root")
+}
+
+fn options(root: &Path, out: &Path, write: bool) -> BuildOptions {
+    BuildOptions {
+        root: root.to_path_buf(),
+        out_dir: Some(out.to_path_buf()),
+        base_url: None,
+        drafts: false,
+        write,
+        wasm: false,
+    }
+}
+
 fn real_site(c: &mut Criterion) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
     let out = tempfile::tempdir().expect("temporary directory");
     let mut group = c.benchmark_group("site/build");
     group.sample_size(20);
     for (name, write) in [("build", true), ("check", false)] {
-        let options = BuildOptions {
-            root: root.to_path_buf(),
-            out_dir: Some(out.path().join("public")),
-            base_url: None,
-            drafts: false,
-            write,
-            wasm: false,
-        };
+        let options = options(workspace_root(), &out.path().join("public"), write);
         group.bench_function(name, |b| {
             b.iter(|| build(black_box(&options)).expect("the real site builds"))
         });
@@ -28,5 +38,22 @@ fn real_site(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, real_site);
+fn corpus(c: &mut Criterion) {
+    let mut group = c.benchmark_group("corpus/build");
+    group.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_secs(1));
+    for pages in [1_000, 10_000] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let root = dir.path().join("site");
+        write_corpus(CorpusConfig { pages, seed: 2015 }, workspace_root(), &root)
+            .expect("corpus written");
+        let options = options(&root, &dir.path().join("public"), true);
+        group.measurement_time(Duration::from_secs(if pages > 1_000 { 120 } else { 20 }));
+        group.bench_function(BenchmarkId::new("cold", pages), |b| {
+            b.iter(|| build(black_box(&options)).expect("the corpus builds"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, real_site, corpus);
 criterion_main!(benches);

@@ -22,6 +22,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod corpus;
 pub mod demos;
 pub mod discover;
 pub mod error;
