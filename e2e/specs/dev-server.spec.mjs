@@ -10,14 +10,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SESSION = 'content/load-balancing/ipvs-load-balancing.md';
-const PAGE = '/load-balancing/ipvs-load-balancing/';
+// A page without demos: this copy of the site is served without their wasm.
+const SESSION = 'content/orchestration/swarm-production-scale.md';
+const PAGE = '/orchestration/swarm-production-scale/';
 
 /** Starts `generator serve` on a free port in `root`; resolves to `{ child, url }`. */
 function startDevServer(root) {
   const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(REPO_ROOT, 'target');
   const binary = path.join(targetDir, 'release', 'generator');
-  const child = spawn(binary, ['serve', '--root', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['serve', '--root', root, '--port', '0', '--no-wasm'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "Serving" line from ${binary}:\n${output}`)), 10_000);
@@ -46,7 +49,8 @@ export const tests = [
       let server = null;
       let context = null;
       try {
-        for (const part of ['content', 'templates', 'static', 'site.toml']) {
+        // The demos' catalog comes along (the write-ups embed demos); their wasm is not built.
+        for (const part of ['content', 'templates', 'static', 'site.toml', 'wasm-demos/scenarios']) {
           await cp(path.join(REPO_ROOT, part), path.join(root, part), { recursive: true });
         }
         server = await startDevServer(root);

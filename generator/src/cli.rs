@@ -80,6 +80,9 @@ pub struct ServeArgs {
     /// Include sessions marked `draft = true`.
     #[arg(long)]
     pub drafts: bool,
+    /// Do not compile the demos to WebAssembly: their pages are written, their wasm is not.
+    #[arg(long)]
+    pub no_wasm: bool,
 }
 
 /// What the command line asks for.
@@ -103,7 +106,7 @@ impl Cli {
                         base_url: None,
                         drafts: args.drafts,
                         write: true,
-                        wasm: true,
+                        wasm: !args.no_wasm,
                     },
                     interface: args.interface,
                     port: args.port,

@@ -94,6 +94,11 @@ export function validateOptions(kind, raw, catalog) {
 export async function mountDemo(root, kind, raw, { embed = false } = {}) {
   root.dataset.state = 'loading';
   try {
+    // The wasm and the demo's module load while the catalog is fetched and the options checked.
+    const ready = KINDS.includes(kind)
+      ? Promise.all([loadWasm(), import(new URL(`js/demos/${kind}.js`, SITE).href)])
+      : null;
+    ready?.catch(() => {});
     const catalog = await loadCatalog();
     const checked = validateOptions(kind, raw, catalog);
     if (checked.error) {
@@ -101,9 +106,8 @@ export async function mountDemo(root, kind, raw, { embed = false } = {}) {
       return null;
     }
     const { options } = checked;
-    const [{ glue, memory }, module, scenarioJson] = await Promise.all([
-      loadWasm(),
-      import(new URL(`js/demos/${kind}.js`, SITE).href),
+    const [[{ glue, memory }, module], scenarioJson] = await Promise.all([
+      ready,
       loadScenario(kind, options.scenario),
     ]);
     root.replaceChildren();
