@@ -314,6 +314,7 @@ export function mount(root, ctx) {
   }
 
   // ---- applying records ----
+  let fastForward = false;
   function accept(text, animate) {
     const rec = JSON.parse(text);
     applied += 1;
@@ -322,6 +323,7 @@ export function mount(root, ctx) {
     log(rec, rec.error ? `${words} — error: ${rec.error}` : words);
     if (rec.error) say(`${words}: ${rec.error}`, true);
     else say(words);
+    if (fastForward) return rec;
     view.render();
     updateCounter();
     if (view.animating?.()) kick();
@@ -441,7 +443,13 @@ export function mount(root, ctx) {
       h('summary', { text: 'How this simulation simplifies the kernel' }),
       h('ul', {}, ...[...HELP[model], ...HELP.common].map((t) => h('li', { text: t }))),
     );
-    for (let i = 0; i < steps; i++) if (step(false) === null) break;
+    // The steps given at mount are applied at once, drawn once at the end.
+    fastForward = true;
+    try {
+      for (let i = 0; i < steps; i++) if (step(false) === null) break;
+    } finally {
+      fastForward = false;
+    }
     view.render();
     updateCounter();
     expose();
