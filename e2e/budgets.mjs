@@ -31,20 +31,11 @@ import { parseArgs } from 'node:util';
 
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM_ARGS } from './lib/chromium.mjs';
 import { startServer } from './lib/server.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KINDS = ['ipvs', 'cgroups', 'namespaces'];
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const VIEWPORT = { width: 1280, height: 800 };
 
 const { values: opts } = parseArgs({

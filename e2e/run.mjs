@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM_ARGS } from './lib/chromium.mjs';
 import { startServer } from './lib/server.mjs';
 
 const E2E_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -33,16 +34,6 @@ const REPO_ROOT = path.resolve(E2E_DIR, '..');
 const SPECS_DIR = path.join(E2E_DIR, 'specs');
 const ARTIFACTS_DIR = path.join(E2E_DIR, 'artifacts');
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const envFlag = (name) => ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
 const envInt = (name, fallback) => {

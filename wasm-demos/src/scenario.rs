@@ -59,6 +59,16 @@ pub fn single_op_document(json: &str) -> Result<String, ScenarioError> {
     Ok(serde_json::json!({ "ops": [op] }).to_string())
 }
 
+/// Parses one operation given on its own, for models whose ops need no field refinement.
+pub fn parse_single_op<T: DeserializeOwned>(json: &str) -> Result<T, ScenarioError> {
+    #[derive(serde::Deserialize)]
+    struct Ops<T> {
+        ops: Vec<T>,
+    }
+    let doc: Ops<T> = parse(&single_op_document(json)?).map_err(single_op_error)?;
+    doc.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))
+}
+
 /// An error about the document of [`single_op_document`], with its path rebased on `op`.
 pub fn single_op_error(err: ScenarioError) -> ScenarioError {
     let rest = err.path.strip_prefix("ops[0]").or_else(|| err.path.strip_prefix('$'));

@@ -19,9 +19,7 @@ use std::net::IpAddr;
 use serde_json::{Value, json};
 
 use super::context::{GorbError, GorbOp, GorbOutcome, GorbSim};
-use crate::scenario::{
-    Playback, ScenarioError, parse, play_all, single_op_document, single_op_error,
-};
+use crate::scenario::{Playback, ScenarioError, parse, parse_single_op, play_all};
 
 /// The most ops a scenario may have.
 pub const MAX_OPS: usize = 1_000;
@@ -91,16 +89,11 @@ impl Playback for GorbPlayback {
     }
 
     fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
-        let doc: OpsOnly = parse(&single_op_document(op)?).map_err(single_op_error)?;
-        check_trace_size(&doc.ops).map_err(|e| ScenarioError::new("op", e.message))?;
-        let op = doc.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        let op: GorbOp = parse_single_op(op)?;
+        check_trace_size(std::slice::from_ref(&op))
+            .map_err(|e| ScenarioError::new("op", e.message))?;
         Ok(self.record(op))
     }
-}
-
-#[derive(serde::Deserialize)]
-struct OpsOnly {
-    ops: Vec<GorbOp>,
 }
 
 /// Runs a GORB scenario (`"model": "gorb"`) and returns its trace.

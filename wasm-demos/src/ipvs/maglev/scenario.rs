@@ -16,9 +16,7 @@
 use serde_json::{Value, json};
 
 use super::sim::{BackendSpec, MaglevError, MaglevOp, MaglevOutcome, MaglevParams, MaglevSim};
-use crate::scenario::{
-    Playback, ScenarioError, parse, play_all, single_op_document, single_op_error,
-};
+use crate::scenario::{Playback, ScenarioError, parse, parse_single_op, play_all};
 
 /// The most ops a scenario may have.
 pub const MAX_OPS: usize = 1_000;
@@ -95,15 +93,8 @@ impl Playback for MaglevPlayback {
     }
 
     fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
-        let doc: OpsOnly = parse(&single_op_document(op)?).map_err(single_op_error)?;
-        let op = doc.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
-        Ok(self.record(op))
+        Ok(self.record(parse_single_op(op)?))
     }
-}
-
-#[derive(serde::Deserialize)]
-struct OpsOnly {
-    ops: Vec<MaglevOp>,
 }
 
 /// Runs a Maglev scenario (`"model": "maglev"`) and returns its trace.

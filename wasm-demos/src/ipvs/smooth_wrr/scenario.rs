@@ -11,9 +11,7 @@
 use serde_json::{Value, json};
 
 use super::sim::{PeerSpec, SmoothWrrError, SmoothWrrOp, SmoothWrrOutcome, SmoothWrrSim};
-use crate::scenario::{
-    Playback, ScenarioError, parse, play_all, single_op_document, single_op_error,
-};
+use crate::scenario::{Playback, ScenarioError, parse, parse_single_op, play_all};
 
 /// The most ops a scenario may have.
 pub const MAX_OPS: usize = 1_000;
@@ -128,17 +126,11 @@ impl Playback for SmoothWrrPlayback {
     }
 
     fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
-        let doc: OpsOnly = parse(&single_op_document(op)?).map_err(single_op_error)?;
-        check_trace_size(&doc.ops, self.sim.peers().len())
+        let op: SmoothWrrOp = parse_single_op(op)?;
+        check_trace_size(std::slice::from_ref(&op), self.sim.peers().len())
             .map_err(|e| ScenarioError::new("op", e.message))?;
-        let op = doc.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
         Ok(self.record(op))
     }
-}
-
-#[derive(serde::Deserialize)]
-struct OpsOnly {
-    ops: Vec<SmoothWrrOp>,
 }
 
 /// Runs a smooth WRR scenario (`"model": "smooth_wrr"`) and returns its trace.
