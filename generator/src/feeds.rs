@@ -154,12 +154,12 @@ fn sessions_json(site: &Site) -> String {
 }
 
 /// `sitemap.xml` listing every HTML page of `pages` except the 404 page.
-fn sitemap(site: &Site, pages: &[OutputFile]) -> String {
+fn sitemap(site: &Site, pages: &[PathBuf]) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for page in pages {
-        let path = page.rel_path.to_string_lossy().replace('\\', "/");
+        let path = page.to_string_lossy().replace('\\', "/");
         if path == "404.html" || !path.ends_with(".html") {
             continue;
         }
@@ -171,7 +171,7 @@ fn sitemap(site: &Site, pages: &[OutputFile]) -> String {
 }
 
 /// The feeds and metadata files for `site`, whose rendered HTML `pages` are listed in the sitemap.
-pub fn render_feeds(site: &Site, pages: &[OutputFile]) -> Vec<OutputFile> {
+pub fn render_feeds(site: &Site, pages: &[PathBuf]) -> Vec<OutputFile> {
     let all: Vec<usize> = (0..site.sessions.len()).collect();
     let mut files = vec![
         OutputFile {

@@ -217,16 +217,34 @@ pub fn build_with(
         Some(tera) if diagnostics.is_empty() => tera,
         _ => return Err(diagnostics.into()),
     };
+    let static_dir = root.join("static");
+    // A build without a cache streams its pages into a staging directory as they render;
+    // `serve` keeps them, to compare with the next build.
+    let staging = match &cache {
+        None if options.write => {
+            Some(output::Staging::create(&static_dir, &discovered.assets, &out_dir)?)
+        }
+        _ => None,
+    };
     let page_cache = cache.as_deref_mut().map(|c| &mut c.pages);
-    let (files, search_index) = rayon::join(
-        || render::render_site(&site, &rendered, catalog.as_ref(), &tera, page_cache),
+    let (pages, search_index) = rayon::join(
+        || {
+            render::render_site(
+                &site,
+                &rendered,
+                catalog.as_ref(),
+                &tera,
+                page_cache,
+                staging.as_ref(),
+            )
+        },
         || search::build_index(&site, &rendered.sessions),
     );
-    let mut files = files?;
-    let pages = files.len();
-    let pages_rendered = cache.as_deref().map_or(pages, |c| c.pages.rendered);
-    let feeds = feeds::render_feeds(&site, &files);
-    files.extend(feeds);
+    let pages = pages?;
+    let page_count = pages.paths.len();
+    let pages_rendered = cache.as_deref().map_or(page_count, |c| c.pages.rendered);
+    let mut files = pages.files;
+    files.extend(feeds::render_feeds(&site, &pages.paths));
     files.extend(search_index);
     files.push(OutputFile {
         rel_path: PathBuf::from("css/highlight.css"),
@@ -243,26 +261,31 @@ pub fn build_with(
         }
     }
 
-    let static_dir = root.join("static");
-    let files_written = match cache.map(|c| &mut c.output) {
+    let files_written = match (staging, cache.map(|c| &mut c.output)) {
+        (Some(staging), _) => {
+            for file in &files {
+                staging.write(file)?;
+            }
+            staging.finish()?
+        }
         _ if !options.write => 0,
-        None => output::write_site(&files, &static_dir, &discovered.assets, &out_dir)?,
-        Some(Some(written)) => {
+        (None, Some(Some(written))) => {
             output::sync_site(&files, &static_dir, &discovered.assets, &out_dir, written)?
         }
-        Some(recorded @ None) => {
+        (None, Some(recorded @ None)) => {
             let (count, written) =
                 output::write_site_recorded(&files, &static_dir, &discovered.assets, &out_dir)?;
             *recorded = Some(written);
             count
         }
+        (None, None) => 0,
     };
     Ok(BuildReport {
         sessions: site.sessions.len(),
         categories: site.categories.len(),
         tags: site.tags.len(),
         speakers: site.speakers.len(),
-        pages,
+        pages: page_count,
         pages_rendered,
         files_written,
         out_dir,

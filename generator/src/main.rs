@@ -8,6 +8,11 @@ use generator::cli::{Action, Cli};
 use generator::error::BuildError;
 use generator::serve::Server;
 
+// The build allocates and frees many page-sized strings from several threads; mimalloc
+// reuses that memory where glibc's allocator returns it to the kernel and faults it back in.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let options = match Cli::parse().into_action() {
         Action::Build(options) => options,

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
@@ -27,56 +28,96 @@ pub fn write_site(
     assets: &[(PathBuf, PathBuf)],
     out_dir: &Path,
 ) -> Result<usize> {
-    let name =
-        out_dir.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-    let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)?;
-    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = write_all(files, static_dir, assets, &staging).and_then(|count| {
-        swap_in(&staging, out_dir, parent, &name)?;
-        Ok(count)
-    });
-    if result.is_err() {
-        // Best effort: the staging directory is ours alone; leave no half-written copy behind.
-        let _ = fs::remove_dir_all(&staging);
+    let staging = Staging::create(static_dir, assets, out_dir)?;
+    for file in files {
+        staging.write(file)?;
     }
-    result
+    staging.finish()
 }
 
-fn write_all(
-    files: &[OutputFile],
-    static_dir: &Path,
-    assets: &[(PathBuf, PathBuf)],
-    staging: &Path,
-) -> Result<usize> {
-    fs::remove_dir_all(staging)?;
-    fs::create_dir_all(staging)?;
-    let mut count = 0;
-    if static_dir.is_dir() {
-        for entry in WalkDir::new(static_dir).sort_by_file_name() {
-            let entry =
-                entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
-            if entry.file_type().is_file() {
-                let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
-                fs::copy(entry.path(), &staging.join(rel))?;
-                count += 1;
+/// A fresh directory beside the output directory that a build fills, then swaps in for it
+/// with [`Staging::finish`]. Dropped unfinished (the build failed), it is removed and the
+/// output directory is left as it was.
+///
+/// It starts with the copies of `static/` and of the assets, so that a rendered file written
+/// later wins over a copy at the same path. [`Staging::write`] takes `&self`, for pages
+/// written from the threads that render them.
+pub struct Staging {
+    dir: PathBuf,
+    out_dir: PathBuf,
+    written: AtomicUsize,
+}
+
+impl Staging {
+    /// Creates the staging directory for `out_dir` and copies `static_dir` and `assets` into it.
+    pub fn create(
+        static_dir: &Path,
+        assets: &[(PathBuf, PathBuf)],
+        out_dir: &Path,
+    ) -> Result<Staging> {
+        let parent = parent_of(out_dir);
+        fs::create_dir_all(parent)?;
+        let dir = parent.join(format!(".{}.tmp-{}", name_of(out_dir), std::process::id()));
+        fs::remove_dir_all(&dir)?;
+        fs::create_dir_all(&dir)?;
+        let staging = Staging { dir, out_dir: out_dir.to_path_buf(), written: AtomicUsize::new(0) };
+        if static_dir.is_dir() {
+            for entry in WalkDir::new(static_dir).sort_by_file_name() {
+                let entry =
+                    entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
+                if entry.file_type().is_file() {
+                    let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
+                    staging.copy(entry.path(), rel)?;
+                }
             }
         }
+        for (source, rel) in assets {
+            staging.copy(source, rel)?;
+        }
+        Ok(staging)
     }
-    for (source, rel) in assets {
-        fs::copy(source, &staging.join(rel))?;
-        count += 1;
+
+    fn copy(&self, source: &Path, rel: &Path) -> Result<()> {
+        fs::copy(source, &self.dir.join(rel))?;
+        self.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
-    for file in files {
-        fs::write(&staging.join(&file.rel_path), &file.bytes)?;
-        count += 1;
+
+    /// Writes one rendered file.
+    pub fn write(&self, file: &OutputFile) -> Result<()> {
+        fs::write(&self.dir.join(&file.rel_path), &file.bytes)?;
+        self.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
-    Ok(count)
+
+    /// Swaps the staging directory in for the output directory. Returns the number of files
+    /// written.
+    pub fn finish(self) -> Result<usize> {
+        swap_in(&self.dir, &self.out_dir)?;
+        Ok(self.written.load(Ordering::Relaxed))
+    }
 }
 
-fn swap_in(staging: &Path, out_dir: &Path, parent: &Path, name: &str) -> Result<()> {
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // Swapped in, it is gone. Otherwise, best effort: the staging directory is ours alone;
+        // leave no half-written copy behind.
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn parent_of(out_dir: &Path) -> &Path {
+    out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+fn name_of(out_dir: &Path) -> String {
+    out_dir.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned())
+}
+
+fn swap_in(staging: &Path, out_dir: &Path) -> Result<()> {
     if out_dir.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        let old =
+            parent_of(out_dir).join(format!(".{}.old-{}", name_of(out_dir), std::process::id()));
         fs::remove_dir_all(&old)?;
         fs::rename(out_dir, &old)?;
         if let Err(err) = fs::rename(staging, out_dir) {

@@ -15,10 +15,11 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::demos::{DemoCatalog, DemoKind, KINDS, Scenario};
-use crate::error::{Diagnostics, Location, SourceError, SourceErrorKind};
+use crate::error::{BuildError, Diagnostics, Location, SourceError, SourceErrorKind};
 use crate::incremental::{HashWriter, PageCache};
 use crate::markdown::{RenderedMarkdown, TocEntry};
 use crate::model::{Session, Site, slugify};
+use crate::output::Staging;
 
 /// One file to write, relative to the output directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,6 +225,15 @@ struct TagView<'a> {
     sessions: Vec<SessionView<'a>>,
 }
 
+/// A line of the tags or speakers index: a link and how many sessions it leads to.
+#[derive(Serialize)]
+struct CountedLinkView<'a> {
+    name: &'a str,
+    url: String,
+    affiliations: Vec<&'a str>,
+    count: usize,
+}
+
 #[derive(Serialize)]
 struct SpeakerPageView<'a> {
     name: &'a str,
@@ -347,121 +357,169 @@ fn demo_views<'a>(
         .collect()
 }
 
-/// A page to render: its output path, template, what it is (for messages) and its context.
-struct Job {
+/// A page to render: its output path, template, what it is (for messages) and the function
+/// that builds its context. Contexts are built on the rendering threads, one page at a time,
+/// since each holds a serialized copy of everything the page shows.
+struct Job<'v> {
     rel_path: PathBuf,
     template: &'static str,
     page: String,
-    context: Context,
+    context: ContextFn<'v>,
+}
+
+/// A rendered page: its path, its file unless written already, its cache key, and whether it
+/// went through its template.
+type PageResult = (PathBuf, Option<OutputFile>, u64, bool);
+
+type ContextFn<'v> = Box<dyn Fn() -> Context + Send + Sync + 'v>;
+
+/// Gives a closure that takes a [`ContextFn<'v>`] a signature naming `'v`, which a closure's
+/// own parameter types cannot.
+fn with_context_lifetime<'v, F>(f: F) -> F
+where
+    F: FnMut(String, &'static str, String, (String, String), ContextFn<'v>),
+{
+    f
+}
+
+/// The sorted paths of the pages a [`render_site`] produced, and the pages it kept: all of
+/// them, unless it was given somewhere to write them.
+pub struct RenderedPages {
+    /// Every page's path under the output directory, sorted.
+    pub paths: Vec<PathBuf>,
+    /// The pages not written by the build's writer, sorted by path.
+    pub files: Vec<OutputFile>,
 }
 
 /// Renders every page of the site. With a `cache` (kept by `serve`), a page whose templates
 /// and context are those of the previous build is taken from it instead of rendered again.
+/// With a `staging` directory (and no cache), each page is written there as soon as it is
+/// rendered and not kept in memory.
 pub fn render_site(
     site: &Site,
     rendered: &RenderedSite,
     demos: Option<&DemoCatalog>,
     templates: &Templates,
     cache: Option<&mut PageCache>,
-) -> Result<Vec<OutputFile>, Diagnostics> {
+    staging: Option<&Staging>,
+) -> Result<RenderedPages, BuildError> {
     let views = Views { site, base: site.config.base_path() };
     let site_view = views.site_view();
     let demo_list = demo_views(&views, rendered, demos);
-    let mut jobs = Vec::new();
-    let mut job = |rel_path: String,
-                   template: &'static str,
-                   page: String,
-                   (title, description): (&str, &str),
-                   extra: Context| {
-        let mut context = Context::new();
-        context.insert("site", &site_view);
-        context.insert("demos", &demo_list);
-        context.insert("page_title", title);
-        context.insert("page_description", description);
-        context.insert("page_type", if template == "session.html" { "article" } else { "website" });
-        context.insert("page_path", &rel_path.trim_end_matches("index.html"));
-        context.extend(extra);
-        jobs.push(Job { rel_path: PathBuf::from(rel_path), template, page, context });
-    };
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    let mut job = with_context_lifetime(
+        |rel_path: String,
+         template: &'static str,
+         page: String,
+         (title, description): (String, String),
+         extra: ContextFn<'_>| {
+            let site_view = &site_view;
+            let has_demos = !demo_list.is_empty();
+            let path = rel_path.trim_end_matches("index.html").to_owned();
+            let context: ContextFn<'_> = Box::new(move || {
+                let mut context = Context::new();
+                context.insert("site", site_view);
+                context.insert("has_demos", &has_demos);
+                context.insert("page_title", &title);
+                context.insert("page_description", &description);
+                context.insert(
+                    "page_type",
+                    if template == "session.html" { "article" } else { "website" },
+                );
+                context.insert("page_path", &path);
+                context.extend(extra());
+                context
+            });
+            jobs.push(Job { rel_path: PathBuf::from(rel_path), template, page, context });
+        },
+    );
 
+    let views = &views;
     let (home_meta, home_source) = &site.home;
-    let mut ctx = Context::new();
-    ctx.insert("content", &rendered.home.html);
-    ctx.insert("home_title", &home_meta.title);
-    let latest: Vec<SessionView<'_>> = (0..site.sessions.len()).map(|i| views.session(i)).collect();
-    ctx.insert("sessions", &latest);
     let home_description = home_meta.description.as_deref().unwrap_or(&site.config.description);
+    let demo_list = &demo_list;
     job(
         "index.html".into(),
         "index.html",
         display(&home_source.path),
-        (&site.config.title, home_description),
-        ctx,
+        (site.config.title.clone(), home_description.to_owned()),
+        Box::new(move || {
+            let mut ctx = Context::new();
+            ctx.insert("content", &rendered.home.html);
+            ctx.insert("home_title", &home_meta.title);
+            ctx.insert("demos", demo_list);
+            ctx
+        }),
     );
 
     for (i, category) in site.categories.iter().enumerate() {
-        let mut ctx = Context::new();
-        ctx.insert("category", &views.category(i));
-        ctx.insert("content", &rendered.categories[i].html);
-        let sessions: Vec<SessionView<'_>> =
-            category.sessions.iter().map(|&s| views.session(s)).collect();
-        ctx.insert("sessions", &sessions);
         job(
             format!("{}/index.html", category.slug),
             "category.html",
             display(&category.source.path),
-            (&category.meta.title, &category.meta.description),
-            ctx,
+            (category.meta.title.clone(), category.meta.description.clone()),
+            Box::new(move || {
+                let mut ctx = Context::new();
+                ctx.insert("category", &views.category(i));
+                ctx.insert("content", &rendered.categories[i].html);
+                let sessions: Vec<SessionView<'_>> =
+                    category.sessions.iter().map(|&s| views.session(s)).collect();
+                ctx.insert("sessions", &sessions);
+                ctx
+            }),
         );
     }
 
     for (i, session) in site.sessions.iter().enumerate() {
-        let category = site.categories.iter().find(|c| c.slug == session.category);
-        let siblings = category.map_or(&[][..], |c| c.sessions.as_slice());
-        let position = siblings.iter().position(|&s| s == i);
-        let neighbour = |offset: isize| {
-            let at = position?.checked_add_signed(offset)?;
-            let &index = siblings.get(at)?;
-            let s = &site.sessions[index];
-            Some(LinkView { name: &s.meta.title, url: views.session_url(s) })
-        };
-        let md = &rendered.sessions[i];
-        let page = SessionPageView {
-            session: views.session(i),
-            content: &md.html,
-            toc: &md.toc,
-            words: md.words,
-            reading_minutes: md.words.div_ceil(200).max(1),
-            later: md.badges.0,
-            unconfirmed: md.badges.1,
-            previous: neighbour(-1),
-            next: neighbour(1),
-        };
-        let mut ctx = Context::new();
-        ctx.insert("session", &page);
         job(
             format!("{}/{}/index.html", session.category, session.slug),
             "session.html",
             display(&session.source.path),
-            (&session.meta.title, &session.meta.summary),
-            ctx,
+            (session.meta.title.clone(), session.meta.summary.clone()),
+            Box::new(move || {
+                let category = site.categories.iter().find(|c| c.slug == session.category);
+                let siblings = category.map_or(&[][..], |c| c.sessions.as_slice());
+                let position = siblings.iter().position(|&s| s == i);
+                let neighbour = |offset: isize| {
+                    let at = position?.checked_add_signed(offset)?;
+                    let &index = siblings.get(at)?;
+                    let s = &site.sessions[index];
+                    Some(LinkView { name: &s.meta.title, url: views.session_url(s) })
+                };
+                let md = &rendered.sessions[i];
+                let page = SessionPageView {
+                    session: views.session(i),
+                    content: &md.html,
+                    toc: &md.toc,
+                    words: md.words,
+                    reading_minutes: md.words.div_ceil(200).max(1),
+                    later: md.badges.0,
+                    unconfirmed: md.badges.1,
+                    previous: neighbour(-1),
+                    next: neighbour(1),
+                };
+                let mut ctx = Context::new();
+                ctx.insert("session", &page);
+                ctx
+            }),
         );
     }
 
-    for demo in &demo_list {
-        let description = demo.description;
+    for demo in demo_list {
         for (path, template, what) in [
             (format!("demos/{}/index.html", demo.name), "demo.html", "page"),
             (format!("demos/{}/embed/index.html", demo.name), "demo-embed.html", "embed page"),
         ] {
-            let mut ctx = Context::new();
-            ctx.insert("demo", demo);
             job(
                 path,
                 template,
                 format!("the {} demo's {what}", demo.name),
-                (demo.title, description),
-                ctx,
+                (demo.title.to_owned(), demo.description.to_owned()),
+                Box::new(move || {
+                    let mut ctx = Context::new();
+                    ctx.insert("demo", demo);
+                    ctx
+                }),
             );
         }
     }
@@ -470,119 +528,150 @@ pub fn render_site(
             "demos/slides/index.html".into(),
             "slides.html",
             "the demo slide deck".into(),
-            ("Demos in slides", "The three kernel demos in a reveal.js deck."),
-            Context::new(),
+            ("Demos in slides".into(), "The three kernel demos in a reveal.js deck.".into()),
+            Box::new(move || {
+                let mut ctx = Context::new();
+                ctx.insert("demos", demo_list);
+                ctx
+            }),
         );
     }
 
-    let tag_views: Vec<TagView<'_>> = site
-        .tags
-        .iter()
-        .map(|(name, sessions)| TagView {
-            name,
-            url: format!("{}tags/{name}/", views.base),
-            sessions: sessions.iter().map(|&s| views.session(s)).collect(),
-        })
-        .collect();
-    for tag in &tag_views {
-        let mut ctx = Context::new();
-        ctx.insert("tag", tag);
+    for (name, sessions) in &site.tags {
         job(
-            format!("tags/{}/index.html", tag.name),
+            format!("tags/{name}/index.html"),
             "tag.html",
-            format!("tag `{}`", tag.name),
-            (
-                &format!("Tag: {}", tag.name),
-                &format!("DockerCon EU 2015 sessions tagged {}.", tag.name),
-            ),
-            ctx,
+            format!("tag `{name}`"),
+            (format!("Tag: {name}"), format!("DockerCon EU 2015 sessions tagged {name}.")),
+            Box::new(move || {
+                let tag = TagView {
+                    name,
+                    url: format!("{}tags/{name}/", views.base),
+                    sessions: sessions.iter().map(|&s| views.session(s)).collect(),
+                };
+                let mut ctx = Context::new();
+                ctx.insert("tag", &tag);
+                ctx
+            }),
         );
     }
-    let mut ctx = Context::new();
-    ctx.insert("tags", &tag_views);
     job(
         "tags/index.html".into(),
         "tags.html",
         "the tags index".into(),
-        ("Tags", "Every tag of the DockerCon EU 2015 session notes."),
-        ctx,
+        ("Tags".into(), "Every tag of the DockerCon EU 2015 session notes.".into()),
+        Box::new(move || {
+            let tags: Vec<CountedLinkView<'_>> = site
+                .tags
+                .iter()
+                .map(|(name, sessions)| CountedLinkView {
+                    name,
+                    url: format!("{}tags/{name}/", views.base),
+                    affiliations: Vec::new(),
+                    count: sessions.len(),
+                })
+                .collect();
+            let mut ctx = Context::new();
+            ctx.insert("tags", &tags);
+            ctx
+        }),
     );
 
-    let speaker_views: Vec<SpeakerPageView<'_>> = site
-        .speakers
-        .iter()
-        .map(|(slug, speaker)| SpeakerPageView {
-            name: &speaker.name,
-            url: format!("{}speakers/{slug}/", views.base),
-            affiliations: speaker.affiliations.iter().map(String::as_str).collect(),
-            handle: speaker.handle.as_deref(),
-            sessions: speaker.sessions.iter().map(|&s| views.session(s)).collect(),
-        })
-        .collect();
-    for (slug, speaker) in site.speakers.keys().zip(&speaker_views) {
-        let mut ctx = Context::new();
-        ctx.insert("speaker", speaker);
+    for (slug, speaker) in &site.speakers {
         job(
             format!("speakers/{slug}/index.html"),
             "speaker.html",
             format!("speaker `{}`", speaker.name),
-            (speaker.name, &format!("DockerCon EU 2015 sessions given by {}.", speaker.name)),
-            ctx,
+            (
+                speaker.name.clone(),
+                format!("DockerCon EU 2015 sessions given by {}.", speaker.name),
+            ),
+            Box::new(move || {
+                let page = SpeakerPageView {
+                    name: &speaker.name,
+                    url: format!("{}speakers/{slug}/", views.base),
+                    affiliations: speaker.affiliations.iter().map(String::as_str).collect(),
+                    handle: speaker.handle.as_deref(),
+                    sessions: speaker.sessions.iter().map(|&s| views.session(s)).collect(),
+                };
+                let mut ctx = Context::new();
+                ctx.insert("speaker", &page);
+                ctx
+            }),
         );
     }
-    let mut ctx = Context::new();
-    ctx.insert("speakers", &speaker_views);
     job(
         "speakers/index.html".into(),
         "speakers.html",
         "the speakers index".into(),
-        ("Speakers", "Every speaker of the DockerCon EU 2015 session notes."),
-        ctx,
+        ("Speakers".into(), "Every speaker of the DockerCon EU 2015 session notes.".into()),
+        Box::new(move || {
+            let speakers: Vec<CountedLinkView<'_>> = site
+                .speakers
+                .iter()
+                .map(|(slug, speaker)| CountedLinkView {
+                    name: &speaker.name,
+                    url: format!("{}speakers/{slug}/", views.base),
+                    affiliations: speaker.affiliations.iter().map(String::as_str).collect(),
+                    count: speaker.sessions.len(),
+                })
+                .collect();
+            let mut ctx = Context::new();
+            ctx.insert("speakers", &speakers);
+            ctx
+        }),
     );
 
     job(
         "404.html".into(),
         "404.html",
         "the 404 page".into(),
-        ("Page not found", &site.config.description),
-        Context::new(),
+        ("Page not found".into(), site.config.description.clone()),
+        Box::new(Context::new),
     );
     job(
         "search/index.html".into(),
         "search.html",
         "the search page".into(),
-        ("Search", "Search the DockerCon EU 2015 session notes."),
-        Context::new(),
+        ("Search".into(), "Search the DockerCon EU 2015 session notes.".into()),
+        Box::new(Context::new),
     );
 
     let previous = cache.as_deref();
-    let results: Vec<Result<(OutputFile, u64, bool), SourceError>> = jobs
+    let write = staging.filter(|_| previous.is_none());
+    let results: Vec<Result<PageResult, SourceError>> = jobs
         .par_iter()
         .map(|job| {
-            let key = previous.map_or(0, |_| page_key(templates.fingerprint, job));
-            if let Some(bytes) = previous.and_then(|c| c.get(&job.rel_path, key)) {
-                let file = OutputFile { rel_path: job.rel_path.clone(), bytes: bytes.to_vec() };
-                return Ok((file, key, false));
-            }
-            templates
-                .tera
-                .render(job.template, &job.context)
-                .map(|html| {
-                    let file =
-                        OutputFile { rel_path: job.rel_path.clone(), bytes: html.into_bytes() };
-                    (file, key, true)
-                })
-                .map_err(|err| render_error(job, &err, &templates.sources))
+            let context = (job.context)();
+            let key = previous.map_or(0, |_| page_key(templates.fingerprint, job, &context));
+            let (bytes, fresh) = match previous.and_then(|c| c.get(&job.rel_path, key)) {
+                Some(bytes) => (bytes.to_vec(), false),
+                None => match templates.tera.render(job.template, &context) {
+                    Ok(html) => (html.into_bytes(), true),
+                    Err(err) => return Ok(Err(render_error(job, &err, &templates.sources))),
+                },
+            };
+            let file = OutputFile { rel_path: job.rel_path.clone(), bytes };
+            let kept = match write {
+                Some(staging) => {
+                    staging.write(&file)?;
+                    None
+                }
+                None => Some(file),
+            };
+            Ok(Ok((job.rel_path.clone(), kept, key, fresh)))
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let mut diagnostics = Diagnostics::default();
+    let mut paths = Vec::with_capacity(results.len());
     let mut files = Vec::with_capacity(results.len());
     let mut keys = Vec::with_capacity(results.len());
     let mut fresh = 0;
     for result in results {
         match result {
-            Ok((file, key, rendered)) => {
-                files.push(file);
+            Ok((path, file, key, rendered)) => {
+                paths.push(path);
+                files.extend(file);
                 keys.push(key);
                 fresh += usize::from(rendered);
             }
@@ -599,17 +688,18 @@ pub fn render_site(
             .collect();
         cache.replace(pages, fresh);
     }
+    paths.sort();
     files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
-    diagnostics.finish(files)
+    Ok(diagnostics.finish(RenderedPages { paths, files })?)
 }
 
 /// What a page's HTML is computed from: the template set, the page's template and context.
-fn page_key(templates: u64, job: &Job) -> u64 {
+fn page_key(templates: u64, job: &Job<'_>, context: &Context) -> u64 {
     let mut writer = HashWriter(DefaultHasher::new());
     templates.hash(&mut writer.0);
     job.template.hash(&mut writer.0);
     // Serializing a `serde_json::Value` into a hasher cannot fail.
-    let _ = serde_json::to_writer(&mut writer, &job.context.clone().into_json());
+    let _ = serde_json::to_writer(&mut writer, &context.clone().into_json());
     writer.0.finish()
 }
 
@@ -619,7 +709,11 @@ fn display(path: &Path) -> String {
 
 /// A render error as a diagnostic. Tera gives no position for these, so when the error names a
 /// variable, the diagnostic points at the variable's first use in the failing template.
-fn render_error(job: &Job, err: &tera::Error, sources: &BTreeMap<String, String>) -> SourceError {
+fn render_error(
+    job: &Job<'_>,
+    err: &tera::Error,
+    sources: &BTreeMap<String, String>,
+) -> SourceError {
     let mut message = chain(err);
     let prefix = format!("Failed to render '{}': ", job.template);
     if let Some(rest) = message.strip_prefix(&prefix) {

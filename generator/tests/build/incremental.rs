@@ -59,9 +59,9 @@ fn editing_a_title_rerenders_the_listings_showing_it() {
     let before = site.snapshot_tree("public");
     edit(&site, "content/talks/one.md", "title = \"Talk one\"", "title = \"Talk uno\"");
     let edited = rebuild(&site, &mut cache);
-    // The page, its neighbour's previous link, the category, the home page, its two tags and
-    // the tags index, its speaker and the speakers index.
-    assert_eq!(edited.pages_rendered, 9);
+    // The page, its neighbour's previous link, the category, its two tags and its speaker:
+    // the home page and the tags and speakers indexes show no session titles.
+    assert_eq!(edited.pages_rendered, 6);
     let after = site.snapshot_tree("public");
     let changed: Vec<String> = after
         .iter()
@@ -82,8 +82,7 @@ fn editing_a_title_rerenders_the_listings_showing_it() {
             "talks/index.html",
             "talks/one/index.html",
             "talks/two/index.html",
-        ],
-        "the other re-rendered pages (home, tags and speakers indexes) show no titles"
+        ]
     );
     assert_eq!(edited.files_written, changed.len());
 }
