@@ -1,12 +1,13 @@
 //! Criterion: a full build of the real site (content, templates, static) into a temporary
 //! directory, and a `check` of it (everything but writing); then cold builds of the synthetic
-//! corpus (`generator::corpus`) at 1,000 and 10,000 sessions, highlighting and search on.
+//! corpus (`generator::corpus`) at 1,000 and 10,000 sessions, highlighting and search on: cold
+//! (the highlight cache deleted before each build) and unchanged (a rebuild with its cache).
 
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use generator::corpus::{CorpusConfig, write_corpus};
 use generator::{BuildOptions, build};
 
@@ -48,11 +49,23 @@ fn corpus(c: &mut Criterion) {
             .expect("corpus written");
         let options = options(&root, &dir.path().join("public"), true);
         group.measurement_time(Duration::from_secs(if pages > 1_000 { 120 } else { 20 }));
+        let cache = root.join(".cache");
         group.bench_function(BenchmarkId::new("cold", pages), |b| {
+            b.iter_batched(
+                || std::fs::remove_dir_all(&cache).or_else(ignore_missing).expect("cache removed"),
+                |()| build(black_box(&options)).expect("the corpus builds"),
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_function(BenchmarkId::new("unchanged", pages), |b| {
             b.iter(|| build(black_box(&options)).expect("the corpus builds"))
         });
     }
     group.finish();
+}
+
+fn ignore_missing(err: std::io::Error) -> std::io::Result<()> {
+    if err.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(err) }
 }
 
 criterion_group!(benches, real_site, corpus);

@@ -48,7 +48,7 @@ use rayon::prelude::*;
 use crate::config::SiteConfig;
 use crate::discover::FileKind;
 use crate::error::{BuildError, Diagnostics, Location, SourceError, SourceErrorKind, Warning};
-use crate::highlight::Highlighter;
+use crate::highlight::{HighlightCache, Highlighter};
 use crate::incremental::BuildCache;
 use crate::markdown::{MarkdownContext, RenderedMarkdown, render_markdown};
 use crate::render::{OutputFile, RenderedSite};
@@ -144,7 +144,8 @@ pub fn build_with(
 
     let (catalog, demo_errors) = demos::load_catalog(root);
     diagnostics.extend(demo_errors);
-    let highlighter = Highlighter::new();
+    let (highlight_cache, cache_warning) = HighlightCache::load(root);
+    let highlighter = Highlighter::with_cache(highlight_cache);
     let base_path = site.config.base_path();
     let ctx = MarkdownContext {
         highlighter: &highlighter,
@@ -209,7 +210,7 @@ pub fn build_with(
         .extend(all_pages().into_iter().flat_map(|(_, md)| md.errors.iter().cloned()).collect());
     let mut warnings: Vec<Warning> =
         all_pages().into_iter().flat_map(|(_, md)| md.warnings.iter().cloned()).collect();
-    warnings.sort();
+    warnings.extend(cache_warning.map(cache_problem));
 
     // Templates render only a site whose content is valid: a partial site would show
     // template errors that are consequences of content errors already reported.
@@ -280,6 +281,13 @@ pub fn build_with(
         }
         (None, None) => 0,
     };
+    if options.write
+        && let Some(cache) = highlighter.into_cache()
+        && let Err(err) = cache.save()
+    {
+        warnings.push(cache_problem(format!("{err:#}; the next build highlights again")));
+    }
+    warnings.sort();
     Ok(BuildReport {
         sessions: site.sessions.len(),
         categories: site.categories.len(),
@@ -292,6 +300,10 @@ pub fn build_with(
         warnings,
         elapsed: started.elapsed(),
     })
+}
+
+fn cache_problem(message: String) -> Warning {
+    Warning { path: PathBuf::from(".cache/highlight.bin"), location: Location::START, message }
 }
 
 fn load_config(

@@ -206,3 +206,38 @@ fn minimal_site_has_no_broken_internal_links() {
     assert_eq!(site.run(&[]).code, 0);
     assert_eq!(assert_all_linked_and_no_broken_links(&site.root().join("public"), "/sub/"), 14);
 }
+
+#[test]
+fn a_build_from_the_highlight_cache_writes_the_same_site() {
+    let site = SiteTest::minimal();
+    assert_eq!(site.run(&[]).code, 0);
+    let cold = site.snapshot_tree("public");
+    let cache = site.root().join(".cache/highlight.bin");
+    let written = std::fs::metadata(&cache).expect("the build wrote its highlight cache");
+    let run = site.run(&[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert_eq!(site.snapshot_tree("public"), cold);
+    let kept = std::fs::metadata(&cache).expect("the cache is still there");
+    assert_eq!(kept.modified().ok(), written.modified().ok(), "an unchanged site reuses it as is");
+}
+
+#[test]
+fn a_damaged_highlight_cache_is_a_warning_and_is_rewritten() {
+    let site = SiteTest::minimal();
+    assert_eq!(site.run(&[]).code, 0);
+    let cold = site.snapshot_tree("public");
+    let cache = site.root().join(".cache/highlight.bin");
+    let mut bytes = std::fs::read(&cache).expect("the build wrote its highlight cache");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&cache, &bytes).expect("write");
+    let run = site.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        ".cache/highlight.bin:1:1: warning: the highlight cache is damaged and was ignored; this build rewrites it\n"
+    );
+    assert_eq!(site.snapshot_tree("public"), cold);
+    let run = site.run(&[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+}
