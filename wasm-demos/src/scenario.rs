@@ -6,8 +6,9 @@
 //! assume well-typed input, but they still validate values (a weight of 0 where it is not
 //! allowed, a non-prime table size) and return their own typed errors.
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A scenario that could not be parsed: the JSON path of the offending field and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,35 +49,65 @@ pub fn play_all(mut playback: impl Playback) -> Value {
     Value::Array(trace)
 }
 
-/// Wraps one operation given on its own into the document `{"ops": [op]}`, so that each
-/// scenario parser reads it with its usual field naming; [`single_op_error`] then renames
-/// `ops[0]` to `op` in its errors.
-pub fn single_op_document(json: &str) -> Result<String, ScenarioError> {
-    let op: Value = parse(json).map_err(single_op_error)?;
-    if !op.is_object() {
-        return Err(ScenarioError::new("op", "an operation is a JSON object"));
-    }
-    Ok(serde_json::json!({ "ops": [op] }).to_string())
+/// Reads the operations of a scenario, each written `{"op": "<name>", …fields}`, paired with
+/// the op as given (records echo it). A bad one is named by its path: `ops[3].weight`.
+pub fn read_ops<T: DeserializeOwned>(ops: Vec<Value>) -> Result<Vec<(T, Value)>, ScenarioError> {
+    ops.into_iter()
+        .enumerate()
+        .map(|(i, raw)| Ok((read_op(&raw, &format!("ops[{i}]"))?, raw)))
+        .collect()
 }
 
-/// Parses one operation given on its own, for models whose ops need no field refinement.
-pub fn parse_single_op<T: DeserializeOwned>(json: &str) -> Result<T, ScenarioError> {
-    #[derive(serde::Deserialize)]
-    struct Ops<T> {
-        ops: Vec<T>,
-    }
-    let doc: Ops<T> = parse(&single_op_document(json)?).map_err(single_op_error)?;
-    doc.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))
+/// Reads one operation given on its own (from the demos' controls), paired with the op as
+/// given; its errors are named from `op` (`op.count: …`).
+pub fn read_single_op<T: DeserializeOwned>(json: &str) -> Result<(T, Value), ScenarioError> {
+    let raw: Value = parse(json).map_err(|e| ScenarioError::new("op", e.message))?;
+    Ok((read_op(&raw, "op")?, raw))
 }
 
-/// An error about the document of [`single_op_document`], with its path rebased on `op`.
-pub fn single_op_error(err: ScenarioError) -> ScenarioError {
-    let rest = err.path.strip_prefix("ops[0]").or_else(|| err.path.strip_prefix('$'));
-    let path = match rest {
-        Some(rest) => format!("op{rest}"),
-        None => err.path,
+/// Reads the operation `op`, found at `path`, into `T`, the operations' enum, externally
+/// tagged: the `op` tag becomes the key of the variant's fields (`{"<name>": {…fields}}`).
+///
+/// serde could read the tag itself with `#[serde(tag = "op")]`, but an internally tagged enum
+/// buffers every op before choosing its variant, which loses the path of a bad field and, in
+/// WebAssembly, costs a second deserializer for every variant.
+pub fn read_op<T: DeserializeOwned>(op: &Value, path: &str) -> Result<T, ScenarioError> {
+    let Value::Object(fields) = op else {
+        return Err(ScenarioError::new(path, "an operation is a JSON object"));
     };
-    ScenarioError { path, message: err.message }
+    let tag = match fields.get("op") {
+        Some(Value::String(tag)) => tag.clone(),
+        Some(_) => return Err(ScenarioError::new(format!("{path}.op"), "expected a string")),
+        None => return Err(ScenarioError::new(path, "missing field `op`")),
+    };
+    let mut fields = fields.clone();
+    fields.remove("op");
+    let mut by_name = Map::new();
+    by_name.insert(tag.clone(), Value::Object(fields));
+    from_value(&Value::Object(by_name)).map_err(|err| {
+        let field = err.path.strip_prefix(tag.as_str());
+        let path = match field {
+            Some("") => path.to_owned(),
+            Some(rest) if rest.starts_with('.') => format!("{path}{rest}"),
+            _ => format!("{path}.op"),
+        };
+        ScenarioError { path, message: err.message }
+    })
+}
+
+/// An operation as scenarios write it, `{"op": "<name>", …fields}`, from the externally
+/// tagged form serde gives its enum (see [`read_op`]).
+pub fn op_json(op: &impl Serialize) -> Value {
+    let tagged = serde_json::to_value(op).unwrap_or(Value::Null);
+    let Value::Object(by_name) = tagged else { return tagged };
+    let mut out = Map::new();
+    for (tag, fields) in by_name {
+        out.insert("op".to_owned(), Value::String(tag));
+        if let Value::Object(fields) = fields {
+            out.extend(fields);
+        }
+    }
+    Value::Object(out)
 }
 
 /// Parses `json` into `T`, naming the JSON path of the first bad field.

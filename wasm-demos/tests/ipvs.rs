@@ -78,7 +78,7 @@ fn d(
 }
 
 fn op(json: &str) -> IpvsOp {
-    serde_json::from_str(json).unwrap()
+    wasm_demos::scenario::read_single_op(json).unwrap().0
 }
 
 fn sim(scheduler: SchedulerKind) -> IpvsSim {

@@ -267,7 +267,7 @@ fn maglev_operation_errors_have_exact_messages_and_change_nothing() {
     );
     let mut wide = named_sim(65_537, 17);
     assert_eq!(
-        err(&mut wide, MaglevOp::Permutations),
+        err(&mut wide, MaglevOp::Permutations {}),
         "a permutation listing is limited to 1048576 entries (N × M), not 1114129"
     );
     let mut big = named_sim(65_539, 1);
@@ -331,7 +331,7 @@ fn maglev_malformed_scenarios_name_the_json_path() {
         run_err(&base(
             r#""table_size": 7, "backends": [{"name": "a"}], "ops": [{"op": "lookup", "key": "x", "extra": 1}]"#
         )),
-        "ops[0]: unknown field `extra`, expected `key`"
+        "ops[0].extra: unknown field `extra`, expected `key`"
     );
     assert_eq!(
         run_err(&base(r#""table_size": 7, "backends": [{"name": "a"}], "extra": 1"#)),
@@ -497,7 +497,7 @@ fn nginx_smooth_wrr_malformed_scenarios_name_the_json_path() {
         run_err(
             r#"{"model": "smooth_wrr", "peers": [{"name": "a"}], "ops": [{"op": "pick", "count": "3"}]}"#
         ),
-        "ops[0]: invalid type: string \"3\", expected u32"
+        "ops[0].count: invalid type: string \"3\", expected u32"
     );
     let trace = smooth_wrr::run_scenario(
         r#"{"model": "smooth_wrr", "peers": [{"name": "a"}, {"name": "b"}], "ops": [{"op": "pick", "count": 0}]}"#,
@@ -521,7 +521,7 @@ fn gorb_sim() -> GorbSim {
 }
 
 fn op(value: Value) -> GorbOp {
-    serde_json::from_value(value).unwrap()
+    wasm_demos::scenario::read_op(&value, "op").unwrap()
 }
 
 fn apply(sim: &mut GorbSim, value: Value) -> GorbOutcome {
@@ -940,13 +940,13 @@ fn gorb_malformed_scenarios_name_the_json_path() {
         run_err(
             r#"{"model": "gorb", "ops": [{"op": "patch_weight", "vs_id": "a", "rs_id": "b", "weight": "x"}]}"#
         ),
-        "ops[0]: invalid type: string \"x\", expected i32"
+        "ops[0].weight: invalid type: string \"x\", expected i32"
     );
     assert_eq!(
         run_err(
             r#"{"model": "gorb", "ops": [{"op": "create_service", "vs_id": "a", "options": {"port": 70000}}]}"#
         ),
-        "ops[0]: invalid value: integer `70000`, expected u16"
+        "ops[0].options.port: invalid value: integer `70000`, expected u16"
     );
     assert_eq!(
         run_err(r#"{"model": "gorb", "interval": "1m"}"#),
@@ -1011,7 +1011,7 @@ proptest! {
                     skip: flag.then_some(b),
                 },
                 2 => MaglevOp::RemoveBackend { name: format!("backend-{a}") },
-                3 => MaglevOp::Permutations,
+                3 => MaglevOp::Permutations {},
                 _ => MaglevOp::Lookup { key: format!("k{a}-{b}") },
             };
             let _ = sim.apply(op);

@@ -49,7 +49,7 @@ fn sim() -> NamespacesSim {
 }
 
 fn op(v: Value) -> Op {
-    serde_json::from_value(v).unwrap()
+    wasm_demos::scenario::read_op(&v, "op").unwrap()
 }
 
 fn apply(sim: &mut NamespacesSim, v: Value) -> Result<Outcome, NsError> {
@@ -732,11 +732,11 @@ fn malformed_scenarios_name_the_json_path() {
     assert_eq!(e(r#"{"ops": [{"op": "exit"}]}"#), "ops[0]: missing field `as`");
     assert_eq!(
         e(r#"{"ops": [{"op": "cap_drop", "as": "init", "caps": ["CAP_FOO"]}]}"#),
-        "ops[0].caps: unknown capability `CAP_FOO`"
+        "ops[0].caps[0]: unknown capability `CAP_FOO`"
     );
     assert_eq!(
         e(r#"{"ops": [{"op": "clone", "as": "init", "child": "c", "flags": ["CLONE_NEWFOO"]}]}"#),
-        "ops[0].flags: unknown variant `CLONE_NEWFOO`, expected one of `CLONE_NEWNS`, `CLONE_NEWUTS`, `CLONE_NEWIPC`, `CLONE_NEWPID`, `CLONE_NEWNET`, `CLONE_NEWUSER`, `CLONE_NEWCGROUP`, `CLONE_NEWTIME`"
+        "ops[0].flags[0]: unknown variant `CLONE_NEWFOO`, expected one of `CLONE_NEWNS`, `CLONE_NEWUTS`, `CLONE_NEWIPC`, `CLONE_NEWPID`, `CLONE_NEWNET`, `CLONE_NEWUSER`, `CLONE_NEWCGROUP`, `CLONE_NEWTIME`"
     );
     assert_eq!(
         e(r#"{"opz": []}"#),
@@ -880,7 +880,7 @@ proptest! {
     fn random_op_sequences_keep_the_process_table_consistent(ops in prop::collection::vec(arb_op(), 1..60)) {
         let mut s = sim();
         for v in ops {
-            let o: Op = serde_json::from_value(v).unwrap();
+            let o = op(v);
             let before = state(&s);
             if s.apply(&o).is_err() {
                 prop_assert_eq!(&state(&s), &before, "a failed op changed the state: {:?}", o);

@@ -12,7 +12,7 @@ use wasm_demos::namespaces::{NamespacesParams, NamespacesSim, Op};
 const PROCESSES: usize = 10_000;
 
 fn op(v: serde_json::Value) -> Op {
-    serde_json::from_value(v).expect("bench ops are well formed")
+    wasm_demos::scenario::read_op(&v, "op").expect("bench ops are well formed")
 }
 
 /// A machine with `n` processes, almost all of them inside the pid namespace of `c`.

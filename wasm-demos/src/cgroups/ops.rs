@@ -5,41 +5,12 @@
 
 use serde::Deserialize;
 
-/// Defines [`Op`], internally tagged as scenarios write it, and `OpByName`, the same variants
-/// externally tagged. serde buffers an internally tagged enum before it knows the variant and
-/// so loses the JSON path of a bad field; the scenario runner re-reads a rejected op through
-/// `OpByName` to name the field (`ops[3].ms`).
-macro_rules! define_ops {
-    (
-        $(#[$enum_meta:meta])*
-        pub enum $name:ident / $by_name:ident {
-            $(
-                $(#[$variant_meta:meta])*
-                $variant:ident { $( $(#[$field_meta:meta])* $field:ident : $ty:ty ),* $(,)? }
-            ),* $(,)?
-        }
-    ) => {
-        $(#[$enum_meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-        #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
-        pub enum $name {
-            $( $(#[$variant_meta])* $variant { $( $(#[$field_meta])* $field: $ty ),* } ),*
-        }
-
-        /// [`Op`] externally tagged (`{"run": {"ms": 5}}`), for error paths.
-        #[derive(Debug, Deserialize)]
-        #[allow(dead_code, reason = "only deserialized, to find the JSON path of a bad field")]
-        #[serde(rename_all = "snake_case", deny_unknown_fields)]
-        pub(crate) enum $by_name {
-            $( $variant { $( $(#[$field_meta])* $field: $ty ),* } ),*
-        }
-
-    };
-}
-
-define_ops! {
 /// One operation: a syscall-like action, a cgroup file access, or the passage of time.
-pub enum Op / OpByName {
+///
+/// Externally tagged for serde: [`crate::scenario::read_ops`] reads the `op` tag.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Op {
     /// `mkdir /sys/fs/cgroup/<cgroup>`: creates a cgroup with default knobs; its parent must exist.
     Mkdir {
         /// Absolute cgroup path, e.g. `/web/api`.
@@ -193,7 +164,6 @@ pub enum Op / OpByName {
         #[serde(default)]
         file: Option<String>,
     },
-}
 }
 
 /// The direction of a block I/O.

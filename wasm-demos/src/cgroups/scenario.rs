@@ -12,9 +12,7 @@
 //! "tasks", "page_cache", "nproc"}`. Building the trace is kept out of the core: the browser
 //! facade drives [`CgroupSim`] directly.
 //!
-//! A malformed field is reported with its JSON path. Ops are an internally tagged enum, which
-//! serde buffers before choosing the variant, losing the path inside the op; a rejected op is
-//! therefore read again through its externally tagged twin to name the field
+//! A malformed field is reported with its JSON path
 //! (`ops[3].ms: invalid type: string "x", expected u64`).
 
 use std::collections::BTreeMap;
@@ -23,9 +21,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::cpu::{Slot, Timeline};
-use super::ops::OpByName;
 use super::{CgroupSim, CgroupVersion, Op, Outcome, SimParams, files};
-use crate::scenario::{Playback, ScenarioError, parse, single_op_document, single_op_error};
+use crate::scenario::{Playback, ScenarioError, parse, read_ops, read_single_op};
 
 /// Most ops in one scenario.
 pub const MAX_OPS: usize = 10_000;
@@ -45,7 +42,7 @@ struct ScenarioDoc {
     sched_cfs_bandwidth_slice_us: Option<u64>,
     #[serde(default)]
     groups: Vec<GroupSetup>,
-    ops: Vec<Op>,
+    ops: Vec<Value>,
 }
 
 /// A cgroup created before the first op, with files written in file-name order.
@@ -137,11 +134,9 @@ impl CgroupPlayback {
     /// Parses and validates a scenario and builds its hierarchy. Records of `run` carry the
     /// CPU `timeline` when `with_timeline`; the browser reads it from [`Self::timeline`].
     pub fn new(json: &str, with_timeline: bool) -> Result<Self, ScenarioError> {
-        let raw: Value = parse(json)?;
-        let doc: ScenarioDoc = parse(json).map_err(|e| refine_op_error(e, &raw))?;
-        let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut doc: ScenarioDoc = parse(json)?;
         let sim = build(&doc)?;
-        let ops: Vec<(Op, Value)> = doc.ops.into_iter().zip(raw_ops).collect();
+        let ops: Vec<(Op, Value)> = read_ops(std::mem::take(&mut doc.ops))?;
         Ok(Self { sim, ops: ops.into_iter(), applied: 0, with_timeline })
     }
 
@@ -184,11 +179,7 @@ impl CgroupPlayback {
         &mut self,
         op: &str,
     ) -> Result<(Value, Option<Timeline>), ScenarioError> {
-        let doc = single_op_document(op)?;
-        let raw: Value = parse(&doc).map_err(single_op_error)?;
-        let ops: OpsOnly = parse(&doc).map_err(|e| single_op_error(refine_op_error(e, &raw)))?;
-        let raw_op = raw.get("ops").and_then(|o| o.get(0)).cloned().unwrap_or(Value::Null);
-        let op = ops.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        let (op, raw_op) = read_single_op(op)?;
         Ok(self.record(&op, raw_op))
     }
 }
@@ -205,11 +196,6 @@ impl Playback for CgroupPlayback {
     fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
         self.apply_json_with_timeline(op).map(|(record, _)| record)
     }
-}
-
-#[derive(Deserialize)]
-struct OpsOnly {
-    ops: Vec<Op>,
 }
 
 /// Runs a scenario and returns its trace, or the first malformed field with its JSON path.
@@ -230,27 +216,6 @@ pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
         trace.push(record);
     }
     Ok(Value::Array(trace))
-}
-
-/// Names the field of an error that serde could only place at `ops[i]`.
-fn refine_op_error(err: ScenarioError, raw: &Value) -> ScenarioError {
-    let index = err.path.strip_prefix("ops[").and_then(|r| r.strip_suffix(']'));
-    let Some(i) = index.and_then(|n| n.parse::<usize>().ok()) else { return err };
-    let Some(Value::Object(obj)) = raw.get("ops").and_then(|ops| ops.get(i)) else { return err };
-    let Some(Value::String(tag)) = obj.get("op") else { return err };
-    let mut fields = obj.clone();
-    fields.remove("op");
-    let mut by_name = Map::new();
-    by_name.insert(tag.clone(), Value::Object(fields));
-    match serde_path_to_error::deserialize::<_, OpByName>(&Value::Object(by_name)) {
-        Err(e) => match e.path().to_string().split_once('.') {
-            Some((_, field)) => {
-                ScenarioError::new(format!("ops[{i}].{field}"), e.into_inner().to_string())
-            }
-            None => err,
-        },
-        Ok(_) => err,
-    }
 }
 
 fn outcome_fields(out: &Outcome, rec: &mut Map<String, Value>) {

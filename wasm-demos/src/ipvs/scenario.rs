@@ -5,7 +5,6 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use super::dest::RealServer;
@@ -15,11 +14,8 @@ use super::sched::lblc::DEFAULT_EXPIRATION_MS;
 use super::sched::mh::{DEFAULT_TAB_INDEX, check_tab_index};
 use super::sched::{SchedState, SchedulerKind, ServiceFlags};
 use super::service::{Protocol, ServiceConfig};
-use super::sim::{
-    AddDest, ConnRef, DestRef, EditDest, EditService, IpvsOp, IpvsSim, NewConn, Outcome, Schedule,
-    SetOverload, SetWeight, Tick,
-};
-use crate::scenario::{Playback, ScenarioError, parse, single_op_document, single_op_error};
+use super::sim::{IpvsOp, IpvsSim, Outcome};
+use crate::scenario::{Playback, ScenarioError, parse, read_ops, read_single_op};
 
 /// Most ops one scenario may hold.
 pub const MAX_OPS: usize = 10_000;
@@ -67,12 +63,6 @@ struct Settings {
     lblc_expiration_s: Option<u64>,
     #[serde(default)]
     lblcr_expiration_s: Option<u64>,
-    ops: Vec<IpvsOp>,
-}
-
-/// The ops again, untyped, to echo each one as given.
-#[derive(serde::Deserialize)]
-struct RawOps {
     ops: Vec<Value>,
 }
 
@@ -127,15 +117,14 @@ pub struct KernelPlayback {
 impl KernelPlayback {
     /// Parses and validates a scenario and sets up its service.
     pub fn new(json: &str) -> Result<Self, ScenarioError> {
-        let settings: Settings = parse(json).map_err(|e| refine_op_error(json).unwrap_or(e))?;
+        let mut settings: Settings = parse(json)?;
         if settings.ops.len() > MAX_OPS {
             return Err(ScenarioError::new("ops", format!("at most {MAX_OPS} operations")));
         }
-        let raw: RawOps = parse(json)?;
+        let ops: Vec<(IpvsOp, Value)> = read_ops(std::mem::take(&mut settings.ops))?;
         let config = config(&settings)?;
         let sim =
             IpvsSim::new(&config).map_err(|e| ScenarioError::new("scheduler", e.to_string()))?;
-        let ops: Vec<(IpvsOp, Value)> = settings.ops.into_iter().zip(raw.ops).collect();
         Ok(Self { sim, ops: ops.into_iter(), applied: 0 })
     }
 
@@ -180,20 +169,9 @@ impl Playback for KernelPlayback {
     }
 
     fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
-        let doc = single_op_document(op)?;
-        let parsed: OpsOnly =
-            parse(&doc).map_err(|e| single_op_error(refine_op_error(&doc).unwrap_or(e)))?;
-        let raw: RawOps = parse(&doc).map_err(single_op_error)?;
-        let mut pairs = parsed.ops.into_iter().zip(raw.ops);
-        let (op, raw_op) = pairs.next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        let (op, raw_op) = read_single_op(op)?;
         Ok(self.record(&op, raw_op).0)
     }
-}
-
-/// The `ops` of a single-op document.
-#[derive(serde::Deserialize)]
-struct OpsOnly {
-    ops: Vec<IpvsOp>,
 }
 
 /// Runs an IPVS scenario and returns its trace: one record per op with `step`, the `op` as
@@ -228,44 +206,6 @@ fn record_entries(sim: &IpvsSim, op: &IpvsOp) -> usize {
     };
     let picks = op.count().unwrap_or(1) as usize;
     service.dests().list().len() + service.dests().trash().len() + sim.conns().len() + sched + picks
-}
-
-/// serde's internally tagged enums buffer their content, so a bad field inside an op is
-/// reported at `ops[i]`. This re-reads the first bad op by its tag into the variant's own
-/// struct, which names the field: `ops[i].weight`.
-fn refine_op_error(json: &str) -> Option<ScenarioError> {
-    let raw: RawOps = serde_json::from_str(json).ok()?;
-    let (i, op) = raw
-        .ops
-        .into_iter()
-        .enumerate()
-        .find(|(_, op)| crate::scenario::from_value::<IpvsOp>(op).is_err())?;
-    let mut fields = op.as_object()?.clone();
-    let tag = fields.remove("op")?;
-    let fields = Value::Object(fields);
-    let result = match tag.as_str()? {
-        "add_dest" => field_error::<AddDest>(fields),
-        "edit_dest" => field_error::<EditDest>(fields),
-        "del_dest" => field_error::<DestRef>(fields),
-        "edit_service" => field_error::<EditService>(fields),
-        "schedule" => field_error::<Schedule>(fields),
-        "new" | "open" => field_error::<NewConn>(fields),
-        "est" | "fin" | "expire" => field_error::<ConnRef>(fields),
-        "set_weight" => field_error::<SetWeight>(fields),
-        "set_overload" => field_error::<SetOverload>(fields),
-        "tick" => field_error::<Tick>(fields),
-        _ => None,
-    };
-    result.map(|(path, message)| {
-        let path = if path == "." { format!("ops[{i}]") } else { format!("ops[{i}].{path}") };
-        ScenarioError::new(path, message)
-    })
-}
-
-fn field_error<T: DeserializeOwned>(fields: Value) -> Option<(String, String)> {
-    serde_path_to_error::deserialize::<_, T>(&fields)
-        .err()
-        .map(|e| (e.path().to_string(), e.into_inner().to_string()))
 }
 
 fn dest_name(sim: &IpvsSim, id: Option<super::dest::DestId>) -> Value {

@@ -154,9 +154,10 @@ pub struct Tick {
     pub ms: u64,
 }
 
-/// One scenario operation; `{"op": "add_dest", ...}` in JSON.
+/// One scenario operation; `{"op": "add_dest", ...}` in JSON, read by
+/// [`crate::scenario::read_ops`] (serde sees it externally tagged).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case")]
 pub enum IpvsOp {
     /// Adds a destination at the head of the list.
     AddDest(AddDest),

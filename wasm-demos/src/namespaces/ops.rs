@@ -146,8 +146,10 @@ pub enum ProcFile {
 /// One operation of a scenario: `{"op": "fork", "as": "shell", "child": "ls"}`. `as` names the
 /// process performing it; `target`, where present, names the process whose file or
 /// namespace is used (default: the caller itself).
+///
+/// Externally tagged for serde: [`crate::scenario::read_ops`] reads the `op` tag.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Op {
     /// clone(2) with `CLONE_NEW*` flags; the child is labelled `child` and runs `command`.
     Clone {

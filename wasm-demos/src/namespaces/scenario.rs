@@ -8,9 +8,7 @@ use serde_json::{Map, Value, json};
 use super::pid::ExitStatus;
 use super::user::MapKind;
 use super::{NamespacesParams, NamespacesSim, NsData, Op, Outcome};
-use crate::scenario::{
-    Playback, ScenarioError, parse, play_all, single_op_document, single_op_error,
-};
+use crate::scenario::{Playback, ScenarioError, parse, play_all, read_ops, read_single_op};
 
 /// Cap on the number of operations in one scenario.
 const MAX_OPS: usize = 10_000;
@@ -22,7 +20,7 @@ struct Settings {
     hostname: Option<String>,
     #[serde(default)]
     uptime_secs: Option<i64>,
-    ops: Vec<Op>,
+    ops: Vec<Value>,
 }
 
 /// A namespaces scenario being played.
@@ -35,12 +33,11 @@ pub struct NamespacesPlayback {
 impl NamespacesPlayback {
     /// Parses and validates a scenario and boots its host.
     pub fn new(json: &str) -> Result<Self, ScenarioError> {
-        let settings: Settings = parse(json).map_err(|e| refine_op_path(json, e))?;
+        let settings: Settings = parse(json)?;
         if settings.ops.len() > MAX_OPS {
             return Err(ScenarioError::new("ops", format!("at most {MAX_OPS} operations")));
         }
-        let raw: Value = parse(json)?;
-        let raw_ops = raw.get("ops").and_then(Value::as_array).cloned().unwrap_or_default();
+        let ops: Vec<(Op, Value)> = read_ops(settings.ops)?;
         let defaults = NamespacesParams::default();
         let params = NamespacesParams {
             hostname: settings.hostname.unwrap_or(defaults.hostname),
@@ -50,7 +47,6 @@ impl NamespacesPlayback {
             let path = if params.hostname.len() > 64 { "hostname" } else { "uptime_secs" };
             ScenarioError::new(path, e.to_string())
         })?;
-        let ops: Vec<(Op, Value)> = settings.ops.into_iter().zip(raw_ops).collect();
         Ok(Self { sim, ops: ops.into_iter(), applied: 0 })
     }
 
@@ -89,18 +85,9 @@ impl Playback for NamespacesPlayback {
     }
 
     fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
-        let doc = single_op_document(op)?;
-        let ops: OpsOnly = parse(&doc).map_err(|e| single_op_error(refine_op_path(&doc, e)))?;
-        let raw: Value = parse(&doc).map_err(single_op_error)?;
-        let raw_op = raw.get("ops").and_then(|o| o.get(0)).cloned().unwrap_or(Value::Null);
-        let op = ops.ops.into_iter().next().ok_or_else(|| ScenarioError::new("op", "missing"))?;
+        let (op, raw_op) = read_single_op(op)?;
         Ok(self.record(&op, raw_op))
     }
-}
-
-#[derive(Deserialize)]
-struct OpsOnly {
-    ops: Vec<Op>,
 }
 
 /// Runs a scenario and returns its trace (a JSON array, one record per op). A malformed
@@ -108,30 +95,6 @@ struct OpsOnly {
 /// recorded with `"error"` and `"errno"`, the state unchanged, and the run goes on.
 pub fn run_scenario(json: &str) -> Result<Value, ScenarioError> {
     Ok(play_all(NamespacesPlayback::new(json)?))
-}
-
-/// serde's internally tagged enums buffer an op before deserializing its variant, so
-/// `serde_path_to_error` can only say `ops[3]`. This finds the field to blame: the first one
-/// whose removal changes the error.
-fn refine_op_path(json: &str, err: ScenarioError) -> ScenarioError {
-    let Some(index) = err.path.strip_prefix("ops[").and_then(|r| r.strip_suffix(']')) else {
-        return err;
-    };
-    let Ok(index) = index.parse::<usize>() else { return err };
-    let Ok(raw) = serde_json::from_str::<Value>(json) else { return err };
-    let Some(Value::Object(op)) = raw.get("ops").and_then(|o| o.get(index)) else { return err };
-    let message_of = |v: &Map<String, Value>| {
-        crate::scenario::from_value::<Op>(&Value::Object(v.clone())).err().map(|e| e.message)
-    };
-    let original = message_of(op);
-    for key in op.keys().filter(|k| k.as_str() != "op") {
-        let mut without = op.clone();
-        without.remove(key);
-        if message_of(&without) != original {
-            return ScenarioError::new(format!("{}.{key}", err.path), err.message);
-        }
-    }
-    err
 }
 
 fn status_text(s: ExitStatus) -> String {

@@ -116,8 +116,11 @@ impl GorbError {
 }
 
 /// An operation: a REST call, or the results of a backend's next checks.
+///
+/// Scenarios write it `{"op": "<name>", …}`; serde sees it externally tagged, and
+/// [`crate::scenario::read_ops`] moves the tag.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum GorbOp {
     /// `PUT /service/{vsID}`.
     CreateService {
@@ -174,7 +177,7 @@ pub enum GorbOp {
         count: u32,
     },
     /// `GET /service`.
-    ListServices,
+    ListServices {},
     /// `GET /service/{vsID}`.
     GetService {
         /// The service ID.
@@ -355,7 +358,7 @@ impl GorbSim {
             GorbOp::Pulse { vs_id, rs_id, result, count } => {
                 self.pulse(vs_id, rs_id, result, count)
             }
-            GorbOp::ListServices => {
+            GorbOp::ListServices {} => {
                 Ok(GorbOutcome::Services(self.services.keys().cloned().collect()))
             }
             GorbOp::GetService { vs_id } => Ok(GorbOutcome::Service(self.service(&vs_id)?)),

@@ -19,7 +19,9 @@ use std::net::IpAddr;
 use serde_json::{Value, json};
 
 use super::context::{GorbError, GorbOp, GorbOutcome, GorbSim};
-use crate::scenario::{Playback, ScenarioError, parse, parse_single_op, play_all};
+use crate::scenario::{
+    Playback, ScenarioError, op_json, parse, play_all, read_ops, read_single_op,
+};
 
 /// The most ops a scenario may have.
 pub const MAX_OPS: usize = 1_000;
@@ -41,7 +43,7 @@ struct GorbScenario {
     #[serde(default)]
     endpoint: Option<String>,
     #[serde(default)]
-    ops: Vec<GorbOp>,
+    ops: Vec<Value>,
 }
 
 /// A GORB scenario being played.
@@ -56,18 +58,19 @@ impl GorbPlayback {
     pub fn new(json: &str) -> Result<Self, ScenarioError> {
         let scenario: GorbScenario = parse(json)?;
         let GorbModel::Gorb = scenario.model;
-        check_trace_size(&scenario.ops)?;
+        let ops: Vec<GorbOp> = read_ops(scenario.ops)?.into_iter().map(|(op, _)| op).collect();
+        check_trace_size(&ops)?;
         let endpoint = match scenario.endpoint {
             None => None,
             Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
                 ScenarioError::new("endpoint", format!("\"{text}\" is not an IP address"))
             })?),
         };
-        Ok(Self { sim: GorbSim::new(endpoint), ops: scenario.ops.into_iter(), applied: 0 })
+        Ok(Self { sim: GorbSim::new(endpoint), ops: ops.into_iter(), applied: 0 })
     }
 
     fn record(&mut self, op: GorbOp) -> Value {
-        let mut record = json!({ "step": self.applied, "op": op });
+        let mut record = json!({ "step": self.applied, "op": op_json(&op) });
         self.applied += 1;
         match self.sim.apply(op) {
             Ok(outcome) => add_outcome(&mut record, outcome),
@@ -89,7 +92,7 @@ impl Playback for GorbPlayback {
     }
 
     fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
-        let op: GorbOp = parse_single_op(op)?;
+        let (op, _): (GorbOp, Value) = read_single_op(op)?;
         check_trace_size(std::slice::from_ref(&op))
             .map_err(|e| ScenarioError::new("op", e.message))?;
         Ok(self.record(op))

@@ -16,7 +16,9 @@
 use serde_json::{Value, json};
 
 use super::sim::{BackendSpec, MaglevError, MaglevOp, MaglevOutcome, MaglevParams, MaglevSim};
-use crate::scenario::{Playback, ScenarioError, parse, parse_single_op, play_all};
+use crate::scenario::{
+    Playback, ScenarioError, op_json, parse, play_all, read_ops, read_single_op,
+};
 
 /// The most ops a scenario may have.
 pub const MAX_OPS: usize = 1_000;
@@ -37,7 +39,7 @@ struct MaglevScenario {
     table_size: u32,
     backends: Vec<BackendSpec>,
     #[serde(default)]
-    ops: Vec<MaglevOp>,
+    ops: Vec<Value>,
 }
 
 /// A Maglev scenario being played.
@@ -54,15 +56,16 @@ impl MaglevPlayback {
     pub fn new(json: &str, with_table: bool) -> Result<Self, ScenarioError> {
         let scenario: MaglevScenario = parse(json)?;
         let MaglevModel::Maglev = scenario.model;
+        let ops: Vec<MaglevOp> = read_ops(scenario.ops)?.into_iter().map(|(op, _)| op).collect();
         let recorded_size = if with_table { scenario.table_size } else { 0 };
-        check_trace_size(scenario.ops.len(), recorded_size)?;
+        check_trace_size(ops.len(), recorded_size)?;
         let specs = scenario.backends.clone();
         let sim = MaglevSim::new(MaglevParams {
             table_size: scenario.table_size,
             backends: scenario.backends,
         })
         .map_err(|err| setting_error(&err, &specs))?;
-        Ok(Self { sim, ops: scenario.ops.into_iter(), applied: 0, with_table })
+        Ok(Self { sim, ops: ops.into_iter(), applied: 0, with_table })
     }
 
     /// The simulation in its current state.
@@ -71,7 +74,7 @@ impl MaglevPlayback {
     }
 
     fn record(&mut self, op: MaglevOp) -> Value {
-        let mut record = json!({ "step": self.applied, "op": op });
+        let mut record = json!({ "step": self.applied, "op": op_json(&op) });
         self.applied += 1;
         match self.sim.apply(op) {
             Ok(outcome) => add_outcome(&mut record, &self.sim, outcome),
@@ -93,7 +96,8 @@ impl Playback for MaglevPlayback {
     }
 
     fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
-        Ok(self.record(parse_single_op(op)?))
+        let (op, _): (MaglevOp, Value) = read_single_op(op)?;
+        Ok(self.record(op))
     }
 }
 

@@ -144,8 +144,11 @@ pub struct MaglevParams {
 }
 
 /// An operation on the table.
+///
+/// Scenarios write it `{"op": "<name>", …}`; serde sees it externally tagged, and
+/// [`crate::scenario::read_ops`] moves the tag.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum MaglevOp {
     /// Runs Pseudocode 1 again (the table is always populated; this returns how it was filled).
     Populate {
@@ -171,7 +174,7 @@ pub enum MaglevOp {
     },
     /// Lists every backend's full preference list, `permutation[j]` for j = 0…M−1 (the
     /// paper's Table 1, left side).
-    Permutations,
+    Permutations {},
     /// Looks a flow key up: slot = `hsiphash(key, MH_KEY1) mod M`, owner = `entry[slot]`.
     Lookup {
         /// The flow key, hashed as UTF-8 bytes (for example `"10.0.0.1:51000"`).
@@ -274,7 +277,7 @@ impl MaglevSim {
                 backends.remove(index);
                 Ok(self.replace(backends))
             }
-            MaglevOp::Permutations => {
+            MaglevOp::Permutations {} => {
                 let entries = self.backends.len() as u64 * u64::from(self.table_size);
                 if entries > MAX_PERMUTATION_ENTRIES {
                     return Err(MaglevError::PermutationsTooLarge(entries));

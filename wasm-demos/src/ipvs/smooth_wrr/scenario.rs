@@ -11,7 +11,9 @@
 use serde_json::{Value, json};
 
 use super::sim::{PeerSpec, SmoothWrrError, SmoothWrrOp, SmoothWrrOutcome, SmoothWrrSim};
-use crate::scenario::{Playback, ScenarioError, parse, parse_single_op, play_all};
+use crate::scenario::{
+    Playback, ScenarioError, op_json, parse, play_all, read_ops, read_single_op,
+};
 
 /// The most ops a scenario may have.
 pub const MAX_OPS: usize = 1_000;
@@ -31,7 +33,7 @@ struct SmoothWrrScenario {
     model: SmoothWrrModel,
     peers: Vec<PeerSpec>,
     #[serde(default)]
-    ops: Vec<SmoothWrrOp>,
+    ops: Vec<Value>,
 }
 
 /// Caps the trace: at most [`MAX_OPS`] records and [`MAX_TRACE_WEIGHTS`] recorded pick rows
@@ -72,7 +74,8 @@ impl SmoothWrrPlayback {
     pub fn new(json: &str) -> Result<Self, ScenarioError> {
         let scenario: SmoothWrrScenario = parse(json)?;
         let SmoothWrrModel::SmoothWrr = scenario.model;
-        check_trace_size(&scenario.ops, scenario.peers.len())?;
+        let ops: Vec<SmoothWrrOp> = read_ops(scenario.ops)?.into_iter().map(|(op, _)| op).collect();
+        check_trace_size(&ops, scenario.peers.len())?;
         let specs = scenario.peers.clone();
         let sim = SmoothWrrSim::new(scenario.peers).map_err(|err| {
             let index_of = |name: &str| specs.iter().rposition(|s| s.name == name).unwrap_or(0);
@@ -88,11 +91,11 @@ impl SmoothWrrPlayback {
             };
             ScenarioError::new(path, err.to_string())
         })?;
-        Ok(Self { sim, ops: scenario.ops.into_iter(), applied: 0 })
+        Ok(Self { sim, ops: ops.into_iter(), applied: 0 })
     }
 
     fn record(&mut self, op: SmoothWrrOp) -> Value {
-        let mut record = json!({ "step": self.applied, "op": op });
+        let mut record = json!({ "step": self.applied, "op": op_json(&op) });
         self.applied += 1;
         let sim = &mut self.sim;
         match sim.apply(op) {
@@ -126,7 +129,7 @@ impl Playback for SmoothWrrPlayback {
     }
 
     fn apply_json(&mut self, op: &str) -> Result<Value, ScenarioError> {
-        let op: SmoothWrrOp = parse_single_op(op)?;
+        let (op, _): (SmoothWrrOp, Value) = read_single_op(op)?;
         check_trace_size(std::slice::from_ref(&op), self.sim.peers().len())
             .map_err(|e| ScenarioError::new("op", e.message))?;
         Ok(self.record(op))

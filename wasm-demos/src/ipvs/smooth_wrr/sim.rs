@@ -69,8 +69,11 @@ pub struct Peer {
 }
 
 /// An operation.
+///
+/// Scenarios write it `{"op": "<name>", …}`; serde sees it externally tagged, and
+/// [`crate::scenario::read_ops`] moves the tag.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SmoothWrrOp {
     /// Selects `count` peers in a row, as `count` requests would.
     Pick {
