@@ -77,8 +77,8 @@ export const tests = [
       const top = await page.evaluate((id) => document.getElementById(id).getBoundingClientRect().top, target);
       assert.ok(top >= -1 && top < 200, `heading #${target} is at the top after the jump (top ${top})`);
 
-      const highlighted = page.locator('pre.code [class^="hl-"], pre.code [class*=" hl-"]');
-      assert.ok((await highlighted.count()) > 10, 'code blocks carry hl- classes');
+      const highlighted = page.locator('pre.hl-code span[class^="l"]');
+      assert.ok((await highlighted.count()) > 10, 'code blocks carry highlight classes');
       // highlight.css applies: some tokens are coloured differently from plain code.
       const coloured = await page.evaluate(() => {
         let count = 0;
