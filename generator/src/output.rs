@@ -1,5 +1,5 @@
 //! Output: writes the rendered files, the copied static files and the content's assets into a
-//! fresh directory beside the output directory, then swaps it in.
+//! staging directory beside the output directory, then swaps it in (see [`Staging`]).
 //!
 //! Nothing touches the existing output until everything has been written, so a build that
 //! fails at any point, including while writing, leaves the previous site exactly as it was.
@@ -9,8 +9,9 @@
 //! files it did not write.
 
 use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
@@ -35,9 +36,18 @@ pub fn write_site(
     staging.finish()
 }
 
-/// A fresh directory beside the output directory that a build fills, then swaps in for it
-/// with [`Staging::finish`]. Dropped unfinished (the build failed), it is removed and the
-/// output directory is left as it was.
+/// A directory beside the output directory that a build fills, then swaps in for it with
+/// [`Staging::finish`]. Dropped unfinished (the build failed), the output directory is left
+/// as it was.
+///
+/// The staging directory is the output of the build before last, kept as a spare
+/// (`.public.spare` beside `public`) when the last build swapped its own in: a file that already
+/// holds the right bytes is left alone, and what the new site no longer has is removed before
+/// the swap. A rebuild then creates no directory and writes only what changed, where a fresh
+/// tree made the kernel allocate an inode per page directory and per file and free as many in
+/// the tree it replaced, which was most of an unchanged rebuild's time. The price is a second
+/// copy of the site on disk. A spare holding anything but plain files and directories is not
+/// trusted and is deleted.
 ///
 /// It starts with the copies of `static/` and of the assets, so that a rendered file written
 /// later wins over a copy at the same path. [`Staging::write`] takes `&self`, for pages
@@ -45,7 +55,17 @@ pub fn write_site(
 pub struct Staging {
     dir: PathBuf,
     out_dir: PathBuf,
-    written: AtomicUsize,
+    /// What the reused spare held before this build (files and directories, relative).
+    spare: Option<Spare>,
+    /// Every file this build put in place, relative.
+    written: Mutex<HashSet<PathBuf>>,
+    finished: bool,
+}
+
+/// The entries of a reused spare tree.
+struct Spare {
+    files: HashSet<PathBuf>,
+    dirs: HashSet<PathBuf>,
 }
 
 impl Staging {
@@ -59,8 +79,27 @@ impl Staging {
         fs::create_dir_all(parent)?;
         let dir = parent.join(format!(".{}.tmp-{}", name_of(out_dir), std::process::id()));
         fs::remove_dir_all(&dir)?;
-        fs::create_dir_all(&dir)?;
-        let staging = Staging { dir, out_dir: out_dir.to_path_buf(), written: AtomicUsize::new(0) };
+        let spare_dir = spare_of(out_dir);
+        let spare = match std::fs::rename(&spare_dir, &dir) {
+            Ok(()) => {
+                let spare = Spare::scan(&dir);
+                if spare.is_none() {
+                    fs::remove_dir_all(&dir)?;
+                }
+                spare
+            }
+            Err(_) => None,
+        };
+        if spare.is_none() {
+            fs::create_dir_all(&dir)?;
+        }
+        let staging = Staging {
+            dir,
+            out_dir: out_dir.to_path_buf(),
+            spare,
+            written: Mutex::new(HashSet::new()),
+            finished: false,
+        };
         if static_dir.is_dir() {
             for entry in WalkDir::new(static_dir).sort_by_file_name() {
                 let entry =
@@ -78,32 +117,121 @@ impl Staging {
     }
 
     fn copy(&self, source: &Path, rel: &Path) -> Result<()> {
-        fs::copy(source, &self.dir.join(rel))?;
-        self.written.fetch_add(1, Ordering::Relaxed);
+        let dest = self.prepare(rel)?;
+        let same = self.spare.is_some()
+            && same_len(&dest, std::fs::metadata(source).map(|m| m.len()).ok())
+            && std::fs::read(source).is_ok_and(|bytes| holds(&dest, &bytes));
+        if !same {
+            fs::copy(source, &dest)?;
+        }
+        self.put(rel);
         Ok(())
     }
 
     /// Writes one rendered file.
     pub fn write(&self, file: &OutputFile) -> Result<()> {
-        fs::write(&self.dir.join(&file.rel_path), &file.bytes)?;
-        self.written.fetch_add(1, Ordering::Relaxed);
+        let dest = self.prepare(&file.rel_path)?;
+        if !(self.spare.is_some() && holds(&dest, &file.bytes)) {
+            fs::write(&dest, &file.bytes)?;
+        }
+        self.put(&file.rel_path);
         Ok(())
     }
 
-    /// Swaps the staging directory in for the output directory. Returns the number of files
-    /// written.
-    pub fn finish(self) -> Result<usize> {
+    /// The path of `rel` in the staging directory, cleared of what the spare had in its way:
+    /// a directory where the file goes, or a file where one of its directories goes.
+    fn prepare(&self, rel: &Path) -> Result<PathBuf> {
+        let dest = self.dir.join(rel);
+        if let Some(spare) = &self.spare {
+            if spare.dirs.contains(rel) {
+                fs::remove_dir_all(&dest)?;
+            }
+            for ancestor in rel.ancestors().skip(1) {
+                if spare.files.contains(ancestor) {
+                    fs::remove_file(&self.dir.join(ancestor))?;
+                }
+            }
+        }
+        Ok(dest)
+    }
+
+    fn put(&self, rel: &Path) {
+        self.written.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_path_buf());
+    }
+
+    /// Removes what the spare held that this build did not write, swaps the staging directory
+    /// in for the output directory and keeps the previous output as the next spare. Returns
+    /// the number of files in the new output.
+    pub fn finish(mut self) -> Result<usize> {
+        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
+        if let Some(spare) = &self.spare {
+            for rel in spare.files.difference(&written) {
+                // Gone already when a new file took the place of one of its directories.
+                let path = self.dir.join(rel);
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                    fs::remove_file(&path)?;
+                }
+            }
+            // Deepest first, so that a directory emptied of directories goes too.
+            let mut dirs: Vec<&PathBuf> = spare.dirs.iter().collect();
+            dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+            for rel in dirs {
+                // Only an empty directory is removed; one still holding files stays.
+                let _ = std::fs::remove_dir(self.dir.join(rel));
+            }
+        }
         swap_in(&self.dir, &self.out_dir)?;
-        Ok(self.written.load(Ordering::Relaxed))
+        self.finished = true;
+        Ok(written.len())
     }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        // Swapped in, it is gone. Otherwise, best effort: the staging directory is ours alone;
-        // leave no half-written copy behind.
-        let _ = fs::remove_dir_all(&self.dir);
+        if self.finished {
+            return;
+        }
+        // The build failed: the directory is half updated, which the next build's comparisons
+        // repair, so it stays as the spare. Best effort: otherwise it is removed.
+        if std::fs::rename(&self.dir, spare_of(&self.out_dir)).is_err() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
     }
+}
+
+impl Spare {
+    /// The files and directories under `dir`, or `None` when it holds anything else (a
+    /// symlink could send a write outside the staging directory).
+    fn scan(dir: &Path) -> Option<Spare> {
+        let mut spare = Spare { files: HashSet::new(), dirs: HashSet::new() };
+        for entry in WalkDir::new(dir).min_depth(1) {
+            let entry = entry.ok()?;
+            let rel = entry.path().strip_prefix(dir).ok()?.to_path_buf();
+            let kind = entry.file_type();
+            if kind.is_file() {
+                spare.files.insert(rel);
+            } else if kind.is_dir() {
+                spare.dirs.insert(rel);
+            } else {
+                return None;
+            }
+        }
+        Some(spare)
+    }
+}
+
+fn same_len(path: &Path, len: Option<u64>) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && Some(m.len()) == len)
+}
+
+/// Whether the file at `path` holds exactly `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    same_len(path, Some(bytes.len() as u64)) && std::fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+/// The previous output kept for the next build: `.public.spare` beside `public`.
+fn spare_of(out_dir: &Path) -> PathBuf {
+    parent_of(out_dir).join(format!(".{}.spare", name_of(out_dir)))
 }
 
 fn parent_of(out_dir: &Path) -> &Path {
@@ -114,18 +242,18 @@ fn name_of(out_dir: &Path) -> String {
     out_dir.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned())
 }
 
+/// Puts `staging` in place of `out_dir`; the previous output becomes the spare.
 fn swap_in(staging: &Path, out_dir: &Path) -> Result<()> {
     if out_dir.exists() {
-        let old =
-            parent_of(out_dir).join(format!(".{}.old-{}", name_of(out_dir), std::process::id()));
-        fs::remove_dir_all(&old)?;
-        fs::rename(out_dir, &old)?;
+        let spare = spare_of(out_dir);
+        fs::remove_dir_all(&spare)?;
+        fs::rename(out_dir, &spare)?;
         if let Err(err) = fs::rename(staging, out_dir) {
             // Put the previous site back before reporting.
-            let _ = fs::rename(&old, out_dir);
+            let _ = fs::rename(&spare, out_dir);
             return Err(err);
         }
-        fs::remove_dir_all(&old)
+        Ok(())
     } else {
         fs::rename(staging, out_dir)
     }
@@ -297,8 +425,58 @@ mod tests {
         assert_eq!(count, 1);
         assert!(!out.join("stale.html").exists());
         assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "new");
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "only public/ remains");
+        let mut leftovers: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        leftovers.sort();
+        assert_eq!(leftovers, [".public.spare", "public"], "the previous output is the spare");
+        let spare = dir.path().join(".public.spare");
+        assert_eq!(std::fs::read_to_string(spare.join("stale.html")).unwrap(), "old");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_build_reuses_the_output_of_the_build_before_last() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let static_dir = dir.path().join("static");
+        let file = |rel: &str, text: &str| OutputFile { rel_path: rel.into(), bytes: text.into() };
+        let first = [file("a/index.html", "a"), file("b.html", "b"), file("c/index.html", "c")];
+        write_site(&first, &static_dir, &[], &out).unwrap();
+        let inode = |rel: &str| std::fs::metadata(out.join(rel)).unwrap().ino();
+        let a_first = inode("a/index.html");
+        write_site(&first, &static_dir, &[], &out).unwrap();
+        assert_ne!(inode("a/index.html"), a_first, "the second build starts a fresh tree");
+
+        // The third build fills the first one's tree: `a` is kept as it is, `b.html` is
+        // dropped, the directory `c/` gives way to a file `c`, and `d.html` is new.
+        let third = [file("a/index.html", "a"), file("c", "c2"), file("d.html", "d")];
+        assert_eq!(write_site(&third, &static_dir, &[], &out).unwrap(), 3);
+        assert_eq!(inode("a/index.html"), a_first, "an unchanged file is left in place");
+        let mut names: Vec<_> = walkdir::WalkDir::new(&out)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| e.unwrap().path().strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a", "a/index.html", "c", "d.html"]);
+        assert_eq!(std::fs::read_to_string(out.join("c")).unwrap(), "c2");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_spare_holding_a_symlink_is_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        let spare = dir.path().join(".public.spare");
+        std::fs::create_dir(&spare).unwrap();
+        std::os::unix::fs::symlink(&outside, spare.join("a")).unwrap();
+        let files = [OutputFile { rel_path: "a/index.html".into(), bytes: b"new".to_vec() }];
+        write_site(&files, &dir.path().join("static"), &[], &out).unwrap();
+        assert!(std::fs::symlink_metadata(out.join("a")).unwrap().is_dir());
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "nothing written through it");
     }
 
     #[test]
