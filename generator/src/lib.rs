@@ -122,7 +122,7 @@ pub fn build_with(
 
     let mut diagnostics = Diagnostics::default();
     let config = load_config(root, options.base_url.as_deref(), &mut diagnostics)?;
-    let (discovered, discover_errors) = discover::discover(root, &content_dir);
+    let (mut discovered, discover_errors) = discover::discover(root, &content_dir);
     diagnostics.extend(discover_errors);
     let tera = match render::load_templates(root, &root.join("templates")) {
         Ok(tera) => Some(tera),
@@ -141,6 +141,8 @@ pub fn build_with(
     let Some(site) = site else {
         return Err(diagnostics.into());
     };
+    // The model holds every body; the files' whole text is not read again.
+    discovered.files = Vec::new();
 
     let (catalog, demo_errors) = demos::load_catalog(root);
     diagnostics.extend(demo_errors);

@@ -148,7 +148,11 @@ pub fn render_markdown(source: &Source, ctx: MarkdownContext<'_>) -> RenderedMar
     renderer.flush_text();
     let mut html = String::with_capacity(source.body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, renderer.events.into_iter());
+    // Every page's Markdown is kept until the site is written: the spare capacity of grown
+    // strings was a third of a 10,000-page build's peak memory.
+    html.shrink_to_fit();
     renderer.out.html = html;
+    renderer.out.text.shrink_to_fit();
     renderer.out
 }
 
