@@ -230,19 +230,30 @@ pub fn build_with(
         _ => None,
     };
     let page_cache = cache.as_deref_mut().map(|c| &mut c.pages);
-    let (pages, search_index) = rayon::join(
+    let highlight_css = highlighter.css();
+    let highlight_cache = highlighter.into_cache().filter(|_| options.write);
+    let ((pages, search_index), highlight_saved) = rayon::join(
         || {
-            render::render_site(
-                &site,
-                &rendered,
-                catalog.as_ref(),
-                &tera,
-                page_cache,
-                staging.as_ref(),
+            rayon::join(
+                || {
+                    render::render_site(
+                        &site,
+                        &rendered,
+                        catalog.as_ref(),
+                        &tera,
+                        page_cache,
+                        staging.as_ref(),
+                    )
+                },
+                || search::build_index(&site, &rendered.sessions),
             )
         },
-        || search::build_index(&site, &rendered.sessions),
+        // Highlighting is over: its cache is written while the pages render.
+        || highlight_cache.map(HighlightCache::save),
     );
+    if let Some(Err(err)) = highlight_saved {
+        warnings.push(cache_problem(format!("{err:#}; the next build highlights again")));
+    }
     let pages = pages?;
     let page_count = pages.paths.len();
     let pages_rendered = cache.as_deref().map_or(page_count, |c| c.pages.rendered);
@@ -251,7 +262,7 @@ pub fn build_with(
     files.extend(search_index);
     files.push(OutputFile {
         rel_path: PathBuf::from("css/highlight.css"),
-        bytes: highlighter.css().into_bytes(),
+        bytes: highlight_css.into_bytes(),
     });
 
     if let Some(catalog) = &catalog {
@@ -283,12 +294,6 @@ pub fn build_with(
         }
         (None, None) => 0,
     };
-    if options.write
-        && let Some(cache) = highlighter.into_cache()
-        && let Err(err) = cache.save()
-    {
-        warnings.push(cache_problem(format!("{err:#}; the next build highlights again")));
-    }
     warnings.sort();
     Ok(BuildReport {
         sessions: site.sessions.len(),
