@@ -147,8 +147,12 @@ impl Staging {
                 fs::remove_dir_all(&dest)?;
             }
             for ancestor in rel.ancestors().skip(1) {
-                if spare.files.contains(ancestor) {
-                    fs::remove_file(&self.dir.join(ancestor))?;
+                // Another thread may have removed it and made the directory already.
+                let path = self.dir.join(ancestor);
+                if spare.files.contains(ancestor)
+                    && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+                {
+                    fs::remove_file(&path)?;
                 }
             }
         }
