@@ -32,6 +32,25 @@ export const tests = [
     },
   },
   {
+    name: 'a demo fetches its module and the wasm only when its slide is first shown',
+    fn: async ({ page, baseUrl }) => {
+      const fetched = [];
+      page.on('request', (r) => {
+        const path = new URL(r.url()).pathname;
+        if (path.includes('/js/demos/') || path.endsWith('.wasm')) fetched.push(path);
+      });
+      await openDeck(page, baseUrl);
+      await page.waitForTimeout(1000);
+      assert.deepEqual(fetched, [], 'nothing on the title slide');
+      await goToSlide(page, 1);
+      await page.locator(`${ORDER[0]}-demo [data-testid="step"]`).waitFor({ state: 'visible' });
+      assert.deepEqual(fetched.sort(), [`/js/demos/${ORDER[0]}.js`, '/wasm/demos_bg.wasm']);
+      for (const kind of ORDER.slice(1)) {
+        assert.equal(await page.locator(`${kind}-demo`).getAttribute('data-state'), null, `${kind} waits`);
+      }
+    },
+  },
+  {
     name: 'each demo works on its slide after moving to it',
     timeout: 60_000,
     fn: async ({ page, baseUrl, artifacts }) => {

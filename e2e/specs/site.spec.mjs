@@ -170,4 +170,33 @@ export const tests = [
       assert.ok(lum(dark.bg) < lum(light.bg), `dark ${dark.bg} is darker than light ${light.bg}`);
     },
   },
+  {
+    name: 'a demo in a write-up loads when it is scrolled near, and steps',
+    viewport: { width: 1280, height: 720 },
+    fn: async ({ page, baseUrl }) => {
+      const fetched = [];
+      page.on('request', (r) => {
+        const path = new URL(r.url()).pathname;
+        if (path.includes('/js/demos/') || path.endsWith('.wasm')) fetched.push(path);
+      });
+      await page.goto(new URL('internals/cgroups-namespaces-petazzoni/', baseUrl).href, { waitUntil: 'load' });
+      await page.waitForTimeout(1000);
+      const blocks = page.locator('[data-demo]');
+      assert.ok((await blocks.count()) >= 2, 'the write-up embeds demos');
+      assert.deepEqual(fetched, [], 'no demo below the fold is fetched at load');
+      const first = blocks.first();
+      const kind = await first.getAttribute('data-demo');
+      await first.scrollIntoViewIfNeeded();
+      await first.locator('[data-testid="step"]').waitFor({ state: 'visible' });
+      assert.equal(await first.getAttribute('data-state'), 'ready');
+      assert.deepEqual(fetched.sort(), [`/js/demos/${kind}.js`, '/wasm/demos_bg.wasm']);
+      assert.equal(await blocks.last().getAttribute('data-state'), null, 'the demo further down waits');
+      const before = Number(await first.getAttribute('data-step'));
+      await first.locator('[data-testid="step"]').click();
+      await page.waitForFunction(
+        (n) => Number(document.querySelector('[data-demo]').dataset.step) === n,
+        before + 1,
+      );
+    },
+  },
 ];

@@ -4,6 +4,9 @@
 //   `data-speed`, `data-autoplay`) is mounted by `./demos/<kind>.js`.
 // - `<ipvs-demo>`, `<cgroups-demo>` and `<namespaces-demo>` custom elements do the same with
 //   attributes (`scenario`, `step`, `speed`, `autoplay`), for any HTML deck.
+// - Both mount when they come near the viewport, not before: a write-up's demo further down the
+//   page costs nothing until then. An element with the `paused` attribute waits, in addition,
+//   for its first `resume()`, as the demos of a deck's later slides do.
 // - The wasm module is fetched once, lazily, when the first demo mounts; URLs derive from
 //   `import.meta.url`, so the site works under a sub-path.
 //
@@ -138,14 +141,38 @@ function pauseWhenHidden(el, getController) {
   }).observe(el);
 }
 
+/**
+ * Calls `start` once `el` comes near the viewport (within 300 px), so that a demo further down
+ * a write-up, or on a slide not shown yet, fetches its module and the wasm only when it is
+ * about to be seen. Returns the observer, to disconnect.
+ */
+function whenNear(el, start) {
+  if (!('IntersectionObserver' in window)) {
+    start();
+    return null;
+  }
+  const observer = new IntersectionObserver(
+    (entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      observer.disconnect();
+      start();
+    },
+    { rootMargin: '300px' },
+  );
+  observer.observe(el);
+  return observer;
+}
+
 function mountMarked() {
   for (const el of document.querySelectorAll('[data-demo]')) {
     if (el.dataset.mounted) continue;
     el.dataset.mounted = '1';
     let controller = null;
     const d = el.dataset;
-    mountDemo(el, d.demo, { scenario: d.scenario, step: d.step, speed: d.speed, autoplay: d.autoplay }).then((c) => {
-      controller = c;
+    whenNear(el, () => {
+      mountDemo(el, d.demo, { scenario: d.scenario, step: d.step, speed: d.speed, autoplay: d.autoplay }).then((c) => {
+        controller = c;
+      });
     });
     pauseWhenHidden(el, () => controller);
   }
@@ -162,14 +189,31 @@ for (const kind of KINDS) {
         this.controller = null;
         const a = (n) => this.getAttribute(n) ?? undefined;
         const autoplay = this.hasAttribute('autoplay') ? 'true' : undefined;
-        mountDemo(this, kind, { scenario: a('scenario'), step: a('step'), speed: a('speed'), autoplay }, { embed: true }).then((c) => {
-          this.controller = c;
-          if (this.held) c?.pause();
-        });
+        const mounting = (this.mounting = {});
+        // `paused`: held from the start, mounted on the first resume() (a deck's later slides).
+        if (this.hasAttribute('paused')) this.held = true;
+        this.start = () => {
+          if (this.begun || this.held) return;
+          this.begun = true;
+          this.nearby?.disconnect();
+          mountDemo(this, kind, { scenario: a('scenario'), step: a('step'), speed: a('speed'), autoplay }, { embed: true }).then((c) => {
+            if (this.mounting !== mounting) {
+              c?.destroy();
+              return;
+            }
+            this.controller = c;
+            if (this.held) c?.pause();
+          });
+        };
+        this.nearby = whenNear(this, this.start);
         pauseWhenHidden(this, () => this.controller);
       }
 
       disconnectedCallback() {
+        this.nearby?.disconnect();
+        this.mounting = null;
+        this.start = null;
+        this.begun = false;
         this.controller?.destroy();
         this.controller = null;
         this.started = false;
@@ -181,9 +225,10 @@ for (const kind of KINDS) {
         this.controller?.pause();
       }
 
-      /** Lets the demo play again if it was playing when paused. */
+      /** Lets the demo play again if it was playing when paused, or mounts it if it was held. */
       resume() {
         this.held = false;
+        this.start?.();
         this.controller?.resume();
       }
     },
