@@ -277,7 +277,7 @@ impl Highlighter {
                             write_run(&run, plain, &mut out);
                             run = (look, String::new());
                         }
-                        run.1.push_str(&escape(&line[start..end]));
+                        escape_into(&mut run.1, &line[start..end]);
                         start = end;
                     }
                     if let Some((_, op)) = ops.get(i) {
@@ -491,6 +491,12 @@ fn plain(data_lang: &str, code: &str) -> String {
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+/// [`escape`], appending to `out`.
+fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -501,7 +507,6 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]
