@@ -9,13 +9,16 @@
 //!    ```` ```demo ```` blocks checked against the [`demos`] catalog;
 //! 5. [`links`]: every `@/` link checked against every page's headings;
 //! 6. [`render`]: the site through the Tera templates → output files, [`feeds`]: Atom
-//!    feeds, sitemap, robots.txt and `sessions.json`, and [`search`]: the search index;
+//!    feeds, sitemap, robots.txt and `sessions.json`, and [`search`]: the search index.
+//!    Each session goes through its template and into its search terms as soon as its
+//!    Markdown is rendered (stages 4 and 6 at once), so a build never holds every page's HTML;
 //! 7. [`demos`]: `wasm-demos` compiled to WebAssembly, with its JS glue, when the site has
 //!    demos and the build writes;
 //! 8. [`output`]: files, `static/` and assets → a staging directory swapped in for `public/`.
 //!
 //! Stages 1–6 collect problems instead of stopping at the first one; any problem fails the
-//! build with all of them, sorted, before anything is written.
+//! build with all of them, sorted, before the output directory is touched (pages already
+//! written to the staging directory stay there, for the next build to reuse).
 //!
 //! [`serve`] runs the same pipeline on every change, through [`build_with`] and the caches of
 //! [`incremental`], so that it redoes only what the change affects.
@@ -51,7 +54,7 @@ use crate::error::{BuildError, Diagnostics, Location, SourceError, SourceErrorKi
 use crate::highlight::{HighlightCache, Highlighter};
 use crate::incremental::BuildCache;
 use crate::markdown::{MarkdownContext, RenderedMarkdown, render_markdown};
-use crate::render::{OutputFile, RenderedSite};
+use crate::render::{OutputFile, PageRenderer, RenderedSite};
 
 /// What to build and where.
 #[derive(Debug, Clone)]
@@ -163,19 +166,60 @@ pub fn build_with(
         Some(markdown) => markdown.render(source, ctx),
         None => render_markdown(source, ctx),
     };
-    let rendered = RenderedSite {
-        home: md(&site.home.1),
-        categories: site.categories.par_iter().map(|c| md(&c.source)).collect(),
-        sessions: site.sessions.par_iter().map(|s| md(&s.source)).collect(),
+    let home = md(&site.home.1);
+    let categories: Vec<RenderedMarkdown> =
+        site.categories.par_iter().map(|c| md(&c.source)).collect();
+
+    // Sessions stream: each one's Markdown goes through its page template and into its search
+    // terms at once, so that a build without a cache keeps neither its HTML nor its text. A
+    // page renders only while the site is valid so far: a template error on an invalid site
+    // could be a consequence of a content error already reported.
+    let valid_so_far = tera.is_some() && diagnostics.is_empty();
+    let static_dir = root.join("static");
+    let staging = match &cache {
+        None if options.write && valid_so_far => {
+            Some(output::Staging::create(&static_dir, &discovered.assets, &out_dir)?)
+        }
+        _ => None,
     };
-    if let Some(cache) = cache.as_deref_mut() {
-        let sources = std::iter::once(&site.home.1)
-            .chain(site.categories.iter().map(|c| &c.source))
-            .chain(site.sessions.iter().map(|s| &s.source));
-        let mds =
-            std::iter::once(&rendered.home).chain(&rendered.categories).chain(&rendered.sessions);
-        cache.markdown.replace(sources.zip(mds));
+    let renderer = tera.as_ref().filter(|_| valid_so_far).map(|templates| {
+        PageRenderer::new(
+            &site,
+            templates,
+            catalog.is_some(),
+            cache.as_deref().map(|c| &c.pages),
+            staging.as_ref(),
+        )
+    });
+    let keep_text = cache.is_some();
+    let streamed = site
+        .sessions
+        .par_iter()
+        .enumerate()
+        .map(|(i, session)| {
+            let mut md = md(&session.source);
+            let page = match &renderer {
+                Some(renderer) if md.errors.is_empty() => Some(renderer.session(i, &md)?),
+                _ => None,
+            };
+            let terms = search::page_terms(&site, i, &md);
+            if !keep_text {
+                md.html = String::new();
+                md.text = String::new();
+            }
+            Ok((md, page, terms))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(BuildError::Internal)?;
+    let mut sessions = Vec::with_capacity(streamed.len());
+    let mut session_pages = Vec::with_capacity(streamed.len());
+    let mut terms = Vec::with_capacity(streamed.len());
+    for (md, page, page_terms) in streamed {
+        sessions.push(md);
+        session_pages.extend(page);
+        terms.push(page_terms);
     }
+    let rendered = RenderedSite { home, categories, sessions };
 
     let pages: BTreeMap<String, &BTreeSet<String>> = site
         .categories
@@ -214,47 +258,37 @@ pub fn build_with(
         all_pages().into_iter().flat_map(|(_, md)| md.warnings.iter().cloned()).collect();
     warnings.extend(cache_warning.map(cache_problem));
 
-    // Templates render only a site whose content is valid: a partial site would show
-    // template errors that are consequences of content errors already reported.
-    let tera = match tera {
-        Some(tera) if diagnostics.is_empty() => tera,
+    let renderer = match renderer {
+        Some(renderer) if diagnostics.is_empty() => renderer,
         _ => return Err(diagnostics.into()),
     };
-    let static_dir = root.join("static");
-    // A build without a cache streams its pages into a staging directory as they render;
-    // `serve` keeps them, to compare with the next build.
-    let staging = match &cache {
-        None if options.write => {
-            Some(output::Staging::create(&static_dir, &discovered.assets, &out_dir)?)
-        }
-        _ => None,
-    };
-    let page_cache = cache.as_deref_mut().map(|c| &mut c.pages);
     let highlight_css = highlighter.css();
     let highlight_cache = highlighter.into_cache().filter(|_| options.write);
-    let ((pages, search_index), highlight_saved) = rayon::join(
+    let ((others, search_index), highlight_saved) = rayon::join(
         || {
             rayon::join(
-                || {
-                    render::render_site(
-                        &site,
-                        &rendered,
-                        catalog.as_ref(),
-                        &tera,
-                        page_cache,
-                        staging.as_ref(),
-                    )
-                },
-                || search::build_index(&site, &rendered.sessions),
+                || renderer.others(&rendered, catalog.as_ref()),
+                || search::build_index(&terms),
             )
         },
         // Highlighting is over: its cache is written while the pages render.
         || highlight_cache.map(HighlightCache::save),
     );
+    drop(renderer);
     if let Some(Err(err)) = highlight_saved {
         warnings.push(cache_problem(format!("{err:#}; the next build highlights again")));
     }
-    let pages = pages?;
+    let mut outcomes = others.map_err(BuildError::Internal)?;
+    outcomes.extend(session_pages);
+    if let Some(cache) = cache.as_deref_mut() {
+        let sources = std::iter::once(&site.home.1)
+            .chain(site.categories.iter().map(|c| &c.source))
+            .chain(site.sessions.iter().map(|s| &s.source));
+        let mds =
+            std::iter::once(&rendered.home).chain(&rendered.categories).chain(&rendered.sessions);
+        cache.markdown.replace(sources.zip(mds));
+    }
+    let pages = render::finish(outcomes, cache.as_deref_mut().map(|c| &mut c.pages))?;
     let page_count = pages.paths.len();
     let pages_rendered = cache.as_deref().map_or(page_count, |c| c.pages.rendered);
     let mut files = pages.files;

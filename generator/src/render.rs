@@ -367,23 +367,14 @@ struct Job<'v> {
     context: ContextFn<'v>,
 }
 
-/// A rendered page: its path, its file unless written already, its cache key, and whether it
-/// went through its template.
-type PageResult = (PathBuf, Option<OutputFile>, u64, bool);
-
 type ContextFn<'v> = Box<dyn Fn() -> Context + Send + Sync + 'v>;
 
-/// Gives a closure that takes a [`ContextFn<'v>`] a signature naming `'v`, which a closure's
-/// own parameter types cannot.
-fn with_context_lifetime<'v, F>(f: F) -> F
-where
-    F: FnMut(String, &'static str, String, (String, String), ContextFn<'v>),
-{
-    f
-}
+/// A page gone through its template (its path, its file unless written already, its cache key
+/// and whether it was rendered afresh), or the template error it met.
+pub struct PageOutcome(Result<(PathBuf, Option<OutputFile>, u64, bool), SourceError>);
 
-/// The sorted paths of the pages a [`render_site`] produced, and the pages it kept: all of
-/// them, unless it was given somewhere to write them.
+/// The sorted paths of the pages rendered, and the pages kept: all of them, unless the
+/// renderer was given somewhere to write them.
 pub struct RenderedPages {
     /// Every page's path under the output directory, sorted.
     pub paths: Vec<PathBuf>,
@@ -391,87 +382,98 @@ pub struct RenderedPages {
     pub files: Vec<OutputFile>,
 }
 
-/// Renders every page of the site. With a `cache` (kept by `serve`), a page whose templates
-/// and context are those of the previous build is taken from it instead of rendered again.
-/// With a `staging` directory (and no cache), each page is written there as soon as it is
-/// rendered and not kept in memory.
-pub fn render_site(
-    site: &Site,
-    rendered: &RenderedSite,
-    demos: Option<&DemoCatalog>,
-    templates: &Templates,
-    cache: Option<&mut PageCache>,
-    staging: Option<&Staging>,
-) -> Result<RenderedPages, BuildError> {
-    let views = Views { site, base: site.config.base_path() };
-    let site_view = views.site_view();
-    let demo_list = demo_views(&views, rendered, demos);
-    let mut jobs: Vec<Job<'_>> = Vec::new();
-    let mut job = with_context_lifetime(
-        |rel_path: String,
-         template: &'static str,
-         page: String,
-         (title, description): (String, String),
-         extra: ContextFn<'_>| {
-            let site_view = &site_view;
-            let has_demos = !demo_list.is_empty();
-            let path = rel_path.trim_end_matches("index.html").to_owned();
-            let context: ContextFn<'_> = Box::new(move || {
-                let mut context = Context::new();
-                context.insert("site", site_view);
-                context.insert("has_demos", &has_demos);
-                context.insert("page_title", &title);
-                context.insert("page_description", &description);
-                context.insert(
-                    "page_type",
-                    if template == "session.html" { "article" } else { "website" },
-                );
-                context.insert("page_path", &path);
-                context.extend(extra());
-                context
-            });
-            jobs.push(Job { rel_path: PathBuf::from(rel_path), template, page, context });
-        },
-    );
+/// Renders the pages of a site. Session pages render one at a time with their Markdown
+/// ([`PageRenderer::session`]), so that a build need not hold every page's HTML; the other
+/// pages render together from what the sessions left ([`PageRenderer::others`]), and
+/// [`finish`] gathers them all.
+///
+/// With a `previous` cache (kept by `serve`), a page whose templates and context are those of
+/// the previous build is taken from it instead of rendered again. With a `staging` directory
+/// (and no cache), each page is written there as soon as it is rendered and not kept in memory.
+pub struct PageRenderer<'a> {
+    site: &'a Site,
+    templates: &'a Templates,
+    views: Views<'a>,
+    site_view: SiteView<'a>,
+    has_demos: bool,
+    previous: Option<&'a PageCache>,
+    staging: Option<&'a Staging>,
+}
 
-    let views = &views;
-    let (home_meta, home_source) = &site.home;
-    let home_description = home_meta.description.as_deref().unwrap_or(&site.config.description);
-    let demo_list = &demo_list;
-    job(
-        "index.html".into(),
-        "index.html",
-        display(&home_source.path),
-        (site.config.title.clone(), home_description.to_owned()),
-        Box::new(move || {
-            let mut ctx = Context::new();
-            ctx.insert("content", &rendered.home.html);
-            ctx.insert("home_title", &home_meta.title);
-            ctx.insert("demos", demo_list);
-            ctx
-        }),
-    );
-
-    for (i, category) in site.categories.iter().enumerate() {
-        job(
-            format!("{}/index.html", category.slug),
-            "category.html",
-            display(&category.source.path),
-            (category.meta.title.clone(), category.meta.description.clone()),
-            Box::new(move || {
-                let mut ctx = Context::new();
-                ctx.insert("category", &views.category(i));
-                ctx.insert("content", &rendered.categories[i].html);
-                let sessions: Vec<SessionView<'_>> =
-                    category.sessions.iter().map(|&s| views.session(s)).collect();
-                ctx.insert("sessions", &sessions);
-                ctx
-            }),
-        );
+impl<'a> PageRenderer<'a> {
+    /// A renderer of `site`'s pages; `has_demos` when the site has a demo catalog.
+    pub fn new(
+        site: &'a Site,
+        templates: &'a Templates,
+        has_demos: bool,
+        previous: Option<&'a PageCache>,
+        staging: Option<&'a Staging>,
+    ) -> Self {
+        let views = Views { site, base: site.config.base_path() };
+        let site_view = views.site_view();
+        let staging = staging.filter(|_| previous.is_none());
+        PageRenderer { site, templates, views, site_view, has_demos, previous, staging }
     }
 
-    for (i, session) in site.sessions.iter().enumerate() {
-        job(
+    /// A job whose context holds what every page shows, then `extra`.
+    fn job<'v>(
+        &'v self,
+        rel_path: String,
+        template: &'static str,
+        page: String,
+        (title, description): (String, String),
+        extra: ContextFn<'v>,
+    ) -> Job<'v> {
+        let path = rel_path.trim_end_matches("index.html").to_owned();
+        let context: ContextFn<'v> = Box::new(move || {
+            let mut context = Context::new();
+            context.insert("site", &self.site_view);
+            context.insert("has_demos", &self.has_demos);
+            context.insert("page_title", &title);
+            context.insert("page_description", &description);
+            context.insert(
+                "page_type",
+                if template == "session.html" { "article" } else { "website" },
+            );
+            context.insert("page_path", &path);
+            context.extend(extra());
+            context
+        });
+        Job { rel_path: PathBuf::from(rel_path), template, page, context }
+    }
+
+    /// Renders the job's page (or takes it from the cache) and writes it to the staging
+    /// directory if there is one. Only writing can fail the build here; a template error is
+    /// the page's outcome.
+    fn render(&self, job: &Job<'_>) -> anyhow::Result<PageOutcome> {
+        let context = (job.context)();
+        let key = self.previous.map_or(0, |_| page_key(self.templates.fingerprint, job, &context));
+        let (bytes, fresh) = match self.previous.and_then(|c| c.get(&job.rel_path, key)) {
+            Some(bytes) => (bytes.to_vec(), false),
+            None => match self.templates.tera.render(job.template, &context) {
+                Ok(html) => (html.into_bytes(), true),
+                Err(err) => {
+                    return Ok(PageOutcome(Err(render_error(job, &err, &self.templates.sources))));
+                }
+            },
+        };
+        let file = OutputFile { rel_path: job.rel_path.clone(), bytes };
+        let kept = match self.staging {
+            Some(staging) => {
+                staging.write(&file)?;
+                None
+            }
+            None => Some(file),
+        };
+        Ok(PageOutcome(Ok((job.rel_path.clone(), kept, key, fresh))))
+    }
+
+    /// Renders session `i`, whose Markdown rendered to `md`.
+    pub fn session(&self, i: usize, md: &RenderedMarkdown) -> anyhow::Result<PageOutcome> {
+        let site = self.site;
+        let views = &self.views;
+        let session = &site.sessions[i];
+        let job = self.job(
             format!("{}/{}/index.html", session.category, session.slug),
             "session.html",
             display(&session.source.path),
@@ -486,7 +488,6 @@ pub fn render_site(
                     let s = &site.sessions[index];
                     Some(LinkView { name: &s.meta.title, url: views.session_url(s) })
                 };
-                let md = &rendered.sessions[i];
                 let page = SessionPageView {
                     session: views.session(i),
                     content: &md.html,
@@ -503,172 +504,203 @@ pub fn render_site(
                 ctx
             }),
         );
+        self.render(&job)
     }
 
-    for demo in demo_list {
-        for (path, template, what) in [
-            (format!("demos/{}/index.html", demo.name), "demo.html", "page"),
-            (format!("demos/{}/embed/index.html", demo.name), "demo-embed.html", "embed page"),
-        ] {
-            job(
-                path,
-                template,
-                format!("the {} demo's {what}", demo.name),
-                (demo.title.to_owned(), demo.description.to_owned()),
-                Box::new(move || {
-                    let mut ctx = Context::new();
-                    ctx.insert("demo", demo);
-                    ctx
-                }),
-            );
-        }
-    }
-    if !demo_list.is_empty() {
-        job(
-            "demos/slides/index.html".into(),
-            "slides.html",
-            "the demo slide deck".into(),
-            ("Demos in slides".into(), "The three kernel demos in a reveal.js deck.".into()),
+    /// Renders every page but the sessions': home, categories, demos, tags, speakers, 404 and
+    /// search. `rendered.sessions` need only say which demos each session embeds.
+    pub fn others(
+        &self,
+        rendered: &RenderedSite,
+        demos: Option<&DemoCatalog>,
+    ) -> anyhow::Result<Vec<PageOutcome>> {
+        let site = self.site;
+        let views = &self.views;
+        let demo_list = demo_views(views, rendered, demos);
+        let demo_list = &demo_list;
+        let mut jobs: Vec<Job<'_>> = Vec::new();
+        let (home_meta, home_source) = &site.home;
+        let home_description = home_meta.description.as_deref().unwrap_or(&site.config.description);
+        jobs.push(self.job(
+            "index.html".into(),
+            "index.html",
+            display(&home_source.path),
+            (site.config.title.clone(), home_description.to_owned()),
             Box::new(move || {
                 let mut ctx = Context::new();
+                ctx.insert("content", &rendered.home.html);
+                ctx.insert("home_title", &home_meta.title);
                 ctx.insert("demos", demo_list);
                 ctx
             }),
-        );
-    }
+        ));
 
-    for (name, sessions) in &site.tags {
-        job(
-            format!("tags/{name}/index.html"),
-            "tag.html",
-            format!("tag `{name}`"),
-            (format!("Tag: {name}"), format!("DockerCon EU 2015 sessions tagged {name}.")),
+        for (i, category) in site.categories.iter().enumerate() {
+            jobs.push(self.job(
+                format!("{}/index.html", category.slug),
+                "category.html",
+                display(&category.source.path),
+                (category.meta.title.clone(), category.meta.description.clone()),
+                Box::new(move || {
+                    let mut ctx = Context::new();
+                    ctx.insert("category", &views.category(i));
+                    ctx.insert("content", &rendered.categories[i].html);
+                    let sessions: Vec<SessionView<'_>> =
+                        category.sessions.iter().map(|&s| views.session(s)).collect();
+                    ctx.insert("sessions", &sessions);
+                    ctx
+                }),
+            ));
+        }
+        for demo in demo_list {
+            for (path, template, what) in [
+                (format!("demos/{}/index.html", demo.name), "demo.html", "page"),
+                (format!("demos/{}/embed/index.html", demo.name), "demo-embed.html", "embed page"),
+            ] {
+                jobs.push(self.job(
+                    path,
+                    template,
+                    format!("the {} demo's {what}", demo.name),
+                    (demo.title.to_owned(), demo.description.to_owned()),
+                    Box::new(move || {
+                        let mut ctx = Context::new();
+                        ctx.insert("demo", demo);
+                        ctx
+                    }),
+                ));
+            }
+        }
+        if !demo_list.is_empty() {
+            jobs.push(self.job(
+                "demos/slides/index.html".into(),
+                "slides.html",
+                "the demo slide deck".into(),
+                ("Demos in slides".into(), "The three kernel demos in a reveal.js deck.".into()),
+                Box::new(move || {
+                    let mut ctx = Context::new();
+                    ctx.insert("demos", demo_list);
+                    ctx
+                }),
+            ));
+        }
+
+        for (name, sessions) in &site.tags {
+            jobs.push(self.job(
+                format!("tags/{name}/index.html"),
+                "tag.html",
+                format!("tag `{name}`"),
+                (format!("Tag: {name}"), format!("DockerCon EU 2015 sessions tagged {name}.")),
+                Box::new(move || {
+                    let tag = TagView {
+                        name,
+                        url: format!("{}tags/{name}/", views.base),
+                        sessions: sessions.iter().map(|&s| views.session(s)).collect(),
+                    };
+                    let mut ctx = Context::new();
+                    ctx.insert("tag", &tag);
+                    ctx
+                }),
+            ));
+        }
+        jobs.push(self.job(
+            "tags/index.html".into(),
+            "tags.html",
+            "the tags index".into(),
+            ("Tags".into(), "Every tag of the DockerCon EU 2015 session notes.".into()),
             Box::new(move || {
-                let tag = TagView {
-                    name,
-                    url: format!("{}tags/{name}/", views.base),
-                    sessions: sessions.iter().map(|&s| views.session(s)).collect(),
-                };
+                let tags: Vec<CountedLinkView<'_>> = site
+                    .tags
+                    .iter()
+                    .map(|(name, sessions)| CountedLinkView {
+                        name,
+                        url: format!("{}tags/{name}/", views.base),
+                        affiliations: Vec::new(),
+                        count: sessions.len(),
+                    })
+                    .collect();
                 let mut ctx = Context::new();
-                ctx.insert("tag", &tag);
+                ctx.insert("tags", &tags);
                 ctx
             }),
-        );
-    }
-    job(
-        "tags/index.html".into(),
-        "tags.html",
-        "the tags index".into(),
-        ("Tags".into(), "Every tag of the DockerCon EU 2015 session notes.".into()),
-        Box::new(move || {
-            let tags: Vec<CountedLinkView<'_>> = site
-                .tags
-                .iter()
-                .map(|(name, sessions)| CountedLinkView {
-                    name,
-                    url: format!("{}tags/{name}/", views.base),
-                    affiliations: Vec::new(),
-                    count: sessions.len(),
-                })
-                .collect();
-            let mut ctx = Context::new();
-            ctx.insert("tags", &tags);
-            ctx
-        }),
-    );
+        ));
 
-    for (slug, speaker) in &site.speakers {
-        job(
-            format!("speakers/{slug}/index.html"),
-            "speaker.html",
-            format!("speaker `{}`", speaker.name),
-            (
-                speaker.name.clone(),
-                format!("DockerCon EU 2015 sessions given by {}.", speaker.name),
-            ),
+        for (slug, speaker) in &site.speakers {
+            jobs.push(self.job(
+                format!("speakers/{slug}/index.html"),
+                "speaker.html",
+                format!("speaker `{}`", speaker.name),
+                (
+                    speaker.name.clone(),
+                    format!("DockerCon EU 2015 sessions given by {}.", speaker.name),
+                ),
+                Box::new(move || {
+                    let page = SpeakerPageView {
+                        name: &speaker.name,
+                        url: format!("{}speakers/{slug}/", views.base),
+                        affiliations: speaker.affiliations.iter().map(String::as_str).collect(),
+                        handle: speaker.handle.as_deref(),
+                        sessions: speaker.sessions.iter().map(|&s| views.session(s)).collect(),
+                    };
+                    let mut ctx = Context::new();
+                    ctx.insert("speaker", &page);
+                    ctx
+                }),
+            ));
+        }
+        jobs.push(self.job(
+            "speakers/index.html".into(),
+            "speakers.html",
+            "the speakers index".into(),
+            ("Speakers".into(), "Every speaker of the DockerCon EU 2015 session notes.".into()),
             Box::new(move || {
-                let page = SpeakerPageView {
-                    name: &speaker.name,
-                    url: format!("{}speakers/{slug}/", views.base),
-                    affiliations: speaker.affiliations.iter().map(String::as_str).collect(),
-                    handle: speaker.handle.as_deref(),
-                    sessions: speaker.sessions.iter().map(|&s| views.session(s)).collect(),
-                };
+                let speakers: Vec<CountedLinkView<'_>> = site
+                    .speakers
+                    .iter()
+                    .map(|(slug, speaker)| CountedLinkView {
+                        name: &speaker.name,
+                        url: format!("{}speakers/{slug}/", views.base),
+                        affiliations: speaker.affiliations.iter().map(String::as_str).collect(),
+                        count: speaker.sessions.len(),
+                    })
+                    .collect();
                 let mut ctx = Context::new();
-                ctx.insert("speaker", &page);
+                ctx.insert("speakers", &speakers);
                 ctx
             }),
-        );
+        ));
+
+        jobs.push(self.job(
+            "404.html".into(),
+            "404.html",
+            "the 404 page".into(),
+            ("Page not found".into(), site.config.description.clone()),
+            Box::new(Context::new),
+        ));
+        jobs.push(self.job(
+            "search/index.html".into(),
+            "search.html",
+            "the search page".into(),
+            ("Search".into(), "Search the DockerCon EU 2015 session notes.".into()),
+            Box::new(Context::new),
+        ));
+
+        jobs.par_iter().map(|job| self.render(job)).collect()
     }
-    job(
-        "speakers/index.html".into(),
-        "speakers.html",
-        "the speakers index".into(),
-        ("Speakers".into(), "Every speaker of the DockerCon EU 2015 session notes.".into()),
-        Box::new(move || {
-            let speakers: Vec<CountedLinkView<'_>> = site
-                .speakers
-                .iter()
-                .map(|(slug, speaker)| CountedLinkView {
-                    name: &speaker.name,
-                    url: format!("{}speakers/{slug}/", views.base),
-                    affiliations: speaker.affiliations.iter().map(String::as_str).collect(),
-                    count: speaker.sessions.len(),
-                })
-                .collect();
-            let mut ctx = Context::new();
-            ctx.insert("speakers", &speakers);
-            ctx
-        }),
-    );
+}
 
-    job(
-        "404.html".into(),
-        "404.html",
-        "the 404 page".into(),
-        ("Page not found".into(), site.config.description.clone()),
-        Box::new(Context::new),
-    );
-    job(
-        "search/index.html".into(),
-        "search.html",
-        "the search page".into(),
-        ("Search".into(), "Search the DockerCon EU 2015 session notes.".into()),
-        Box::new(Context::new),
-    );
-
-    let previous = cache.as_deref();
-    let write = staging.filter(|_| previous.is_none());
-    let results: Vec<Result<PageResult, SourceError>> = jobs
-        .par_iter()
-        .map(|job| {
-            let context = (job.context)();
-            let key = previous.map_or(0, |_| page_key(templates.fingerprint, job, &context));
-            let (bytes, fresh) = match previous.and_then(|c| c.get(&job.rel_path, key)) {
-                Some(bytes) => (bytes.to_vec(), false),
-                None => match templates.tera.render(job.template, &context) {
-                    Ok(html) => (html.into_bytes(), true),
-                    Err(err) => return Ok(Err(render_error(job, &err, &templates.sources))),
-                },
-            };
-            let file = OutputFile { rel_path: job.rel_path.clone(), bytes };
-            let kept = match write {
-                Some(staging) => {
-                    staging.write(&file)?;
-                    None
-                }
-                None => Some(file),
-            };
-            Ok(Ok((job.rel_path.clone(), kept, key, fresh)))
-        })
-        .collect::<anyhow::Result<_>>()?;
+/// Gathers the pages' outcomes: sorted paths and kept files, or every template error. With a
+/// `cache`, and no error, the cache keeps exactly these pages.
+pub fn finish(
+    outcomes: Vec<PageOutcome>,
+    cache: Option<&mut PageCache>,
+) -> Result<RenderedPages, BuildError> {
     let mut diagnostics = Diagnostics::default();
-    let mut paths = Vec::with_capacity(results.len());
-    let mut files = Vec::with_capacity(results.len());
-    let mut keys = Vec::with_capacity(results.len());
+    let mut paths = Vec::with_capacity(outcomes.len());
+    let mut files = Vec::with_capacity(outcomes.len());
+    let mut keys = Vec::with_capacity(outcomes.len());
     let mut fresh = 0;
-    for result in results {
-        match result {
+    for PageOutcome(outcome) in outcomes {
+        match outcome {
             Ok((path, file, key, rendered)) => {
                 paths.push(path);
                 files.extend(file);

@@ -161,49 +161,63 @@ pub fn terms(text: &str) -> Vec<String> {
 
 /// One page's searchable text, by field.
 struct Document<'a> {
-    url: String,
-    title: &'a str,
-    speakers: String,
-    category: &'a str,
-    summary: &'a str,
+    row: PageRow,
     fields: [String; 6],
+    summary: &'a str,
     body: &'a str,
 }
 
-fn documents<'a>(site: &'a Site, sessions: &'a [RenderedMarkdown]) -> Vec<Document<'a>> {
-    site.sessions
+/// A page's line in `search/pages/<n>.json`.
+struct PageRow {
+    url: String,
+    title: String,
+    speakers: String,
+    category: String,
+    summary: String,
+}
+
+/// One session's entry in the index: its row and its terms, taken while its rendered
+/// Markdown is at hand, so that its text need not be kept until the index is built.
+pub struct PageTerms {
+    row: PageRow,
+    terms: DocumentTerms,
+}
+
+/// The terms of session `index` of `site`, whose Markdown rendered to `md`.
+pub fn page_terms(site: &Site, index: usize, md: &RenderedMarkdown) -> PageTerms {
+    let session = &site.sessions[index];
+    let meta = &session.meta;
+    let category = site
+        .categories
         .iter()
-        .zip(sessions)
-        .map(|(session, md)| {
-            let meta = &session.meta;
-            let category = site
-                .categories
-                .iter()
-                .find(|c| c.slug == session.category)
-                .map_or(session.category.as_str(), |c| c.meta.title.as_str());
-            let join = |parts: Vec<&str>| parts.join(" · ");
-            let speakers = join(meta.speakers.iter().map(|s| s.name.as_str()).collect());
-            let affiliations =
-                join(meta.speakers.iter().filter_map(|s| s.affiliation.as_deref()).collect());
-            let headings = join(md.toc.iter().map(|t| t.title.as_str()).collect());
-            Document {
-                url: format!("{}/{}/", session.category, session.slug),
-                title: &meta.title,
-                speakers: speakers.clone(),
-                category,
-                summary: &meta.summary,
-                fields: [
-                    meta.title.clone(),
-                    speakers,
-                    affiliations,
-                    meta.tags.join(" "),
-                    category.to_owned(),
-                    headings,
-                ],
-                body: &md.text,
-            }
-        })
-        .collect()
+        .find(|c| c.slug == session.category)
+        .map_or(session.category.as_str(), |c| c.meta.title.as_str());
+    let join = |parts: Vec<&str>| parts.join(" · ");
+    let speakers = join(meta.speakers.iter().map(|s| s.name.as_str()).collect());
+    let affiliations =
+        join(meta.speakers.iter().filter_map(|s| s.affiliation.as_deref()).collect());
+    let headings = join(md.toc.iter().map(|t| t.title.as_str()).collect());
+    let doc = Document {
+        row: PageRow {
+            url: format!("{}/{}/", session.category, session.slug),
+            title: meta.title.clone(),
+            speakers: speakers.clone(),
+            category: category.to_owned(),
+            summary: meta.summary.clone(),
+        },
+        fields: [
+            meta.title.clone(),
+            speakers,
+            affiliations,
+            meta.tags.join(" "),
+            category.to_owned(),
+            headings,
+        ],
+        summary: &meta.summary,
+        body: &md.text,
+    };
+    let terms = document_terms(&doc);
+    PageTerms { row: doc.row, terms }
 }
 
 /// Postings are merged in this many independent partitions of the terms, in parallel.
@@ -319,14 +333,13 @@ fn encode_shard(terms: &[(&str, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-/// Builds the index of `site`, whose sessions rendered to `sessions` (in model order), as
-/// files under `search/`.
-pub fn build_index(site: &Site, sessions: &[RenderedMarkdown]) -> Vec<OutputFile> {
-    index_files(&documents(site, sessions), SHARD_BYTES)
+/// Builds the index of the sessions, in model order, as files under `search/`.
+pub fn build_index(pages: &[PageTerms]) -> Vec<OutputFile> {
+    index_files(pages, SHARD_BYTES)
 }
 
-fn index_files(docs: &[Document<'_>], shard_bytes: usize) -> Vec<OutputFile> {
-    let per_document: Vec<DocumentTerms> = docs.par_iter().map(document_terms).collect();
+fn index_files(pages: &[PageTerms], shard_bytes: usize) -> Vec<OutputFile> {
+    let per_document: Vec<&DocumentTerms> = pages.iter().map(|p| &p.terms).collect();
     // Each partition walks the documents in page order, so its postings come out sorted.
     let partitions: Vec<Vec<(&str, Postings)>> = (0..PARTITIONS)
         .into_par_iter()
@@ -362,7 +375,7 @@ fn index_files(docs: &[Document<'_>], shard_bytes: usize) -> Vec<OutputFile> {
 
     let manifest = Manifest {
         version: 1,
-        pages: docs.len(),
+        pages: pages.len(),
         page_chunk: PAGE_CHUNK,
         fields: FIELDS.iter().map(|f| (*f).to_owned()).collect(),
         weights: Weights {
@@ -388,10 +401,11 @@ fn index_files(docs: &[Document<'_>], shard_bytes: usize) -> Vec<OutputFile> {
             bytes: encode_shard(&encoded[range.clone()]),
         })
         .collect();
-    files.extend(docs.chunks(PAGE_CHUNK).enumerate().map(|(n, chunk)| {
+    files.extend(pages.chunks(PAGE_CHUNK).enumerate().map(|(n, chunk)| {
         let rows: Vec<[&str; 5]> = chunk
             .iter()
-            .map(|d| [d.url.as_str(), d.title, d.speakers.as_str(), d.category, d.summary])
+            .map(|p| &p.row)
+            .map(|r| [&*r.url, &*r.title, &*r.speakers, &*r.category, &*r.summary])
             .collect();
         OutputFile {
             rel_path: PathBuf::from(format!("search/pages/{n}.json")),
@@ -565,19 +579,15 @@ impl SearchIndex {
 mod tests {
     use super::*;
 
-    fn doc<'a>(
-        url: &str,
-        title: &'a str,
-        speakers: &str,
-        tags: &str,
-        body: &'a str,
-    ) -> Document<'a> {
-        Document {
-            url: url.to_owned(),
-            title,
-            speakers: speakers.to_owned(),
-            category: "Talks",
-            summary: "",
+    fn doc(url: &str, title: &str, speakers: &str, tags: &str, body: &str) -> PageTerms {
+        let doc = Document {
+            row: PageRow {
+                url: url.to_owned(),
+                title: title.to_owned(),
+                speakers: speakers.to_owned(),
+                category: "Talks".to_owned(),
+                summary: String::new(),
+            },
             fields: [
                 title.to_owned(),
                 speakers.to_owned(),
@@ -586,11 +596,14 @@ mod tests {
                 "Talks".to_owned(),
                 String::new(),
             ],
+            summary: "",
             body,
-        }
+        };
+        let terms = document_terms(&doc);
+        PageTerms { row: doc.row, terms }
     }
 
-    fn index(docs: &[Document<'_>], shard_bytes: usize) -> SearchIndex {
+    fn index(docs: &[PageTerms], shard_bytes: usize) -> SearchIndex {
         let files = index_files(docs, shard_bytes);
         SearchIndex::read_with(|rel| {
             let path = Path::new("search").join(&rel);
