@@ -1,6 +1,7 @@
 //! File-system wrappers whose errors name the path. Nothing else in the generator calls
 //! `std::fs` directly.
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -37,9 +38,26 @@ pub fn copy(from: &Path, to: &Path) -> Result<()> {
 /// Replaces `path` with `bytes` in one step (a sibling temporary file renamed over it), so that
 /// a reader sees either the old file or the new one, never a partial one.
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace_with(path, |out| out.write_all(bytes))
+}
+
+/// [`replace`], with the contents written by `write` through a buffer rather than held in
+/// memory whole.
+pub fn replace_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    write(&temporary, bytes)?;
+    if let Some(parent) = path.parent() {
+        create_dir_all(parent)?;
+    }
+    let written = std::fs::File::create(&temporary).and_then(|file| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        write(&mut out)?;
+        out.flush()
+    });
+    written.with_context(|| format!("failed to write `{}`", temporary.display()))?;
     rename(&temporary, path)
 }
 

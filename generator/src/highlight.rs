@@ -17,6 +17,8 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hasher;
+use std::io::Write;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
 
@@ -361,7 +363,10 @@ fn write_run(run: &((Look, Look), String), plain: (Look, Look), out: &mut String
 pub struct HighlightCache {
     path: PathBuf,
     executable: u64,
-    previous: HashMap<u128, (bool, String)>,
+    /// The file as read: the entries' HTML is taken from it, not copied out at load.
+    file: Vec<u8>,
+    /// The file's entries: the known-language flag and where the HTML is in `file`.
+    previous: HashMap<u128, (bool, Range<usize>)>,
     hits: Mutex<HashSet<u128>>,
     fresh: Mutex<HashMap<u128, (bool, String)>>,
 }
@@ -378,6 +383,7 @@ impl HighlightCache {
         let mut cache = HighlightCache {
             path,
             executable,
+            file: Vec::new(),
             previous: HashMap::new(),
             hits: Mutex::new(HashSet::new()),
             fresh: Mutex::new(HashMap::new()),
@@ -387,7 +393,10 @@ impl HighlightCache {
             Err(_) => return (cache, None),
         };
         match decode(&bytes, executable) {
-            Decoded::Entries(entries) => cache.previous = entries,
+            Decoded::Entries(entries) => {
+                cache.previous = entries;
+                cache.file = bytes;
+            }
             Decoded::Stale => {}
             Decoded::Corrupt => {
                 let warning = "the highlight cache is damaged and was ignored; this build \
@@ -409,9 +418,11 @@ impl HighlightCache {
     }
 
     fn get(&self, key: u128) -> Option<Highlighted> {
-        let (known_language, html) = self.previous.get(&key)?;
+        let (known_language, range) = self.previous.get(&key)?;
+        // `decode` checked that every entry is UTF-8.
+        let html = std::str::from_utf8(&self.file[range.clone()]).ok()?.to_owned();
         self.hits.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
-        Some(Highlighted { html: html.clone(), known_language: *known_language })
+        Some(Highlighted { html, known_language: *known_language })
     }
 
     fn insert(&self, key: u128, highlighted: &Highlighted) {
@@ -420,34 +431,56 @@ impl HighlightCache {
     }
 
     /// Writes the entries this build used, unless they are exactly those already on disk.
+    /// The file is written as it is encoded, never held whole in memory a second time.
     pub fn save(self) -> anyhow::Result<()> {
         let hits = self.hits.into_inner().unwrap_or_else(|e| e.into_inner());
         let fresh = self.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
         if fresh.is_empty() && hits.len() == self.previous.len() {
             return Ok(());
         }
-        let mut previous = self.previous;
-        previous.retain(|key, _| hits.contains(key));
-        let mut entries: Vec<_> = previous.into_iter().chain(fresh).collect();
-        entries.sort_unstable_by_key(|(key, _)| *key);
-        let mut bytes =
-            Vec::with_capacity(16 + entries.iter().map(|(_, (_, h))| h.len() + 21).sum::<usize>());
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&self.executable.to_le_bytes());
-        for (key, (known_language, html)) in &entries {
-            bytes.extend_from_slice(&key.to_le_bytes());
-            bytes.push(u8::from(*known_language));
-            bytes.extend_from_slice(&(html.len() as u32).to_le_bytes());
-            bytes.extend_from_slice(html.as_bytes());
-        }
-        let checksum = hash64(&bytes);
-        bytes.extend_from_slice(&checksum.to_le_bytes());
-        crate::fs::replace(&self.path, &bytes)
+        let kept = self.previous.iter().filter(|(key, _)| hits.contains(*key));
+        let mut entries: Vec<(u128, bool, &[u8])> = kept
+            .map(|(&key, (known, range))| (key, *known, &self.file[range.clone()]))
+            .chain(fresh.iter().map(|(&key, (known, html))| (key, *known, html.as_bytes())))
+            .collect();
+        entries.sort_unstable_by_key(|&(key, ..)| key);
+        crate::fs::replace_with(&self.path, |out| {
+            let mut out = Checksummed { out, hasher: SipHasher13::new() };
+            out.write_all(MAGIC)?;
+            out.write_all(&self.executable.to_le_bytes())?;
+            for (key, known_language, html) in entries {
+                out.write_all(&key.to_le_bytes())?;
+                out.write_all(&[u8::from(known_language)])?;
+                out.write_all(&(html.len() as u32).to_le_bytes())?;
+                out.write_all(html)?;
+            }
+            let checksum = out.hasher.finish();
+            out.out.write_all(&checksum.to_le_bytes())
+        })
+    }
+}
+
+/// A writer that hashes what goes through it, for the cache file's checksum.
+struct Checksummed<'a> {
+    out: &'a mut dyn Write,
+    hasher: SipHasher13,
+}
+
+impl Write for Checksummed<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(buf)?;
+        self.hasher.write(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }
 
 enum Decoded {
-    Entries(HashMap<u128, (bool, String)>),
+    /// The known-language flag and the HTML's place in the file, by key.
+    Entries(HashMap<u128, (bool, Range<usize>)>),
     /// Written by another executable.
     Stale,
     Corrupt,
@@ -471,8 +504,11 @@ fn decode(bytes: &[u8], executable: u64) -> Decoded {
         let key = u128::from_le_bytes(head[..16].try_into().unwrap_or_default());
         let len = u32::from_le_bytes(head[17..21].try_into().unwrap_or_default()) as usize;
         let Some((html, tail)) = tail.split_at_checked(len) else { return corrupt };
-        let Ok(html) = std::str::from_utf8(html) else { return corrupt };
-        entries.insert(key, (head[16] == 1, html.to_owned()));
+        if std::str::from_utf8(html).is_err() {
+            return corrupt;
+        }
+        let start = bytes.len() - 8 - tail.len() - len;
+        entries.insert(key, (head[16] == 1, start..start + len));
         rest = tail;
     }
     Decoded::Entries(entries)

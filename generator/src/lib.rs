@@ -134,7 +134,8 @@ pub fn build_with(
             None
         }
     };
-    let site = match config.map(|c| model::link(c, &discovered, options.drafts)) {
+    let files = std::mem::take(&mut discovered.files);
+    let site = match config.map(|c| model::link(c, files, &discovered.kinds, options.drafts)) {
         Some((site, errors)) => {
             diagnostics.extend(errors);
             site
@@ -144,8 +145,6 @@ pub fn build_with(
     let Some(site) = site else {
         return Err(diagnostics.into());
     };
-    // The model holds every body; the files' whole text is not read again.
-    discovered.files = Vec::new();
 
     let (catalog, demo_errors) = demos::load_catalog(root);
     diagnostics.extend(demo_errors);

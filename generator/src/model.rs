@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, de};
 
 use crate::config::SiteConfig;
-use crate::discover::{Discovered, FileKind, SourceFile};
+use crate::discover::{FileKind, SourceFile};
 use crate::error::{Diagnostics, Location, SourceError, SourceErrorKind};
 use crate::front_matter::{self, Split};
 
@@ -348,14 +348,15 @@ enum Parsed {
 ///
 /// Returns the site made of the files that are valid (so that later stages can still report
 /// their own problems in them), or `None` without a home page, with every problem found.
+/// The files are consumed: their text becomes the bodies of the model.
 pub fn link(
     config: SiteConfig,
-    discovered: &Discovered,
+    files: Vec<SourceFile>,
+    kinds: &[FileKind],
     drafts: bool,
 ) -> (Option<Site>, Diagnostics) {
-    let files = &discovered.files;
     let mut diagnostics = Diagnostics::default();
-    let parsed: Vec<Result<Parsed, Diagnostics>> = files.par_iter().map(parse_file).collect();
+    let parsed: Vec<Result<Parsed, Diagnostics>> = files.into_par_iter().map(parse_file).collect();
     let mut home = None;
     let mut categories: BTreeMap<String, (CategoryMeta, Source)> = BTreeMap::new();
     let mut sessions = Vec::new();
@@ -374,7 +375,7 @@ pub fn link(
     let known = config.categories.join(", ");
     let config_path = Path::new("site.toml");
     // A file that exists but failed to parse is already reported; only absent ones are missing.
-    let present = |wanted: &FileKind| discovered.kinds.contains(wanted);
+    let present = |wanted: &FileKind| kinds.contains(wanted);
     for (category, location) in config.categories.iter().zip(&config.category_locations) {
         if !present(&FileKind::CategoryIndex { category: category.clone() }) {
             diagnostics.push(SourceError::new(
@@ -477,25 +478,30 @@ pub fn link(
     (Some(Site { config, home, categories, sessions, tags, speakers }), diagnostics)
 }
 
-fn parse_file(file: &SourceFile) -> Result<Parsed, Diagnostics> {
-    let path = file.rel_path.as_path();
+/// Parses one file. Its text becomes the body in place, so the model holds no second copy
+/// of the content.
+fn parse_file(file: SourceFile) -> Result<Parsed, Diagnostics> {
+    let SourceFile { rel_path, kind, mut text } = file;
+    let path = rel_path.as_path();
     let one = |e: SourceError| Diagnostics::from_iter([e]);
-    let split = front_matter::split(path, &file.text).map_err(one)?;
+    let split = front_matter::split(path, &text).map_err(one)?;
+    let body_start = text.len() - split.body.text.len();
     let source = Source {
         path: path.to_path_buf(),
-        body: split.body.text.to_owned(),
+        body: String::new(),
         body_line_offset: split.body.line_offset,
     };
-    match &file.kind {
-        FileKind::Home => Ok(Parsed::Home(front_matter::parse(path, &split).map_err(one)?, source)),
-        FileKind::CategoryIndex { category } => Ok(Parsed::Category(
-            category.clone(),
-            front_matter::parse(path, &split).map_err(one)?,
-            source,
-        )),
+    let (mut parsed, diagnostics) = match kind {
+        FileKind::Home => {
+            (Parsed::Home(front_matter::parse(path, &split).map_err(one)?, source), None)
+        }
+        FileKind::CategoryIndex { category } => (
+            Parsed::Category(category, front_matter::parse(path, &split).map_err(one)?, source),
+            None,
+        ),
         FileKind::Session { category, slug } => {
             let mut diagnostics = Diagnostics::default();
-            if !is_slug(slug) {
+            if !is_slug(&slug) {
                 diagnostics.push(SourceError::new(
                     path,
                     Location::START,
@@ -510,10 +516,15 @@ fn parse_file(file: &SourceFile) -> Result<Parsed, Diagnostics> {
                 }
             };
             check_values(path, &split, &meta, &mut diagnostics);
-            let session = Session { category: category.clone(), slug: slug.clone(), meta, source };
-            diagnostics.finish(Parsed::Session(Box::new(session)))
+            (Parsed::Session(Box::new(Session { category, slug, meta, source })), Some(diagnostics))
         }
+    };
+    text.drain(..body_start);
+    match &mut parsed {
+        Parsed::Home(_, source) | Parsed::Category(_, _, source) => source.body = text,
+        Parsed::Session(session) => session.source.body = text,
     }
+    diagnostics.unwrap_or_default().finish(parsed)
 }
 
 fn check_values(path: &Path, split: &Split<'_>, meta: &SessionMeta, out: &mut Diagnostics) {
