@@ -30,7 +30,7 @@ use crate::render::OutputFile;
 /// The demos, in the order pages list them.
 pub const KINDS: [DemoKind; 3] = [DemoKind::Namespaces, DemoKind::Ipvs, DemoKind::Cgroups];
 
-const CATALOG: &str = "wasm-demos/scenarios/catalog.toml";
+pub(crate) const CATALOG: &str = "wasm-demos/scenarios/catalog.toml";
 
 /// One of the three simulations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

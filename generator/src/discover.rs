@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::error::{Diagnostics, Location, SourceError, SourceErrorKind, relative};
@@ -58,6 +59,7 @@ pub struct Discovered {
 pub fn discover(root: &Path, content_dir: &Path) -> (Discovered, Diagnostics) {
     let mut found = Discovered::default();
     let mut diagnostics = Diagnostics::default();
+    let mut to_read = Vec::new();
     let walker = WalkDir::new(content_dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -101,9 +103,20 @@ pub fn discover(root: &Path, content_dir: &Path) -> (Discovered, Diagnostics) {
             }
         };
         found.kinds.push(kind.clone());
-        match read_text(path) {
-            Ok(text) => found.files.push(SourceFile { rel_path, kind, text }),
-            Err((location, kind)) => diagnostics.push(SourceError::new(rel_path, location, kind)),
+        to_read.push((path.to_path_buf(), rel_path, kind));
+    }
+    // The walk is in path order; the files are read in parallel, and kept in that order.
+    let read: Vec<_> = to_read
+        .into_par_iter()
+        .map(|(path, rel_path, kind)| match read_text(&path) {
+            Ok(text) => Ok(SourceFile { rel_path, kind, text }),
+            Err((location, kind)) => Err(SourceError::new(rel_path, location, kind)),
+        })
+        .collect();
+    for file in read {
+        match file {
+            Ok(file) => found.files.push(file),
+            Err(err) => diagnostics.push(err),
         }
     }
     (found, diagnostics)

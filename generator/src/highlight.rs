@@ -378,8 +378,7 @@ impl HighlightCache {
     /// the file exists but cannot be used.
     pub fn load(root: &Path) -> (HighlightCache, Option<String>) {
         let path = root.join(".cache").join("highlight.bin");
-        let executable =
-            std::env::current_exe().and_then(std::fs::read).map_or(0, |bytes| hash64(&bytes));
+        let executable = executable_hash();
         let mut cache = HighlightCache {
             path,
             executable,
@@ -512,6 +511,15 @@ fn decode(bytes: &[u8], executable: u64) -> Decoded {
         rest = tail;
     }
     Decoded::Entries(entries)
+}
+
+/// A hash of the running executable's bytes (0 if it cannot be read), computed once: what it
+/// renders can change with any change to the generator or its syntax set.
+pub(crate) fn executable_hash() -> u64 {
+    static HASH: LazyLock<u64> = LazyLock::new(|| {
+        std::env::current_exe().and_then(std::fs::read).map_or(0, |bytes| hash64(&bytes))
+    });
+    *HASH
 }
 
 fn hash64(bytes: &[u8]) -> u64 {

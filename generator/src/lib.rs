@@ -30,6 +30,7 @@ pub mod demos;
 pub mod discover;
 pub mod error;
 pub mod feeds;
+pub mod fresh;
 pub mod front_matter;
 pub mod fs;
 pub mod highlight;
@@ -91,6 +92,8 @@ pub struct BuildReport {
     pub pages_rendered: usize,
     /// Files written to the output directory (0 for `check`).
     pub files_written: usize,
+    /// Nothing was done: the output directory already holds this build ([`fresh`]).
+    pub up_to_date: bool,
     /// The output directory.
     pub out_dir: PathBuf,
     /// Soft problems, sorted.
@@ -121,6 +124,14 @@ pub fn build_with(
             content_dir.display(),
             root.join("public").display()
         )));
+    }
+
+    let stamp_inputs =
+        if options.write && cache.is_none() { fresh::inputs(options, &out_dir) } else { None };
+    if let Some(inputs) = stamp_inputs
+        && let Some(report) = fresh::check(root, inputs, &out_dir)
+    {
+        return Ok(BuildReport { elapsed: started.elapsed(), ..report });
     }
 
     let mut diagnostics = Diagnostics::default();
@@ -328,7 +339,7 @@ pub fn build_with(
         (None, None) => 0,
     };
     warnings.sort();
-    Ok(BuildReport {
+    let mut report = BuildReport {
         sessions: site.sessions.len(),
         categories: site.categories.len(),
         tags: site.tags.len(),
@@ -337,9 +348,21 @@ pub fn build_with(
         pages_rendered,
         files_written,
         out_dir,
+        up_to_date: false,
         warnings,
         elapsed: started.elapsed(),
-    })
+    };
+    if let Some(inputs) = stamp_inputs
+        && let Err(err) = fresh::record(root, inputs, &report)
+    {
+        report.warnings.push(Warning {
+            path: PathBuf::from(".cache/build-stamp.json"),
+            location: Location::START,
+            message: format!("{err:#}; the next build is a full one"),
+        });
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
 }
 
 fn cache_problem(message: String) -> Warning {

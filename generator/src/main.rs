@@ -10,6 +10,7 @@ use generator::serve::Server;
 
 // The build allocates and frees many page-sized strings from several threads; mimalloc
 // reuses that memory where glibc's allocator returns it to the kernel and faults it back in.
+// Its `override` feature also serves the C allocations of oniguruma, syntect's regex engine.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -28,7 +29,11 @@ fn main() -> ExitCode {
             for warning in &report.warnings {
                 eprintln!("{warning}");
             }
-            let verb = if options.write { "Built" } else { "Checked" };
+            let verb = match (options.write, report.up_to_date) {
+                (true, false) => "Built",
+                (true, true) => "Up to date:",
+                (false, _) => "Checked",
+            };
             // A closed stdout (`| head`) must not turn a successful build into a panic.
             let mut out = std::io::stdout().lock();
             let _ = writeln!(
@@ -41,7 +46,13 @@ fn main() -> ExitCode {
                 report.speakers,
                 report.elapsed.as_millis()
             );
-            if options.write {
+            if report.up_to_date {
+                let _ = writeln!(
+                    out,
+                    "Nothing changed since the last build of {}: nothing written",
+                    report.out_dir.display()
+                );
+            } else if options.write {
                 let _ = writeln!(
                     out,
                     "Wrote {} files to {}",

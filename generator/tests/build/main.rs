@@ -3,6 +3,7 @@
 
 mod errors;
 mod feeds;
+mod fresh;
 mod incremental;
 mod render;
 mod search;

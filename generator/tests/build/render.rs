@@ -218,6 +218,7 @@ fn a_build_from_the_highlight_cache_writes_the_same_site() {
     let cold = site.snapshot_tree("public");
     let cache = site.root().join(".cache/highlight.bin");
     let written = std::fs::metadata(&cache).expect("the build wrote its highlight cache");
+    forget_the_build(&site);
     let run = site.run(&[]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
     assert_eq!(site.snapshot_tree("public"), cold);
@@ -235,6 +236,7 @@ fn a_damaged_highlight_cache_is_a_warning_and_is_rewritten() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x5a;
     std::fs::write(&cache, &bytes).expect("write");
+    forget_the_build(&site);
     let run = site.run(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
@@ -242,6 +244,13 @@ fn a_damaged_highlight_cache_is_a_warning_and_is_rewritten() {
         ".cache/highlight.bin:1:1: warning: the highlight cache is damaged and was ignored; this build rewrites it\n"
     );
     assert_eq!(site.snapshot_tree("public"), cold);
+    forget_the_build(&site);
     let run = site.run(&[]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+}
+
+/// Removes the stamp of the last build, so that the next one is a full build (through the
+/// highlight cache) rather than an up-to-date one.
+fn forget_the_build(site: &SiteTest) {
+    std::fs::remove_file(site.root().join(".cache/build-stamp.json")).expect("the build stamped");
 }

@@ -1,0 +1,157 @@
+//! The up-to-date check, as `make` and cargo do it: a build whose inputs are those of the last
+//! build that wrote the same output directory, and whose output directory is exactly as that
+//! build left it, has nothing to do.
+//!
+//! The last successful build that wrote without a cache leaves a stamp in
+//! `<root>/.cache/build-stamp.json`: a fingerprint of its inputs, one of the output directory
+//! it left, and its report (counts and warnings, which an up-to-date build repeats).
+//!
+//! - **Inputs** are the generator's executable (by content), the build options, the output
+//!   directory's path, and every file under `site.toml`, `content/`, `templates/` and `static/`
+//!   (and `wasm-demos/scenarios/`, the demo catalog), by path, type, size, modification time and
+//!   inode. A site whose demos are compiled to WebAssembly is never up to date: the wasm also
+//!   depends on `wasm-demos/` and on the Rust toolchain, which cargo checks on every build.
+//! - **The output directory** is fingerprinted the same way, every file and directory under it.
+//!   Editing, adding or removing anything there makes the next build a full one, which puts it
+//!   back.
+//!
+//! Any difference, or no stamp (`rm -rf .cache`), means a full build. Like `make`, the check
+//! trusts that a file whose size, modification time and inode are unchanged still holds the
+//! same bytes; `touch` forces a rebuild of what it touches.
+
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use siphasher::sip128::{Hasher128, SipHasher13};
+use walkdir::WalkDir;
+
+use crate::error::{Location, Warning};
+use crate::{BuildOptions, BuildReport};
+
+const STAMP: &str = ".cache/build-stamp.json";
+
+/// What the last full build recorded, to tell whether the next one has anything to do.
+#[derive(Serialize, Deserialize)]
+struct Stamp {
+    inputs: String,
+    output: String,
+    sessions: usize,
+    categories: usize,
+    tags: usize,
+    speakers: usize,
+    pages: usize,
+    warnings: Vec<(PathBuf, u32, u32, String)>,
+}
+
+/// The fingerprint of a build's inputs, or `None` when the build cannot be up to date: it
+/// compiles demos, or an input could not be read (the full build reports it).
+pub fn inputs(options: &BuildOptions, out_dir: &Path) -> Option<u128> {
+    let root = options.root.as_path();
+    let has_catalog = root.join(crate::demos::CATALOG).exists();
+    if has_catalog && options.wasm {
+        return None;
+    }
+    let mut hasher = SipHasher13::new();
+    hasher.write_u64(crate::highlight::executable_hash());
+    hasher.write(format!("{:?}", (&options.base_url, options.drafts, options.wasm)).as_bytes());
+    hasher.write(out_dir.as_os_str().as_encoded_bytes());
+    hasher.write_u8(0);
+    let mut paths = vec![root.join("site.toml"), root.join("content")];
+    paths.extend([root.join("templates"), root.join("static")]);
+    if has_catalog {
+        paths.push(root.join("wasm-demos/scenarios"));
+    }
+    for path in paths {
+        tree(&mut hasher, root, &path, true)?;
+    }
+    Some(hasher.finish128().as_u128())
+}
+
+/// Hashes the path, type, size, modification time and inode of `path` and everything under it.
+fn tree(hasher: &mut SipHasher13, root: &Path, path: &Path, follow_links: bool) -> Option<()> {
+    if !path.exists() {
+        hasher.write(path.strip_prefix(root).unwrap_or(path).as_os_str().as_encoded_bytes());
+        hasher.write_u8(0xff);
+        return Some(());
+    }
+    for entry in WalkDir::new(path).follow_links(follow_links).sort_by_file_name() {
+        let entry = entry.ok()?;
+        let metadata = entry.metadata().ok()?;
+        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        hasher.write(rel.as_os_str().as_encoded_bytes());
+        hasher.write_u8(0);
+        let kind = metadata.file_type();
+        hasher.write_u8(u8::from(kind.is_dir()) | u8::from(kind.is_symlink()) << 1);
+        hasher.write_u64(metadata.len());
+        let modified = metadata.modified().ok()?;
+        let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+        hasher.write_u128(since.as_nanos());
+        #[cfg(unix)]
+        hasher.write_u64(std::os::unix::fs::MetadataExt::ino(&metadata));
+    }
+    Some(())
+}
+
+/// The fingerprint of the output directory as it is now.
+fn output(out_dir: &Path) -> Option<u128> {
+    let mut hasher = SipHasher13::new();
+    tree(&mut hasher, out_dir, out_dir, false)?;
+    Some(hasher.finish128().as_u128())
+}
+
+/// The report of the build the stamp records, if the stamp is for these `inputs` and the
+/// output directory is as that build left it.
+pub fn check(root: &Path, inputs: u128, out_dir: &Path) -> Option<BuildReport> {
+    let bytes = crate::fs::read(&root.join(STAMP)).ok()?;
+    let stamp: Stamp = serde_json::from_slice(&bytes).ok()?;
+    if stamp.inputs != format!("{inputs:032x}")
+        || stamp.output != format!("{:032x}", output(out_dir)?)
+    {
+        return None;
+    }
+    Some(BuildReport {
+        sessions: stamp.sessions,
+        categories: stamp.categories,
+        tags: stamp.tags,
+        speakers: stamp.speakers,
+        pages: stamp.pages,
+        pages_rendered: 0,
+        files_written: 0,
+        up_to_date: true,
+        out_dir: out_dir.to_path_buf(),
+        warnings: stamp
+            .warnings
+            .into_iter()
+            .map(|(path, line, column, message)| Warning {
+                path,
+                location: Location { line, column },
+                message,
+            })
+            .collect(),
+        elapsed: Default::default(),
+    })
+}
+
+/// Records `report`, the build of `inputs`, with the output directory as it now is. Without a
+/// stamp, the next build is a full one: that is the only consequence of a failure here.
+pub fn record(root: &Path, inputs: u128, report: &BuildReport) -> anyhow::Result<()> {
+    let Some(output) = output(&report.out_dir) else { return Ok(()) };
+    let stamp = Stamp {
+        inputs: format!("{inputs:032x}"),
+        output: format!("{output:032x}"),
+        sessions: report.sessions,
+        categories: report.categories,
+        tags: report.tags,
+        speakers: report.speakers,
+        pages: report.pages,
+        // The highlight cache's own problems are not the site's: they are not repeated.
+        warnings: report
+            .warnings
+            .iter()
+            .filter(|w| !w.path.starts_with(".cache"))
+            .map(|w| (w.path.clone(), w.location.line, w.location.column, w.message.clone()))
+            .collect(),
+    };
+    crate::fs::replace(&root.join(STAMP), &serde_json::to_vec(&stamp)?)
+}
