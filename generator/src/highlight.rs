@@ -22,6 +22,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
 
+use rustc_hash::FxHashMap;
 use siphasher::sip128::{Hasher128, SipHasher13};
 
 use syntect::highlighting::{Color, FontStyle, Style, Theme, ThemeSet};
@@ -44,7 +45,7 @@ static THEMES: LazyLock<[ThemeClasses; 2]> = LazyLock::new(|| {
 thread_local! {
     /// The looks of every scope stack met on this thread: theme rules are matched once per
     /// distinct stack, not once per token.
-    static LOOKS: RefCell<HashMap<Vec<Scope>, (Look, Look)>> = RefCell::new(HashMap::new());
+    static LOOKS: RefCell<FxHashMap<Vec<Scope>, (Look, Look)>> = RefCell::default();
 }
 
 /// A theme's styles as CSS classes. Every colour a token can get is the theme's default or
@@ -277,7 +278,8 @@ impl Highlighter {
                         };
                         if look != run.0 {
                             write_run(&run, plain, &mut out);
-                            run = (look, String::new());
+                            run.0 = look;
+                            run.1.clear();
                         }
                         escape_into(&mut run.1, &line[start..end]);
                         start = end;
