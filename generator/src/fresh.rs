@@ -6,10 +6,10 @@
 //! `<root>/.cache/build-stamp.json`: a fingerprint of its inputs, one of the output directory
 //! it left, and its report (counts and warnings, which an up-to-date build repeats).
 //!
-//! - **Inputs** are the generator's executable (by content), the build options, the output
-//!   directory's path, and every file under `site.toml`, `content/`, `templates/` and `static/`
-//!   (and `wasm-demos/scenarios/`, the demo catalog), by path, type, size, modification time and
-//!   inode. A site whose demos are compiled to WebAssembly is never up to date: the wasm also
+//! - **Inputs** are the generator's executable, the build options, the output directory's
+//!   path, and every file under `site.toml`, `content/`, `templates/` and `static/` (and
+//!   `wasm-demos/scenarios/`, the demo catalog), each by path, type, size, modification time
+//!   and inode. A site whose demos are compiled to WebAssembly is never up to date: the wasm also
 //!   depends on `wasm-demos/` and on the Rust toolchain, which cargo checks on every build.
 //! - **The output directory** is fingerprinted the same way, every file and directory under it.
 //!   Editing, adding or removing anything there makes the next build a full one, which puts it

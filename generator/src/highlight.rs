@@ -21,6 +21,7 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
+use std::time::UNIX_EPOCH;
 
 use rustc_hash::FxHashMap;
 use siphasher::sip128::{Hasher128, SipHasher13};
@@ -356,9 +357,10 @@ fn write_run(run: &((Look, Look), String), plain: (Look, Look), out: &mut String
 /// Highlighted code blocks kept on disk between builds, in `.cache/highlight.bin` under the
 /// site root.
 ///
-/// An entry is keyed by a 128-bit SipHash of the language, the code and a hash of the
-/// running executable, which embeds the grammars, the themes and this code: any other
-/// generator binary misses every entry, so an entry is never stale. The file ends with a
+/// An entry is keyed by a 128-bit SipHash of the language, the code and the identity of the
+/// running executable (its size, modification time and inode), which embeds the grammars, the
+/// themes and this code: any other generator binary misses every entry, so an entry is never
+/// stale. The file ends with a
 /// checksum; one that is unreadable, truncated or from another executable is ignored with a
 /// warning or silently, and rewritten. Deleting it only makes the next build slower. Only the
 /// entries a build used are saved, so the file does not grow with deleted code.
@@ -515,11 +517,24 @@ fn decode(bytes: &[u8], executable: u64) -> Decoded {
     Decoded::Entries(entries)
 }
 
-/// A hash of the running executable's bytes (0 if it cannot be read), computed once: what it
-/// renders can change with any change to the generator or its syntax set.
+/// The running executable's identity (0 if it cannot be read): what it renders can change
+/// with any change to the generator or its syntax set. A build of the generator writes a new
+/// file, so its size, modification time and inode tell it apart, as `make` would, without
+/// reading its megabytes on every build.
 pub(crate) fn executable_hash() -> u64 {
     static HASH: LazyLock<u64> = LazyLock::new(|| {
-        std::env::current_exe().and_then(std::fs::read).map_or(0, |bytes| hash64(&bytes))
+        let Ok(metadata) = std::env::current_exe().and_then(std::fs::metadata) else { return 0 };
+        let mut hasher = SipHasher13::new();
+        hasher.write_u64(metadata.len());
+        let modified = metadata.modified().ok().and_then(|m| m.duration_since(UNIX_EPOCH).ok());
+        hasher.write_u128(modified.map_or(0, |d| d.as_nanos()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            hasher.write_u64(metadata.dev());
+            hasher.write_u64(metadata.ino());
+        }
+        hasher.finish()
     });
     *HASH
 }
