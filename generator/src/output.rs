@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::fs;
@@ -100,19 +101,20 @@ impl Staging {
             written: Mutex::new(HashSet::new()),
             finished: false,
         };
+        // By destination: an asset of `content/` replaces a static file of the same path.
+        let mut copies: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
         if static_dir.is_dir() {
             for entry in WalkDir::new(static_dir).sort_by_file_name() {
                 let entry =
                     entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
                 if entry.file_type().is_file() {
                     let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
-                    staging.copy(entry.path(), rel)?;
+                    copies.insert(rel.to_path_buf(), entry.path().to_path_buf());
                 }
             }
         }
-        for (source, rel) in assets {
-            staging.copy(source, rel)?;
-        }
+        copies.extend(assets.iter().map(|(source, rel)| (rel.clone(), source.clone())));
+        copies.par_iter().try_for_each(|(rel, source)| staging.copy(source, rel))?;
         Ok(staging)
     }
 
