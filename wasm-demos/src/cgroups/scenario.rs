@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use crate::scenario::from_json::from_json_struct;
 use serde_json::{Map, Value, json};
 
 use super::cpu::{Slot, Timeline};
@@ -30,29 +30,31 @@ pub const MAX_OPS: usize = 10_000;
 pub const MAX_TRACE_STATES: usize = 1_000_000;
 
 /// A scenario document.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct ScenarioDoc {
     version: u8,
-    #[serde(default = "one_cpu")]
     cpus: usize,
-    #[serde(default)]
     devices: Option<Vec<String>>,
-    #[serde(default)]
     sched_cfs_bandwidth_slice_us: Option<u64>,
-    #[serde(default)]
     groups: Vec<GroupSetup>,
     ops: Vec<Value>,
 }
+from_json_struct!(ScenarioDoc, deny_unknown_fields {
+    version,
+    cpus = one_cpu,
+    devices = default,
+    sched_cfs_bandwidth_slice_us = default,
+    groups = default,
+    ops,
+});
 
 /// A cgroup created before the first op, with files written in file-name order.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct GroupSetup {
     path: String,
-    #[serde(default)]
     files: BTreeMap<String, String>,
 }
+from_json_struct!(GroupSetup, deny_unknown_fields { path, files = default });
 
 fn one_cpu() -> usize {
     1

@@ -15,6 +15,7 @@ use super::sched::mh::{DEFAULT_TAB_INDEX, check_tab_index};
 use super::sched::{SchedState, SchedulerKind, ServiceFlags};
 use super::service::{Protocol, ServiceConfig};
 use super::sim::{IpvsOp, IpvsSim, Outcome};
+use crate::scenario::from_json::{from_json_struct, from_json_unit_enum};
 use crate::scenario::{Playback, ScenarioError, parse, read_ops, read_single_op};
 
 /// Most ops one scenario may hold.
@@ -25,8 +26,7 @@ pub const MAX_TRACE_ENTRIES: usize = 1_000_000;
 const MAX_EXPIRATION_S: u64 = 365 * 24 * 60 * 60;
 
 /// Which model a scenario drives. Only the kernel's here; other models route elsewhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Model {
     Kernel,
 }
@@ -40,31 +40,35 @@ fn default_tab_index() -> i64 {
 }
 
 /// The top-level object of an IPVS scenario.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct Settings {
-    #[serde(default)]
     model: Option<Model>,
-    #[serde(default = "default_scheduler")]
     scheduler: String,
-    #[serde(default)]
     flags: Vec<String>,
-    #[serde(default)]
     sh_hash: ShHash,
-    #[serde(default = "default_tab_index")]
     mh_tab_index: i64,
-    #[serde(default)]
     protocol: Protocol,
-    #[serde(default)]
     seed: u64,
-    #[serde(default)]
     addr: Option<String>,
-    #[serde(default)]
     lblc_expiration_s: Option<u64>,
-    #[serde(default)]
     lblcr_expiration_s: Option<u64>,
     ops: Vec<Value>,
 }
+
+from_json_unit_enum!(Model { "kernel" => Kernel });
+from_json_struct!(Settings, deny_unknown_fields {
+    model = default,
+    scheduler = default_scheduler,
+    flags = default,
+    sh_hash = default,
+    mh_tab_index = default_tab_index,
+    protocol = default,
+    seed = default,
+    addr = default,
+    lblc_expiration_s = default,
+    lblcr_expiration_s = default,
+    ops,
+});
 
 fn expiration_ms(field: &str, seconds: Option<u64>) -> Result<u64, ScenarioError> {
     match seconds {

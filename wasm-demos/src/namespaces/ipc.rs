@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
+use crate::scenario::from_json::from_json_unit_enum;
 
 use super::error::sys;
 use super::{Errno, NamespacesSim, NsData, NsError, NsId};
@@ -20,8 +20,7 @@ const IPC_MIN_CYCLE: u32 = 64;
 const MAX_MQUEUES: usize = 4_096;
 
 /// A SysV IPC object kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum IpcKind {
     /// Shared memory segment (`ipcmk -M`).
     Shm,
@@ -30,6 +29,7 @@ pub enum IpcKind {
     /// Semaphore set (`ipcmk -S`).
     Sem,
 }
+from_json_unit_enum!(IpcKind { "shm" => Shm, "msg" => Msg, "sem" => Sem });
 
 impl IpcKind {
     /// The default limit of objects per namespace: `SHMMNI` 4096, `MSGMNI` and `SEMMNI` 32000

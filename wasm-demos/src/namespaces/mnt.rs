@@ -1,7 +1,7 @@
 //! Mount namespaces and propagation (mount_namespaces(7), `fs/namespace.c`, `fs/pnode.c`,
 //! `Documentation/filesystems/sharedsubtree.rst`).
 
-use serde::Deserialize;
+use crate::scenario::from_json::from_json_unit_enum;
 
 use super::error::sys;
 use super::{
@@ -14,8 +14,7 @@ use super::{
 const FIRST_MOUNT_ID: u32 = 21;
 
 /// A mount's propagation type (`mount --make-*`), or, for unshare(1), `unchanged`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Propagation {
     /// `MS_SHARED`: a member of a peer group; mounts under it propagate to the peers.
     Shared,
@@ -28,6 +27,13 @@ pub enum Propagation {
     /// unshare(1) `--propagation unchanged`: leave the copied types as they are.
     Unchanged,
 }
+from_json_unit_enum!(Propagation {
+    "shared" => Shared,
+    "private" => Private,
+    "slave" => Slave,
+    "unbindable" => Unbindable,
+    "unchanged" => Unchanged,
+});
 
 /// One mount (`struct mount`, reduced).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! [`NamespacesSim`] and yields a trace with one record per operation, carrying the op, its
 //! result or error, and the full visible state after it.
 
-use serde::Deserialize;
+use crate::scenario::from_json::from_json_struct;
 use serde_json::{Map, Value, json};
 
 use super::pid::ExitStatus;
@@ -13,15 +13,13 @@ use crate::scenario::{Playback, ScenarioError, parse, play_all, read_ops, read_s
 /// Cap on the number of operations in one scenario.
 const MAX_OPS: usize = 10_000;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct Settings {
-    #[serde(default)]
     hostname: Option<String>,
-    #[serde(default)]
     uptime_secs: Option<i64>,
     ops: Vec<Value>,
 }
+from_json_struct!(Settings, deny_unknown_fields { hostname = default, uptime_secs = default, ops });
 
 /// A namespaces scenario being played.
 pub struct NamespacesPlayback {
