@@ -89,6 +89,14 @@ pub fn op_json(op: &impl Serialize) -> Value {
     Value::Object(out)
 }
 
+/// A JSON object of `members`, inserted one by one: collecting into a [`Map`] would sort a
+/// copy of them first, and in WebAssembly every place that collects brings its own sort.
+pub fn object(members: impl IntoIterator<Item = (String, Value)>) -> Value {
+    let mut map = Map::new();
+    map.extend(members);
+    Value::Object(map)
+}
+
 /// Parses `json` into `T`, naming the JSON path of the first bad field.
 pub fn parse<T: FromJson>(json: &str) -> Result<T, ScenarioError> {
     T::from_json(&parse_value(json)?, &Path::root(""))

@@ -23,6 +23,7 @@ use super::io::UNLIMITED;
 use super::memory::{MEM_EVENT_NAMES, PAGE_COUNTER_MAX};
 use super::pids::PIDS_MAX;
 use super::{CgroupError, CgroupSim, CgroupVersion, Outcome, PAGE_SIZE};
+use crate::scenario::object;
 
 /// The readable files shown for a cgroup, v2; those after the marker are not on the root.
 const V2_FILES: &[(&str, bool)] = &[
@@ -139,9 +140,7 @@ impl FileValue {
             FileValue::Num(n) => Value::from(*n),
             FileValue::Signed(n) => Value::from(*n),
             FileValue::Text(s) => Value::from(s.as_str()),
-            FileValue::Keyed(kv) => {
-                Value::Object(kv.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect())
-            }
+            FileValue::Keyed(kv) => object(kv.iter().map(|(k, v)| (k.clone(), Value::from(*v)))),
             FileValue::Lines(lines) => Value::from(lines.clone()),
             FileValue::Ids(ids) => Value::from(ids.clone()),
         }

@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 
 use super::cpu::{Slot, Timeline};
 use super::{CgroupSim, CgroupVersion, Op, Outcome, SimParams, files};
-use crate::scenario::{Playback, ScenarioError, parse, read_ops, read_single_op};
+use crate::scenario::{Playback, ScenarioError, object, parse, read_ops, read_single_op};
 
 /// Most ops in one scenario.
 pub const MAX_OPS: usize = 10_000;
@@ -332,7 +332,6 @@ fn state_fields(sim: &CgroupSim, rec: &mut Map<String, Value>) {
     let mut uids: Vec<u32> = sim.processes().iter().map(|p| p.uid).collect();
     uids.sort_unstable();
     uids.dedup();
-    let nproc: Map<String, Value> =
-        uids.iter().map(|u| (u.to_string(), json!(sim.nproc_count(*u)))).collect();
-    rec.insert("nproc".into(), Value::Object(nproc));
+    let nproc = object(uids.iter().map(|u| (u.to_string(), json!(sim.nproc_count(*u)))));
+    rec.insert("nproc".into(), nproc);
 }

@@ -16,7 +16,7 @@ use super::sched::{SchedState, SchedulerKind, ServiceFlags};
 use super::service::{Protocol, ServiceConfig};
 use super::sim::{IpvsOp, IpvsSim, Outcome};
 use crate::scenario::from_json::{from_json_struct, from_json_unit_enum};
-use crate::scenario::{Playback, ScenarioError, parse, read_ops, read_single_op};
+use crate::scenario::{Playback, ScenarioError, object, parse, read_ops, read_single_op};
 
 /// Most ops one scenario may hold.
 pub const MAX_OPS: usize = 10_000;
@@ -302,35 +302,26 @@ fn state_fields(sim: &IpvsSim, record: &mut Map<String, Value>) {
             record.insert("rshift".into(), json!(mh.rshift));
         }
         SchedState::LocalityBasedLeastConnection(lblc) => {
-            let cache: Map<String, Value> = lblc
-                .entries
-                .iter()
-                .map(|(ip, en)| {
-                    (ip_key(*ip), json!({"dest": name_of(en.dest), "lastuse_ms": en.lastuse_ms}))
-                })
-                .collect();
-            record.insert("cache".into(), Value::Object(cache));
+            let cache = object(lblc.entries.iter().map(|(ip, en)| {
+                (ip_key(*ip), json!({"dest": name_of(en.dest), "lastuse_ms": en.lastuse_ms}))
+            }));
+            record.insert("cache".into(), cache);
         }
         SchedState::LocalityBasedLeastConnectionWithReplication(lblcr) => {
-            let cache: Map<String, Value> = lblcr
-                .entries
-                .iter()
-                .map(|(ip, en)| {
-                    let set: Vec<Value> = en.set.members.iter().map(|id| name_of(*id)).collect();
-                    (ip_key(*ip), json!({"set": set, "lastmod_ms": en.set.lastmod_ms, "lastuse_ms": en.lastuse_ms}))
-                })
-                .collect();
-            record.insert("cache".into(), Value::Object(cache));
+            let cache = object(lblcr.entries.iter().map(|(ip, en)| {
+                let set: Vec<Value> = en.set.members.iter().map(|id| name_of(*id)).collect();
+                (ip_key(*ip), json!({"set": set, "lastmod_ms": en.set.lastmod_ms, "lastuse_ms": en.lastuse_ms}))
+            }));
+            record.insert("cache".into(), cache);
         }
         _ => {}
     }
-    let conns: Map<String, Value> = sim
-        .conns()
-        .iter()
-        .map(|(name, c)| {
-            (name.clone(), json!({"dest": name_of(c.dest), "src": c.client.to_string(), "state": c.state.name()}))
-        })
-        .collect();
-    record.insert("connections".into(), Value::Object(conns));
+    let conns = object(sim.conns().iter().map(|(name, c)| {
+        (
+            name.clone(),
+            json!({"dest": name_of(c.dest), "src": c.client.to_string(), "state": c.state.name()}),
+        )
+    }));
+    record.insert("connections".into(), conns);
     record.insert("clock_ms".into(), json!(service.now_ms()));
 }

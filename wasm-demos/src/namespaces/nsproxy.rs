@@ -31,7 +31,9 @@ pub(crate) struct UnshareCmd<'a> {
 }
 
 fn kinds_of(flags: &[CloneFlag]) -> BTreeSet<NamespaceKind> {
-    flags.iter().map(|f| f.kind()).collect()
+    let mut kinds = BTreeSet::new();
+    kinds.extend(flags.iter().map(|f| f.kind()));
+    kinds
 }
 
 impl NamespacesSim {

@@ -248,7 +248,11 @@ impl FromJson for [u32; 2] {
 impl FromJson for BTreeMap<String, String> {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, ScenarioError> {
         let Value::Object(members) = value else { return Err(invalid_type(value, path, "a map")) };
-        members.iter().map(|(k, v)| Ok((k.clone(), String::from_json(v, &path.key(k))?))).collect()
+        let mut map = BTreeMap::new();
+        for (k, v) in members {
+            map.insert(k.clone(), String::from_json(v, &path.key(k))?);
+        }
+        Ok(map)
     }
 
     fn fallback() -> Self {
