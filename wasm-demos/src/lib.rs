@@ -17,4 +17,5 @@ pub mod cgroups;
 pub mod ipvs;
 pub mod namespaces;
 pub mod scenario;
+pub mod vec_map;
 pub mod web;

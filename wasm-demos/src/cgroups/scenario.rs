@@ -15,7 +15,7 @@
 //! A malformed field is reported with its JSON path
 //! (`ops[3].ms: invalid type: string "x", expected u64`).
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 use crate::scenario::from_json::from_json_struct;
 use serde_json::{Map, Value, json};
@@ -52,7 +52,7 @@ from_json_struct!(ScenarioDoc, deny_unknown_fields {
 #[derive(Debug)]
 struct GroupSetup {
     path: String,
-    files: BTreeMap<String, String>,
+    files: VecMap<String, String>,
 }
 from_json_struct!(GroupSetup, deny_unknown_fields { path, files = default });
 

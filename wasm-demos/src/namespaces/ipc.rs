@@ -1,7 +1,7 @@
 //! IPC namespaces (ipc_namespaces(7), `ipc/util.c`, `ipc/mqueue.c`): SysV objects and POSIX
 //! message queues, private to each namespace.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::{VecMap, VecSet};
 
 use crate::scenario::from_json::from_json_unit_enum;
 
@@ -59,7 +59,7 @@ struct IpcIds {
     /// The cursor of `idr_alloc_cyclic`.
     next: u32,
     /// index → (id, key, creator's global uid).
-    objects: BTreeMap<u32, (i32, i32, u32)>,
+    objects: VecMap<u32, (i32, i32, u32)>,
 }
 
 impl IpcIds {
@@ -93,8 +93,8 @@ impl IpcIds {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct IpcNs {
-    ids: BTreeMap<IpcKind, IpcIds>,
-    mqueues: BTreeSet<String>,
+    ids: VecMap<IpcKind, IpcIds>,
+    mqueues: VecSet<String>,
 }
 
 impl NamespacesSim {

@@ -285,7 +285,7 @@ impl NamespacesSim {
             stack.extend(children.into_iter().rev());
         }
         order.extend((0..old_mounts.len()).filter(|&i| !seen.get(i).copied().unwrap_or(true)));
-        let mut map = std::collections::BTreeMap::new();
+        let mut map = crate::vec_map::VecMap::new();
         let mut mounts = Vec::new();
         for m in order.into_iter().filter_map(|i| old_mounts.get(i).cloned()) {
             let id = self.alloc_mount_id();

@@ -2,7 +2,7 @@
 //! execve(2) (`kernel/fork.c`, `kernel/nsproxy.c`), plus the per-namespace setters of uts,
 //! cgroup and time namespaces and namespace file references (fds and bind mounts).
 
-use std::collections::BTreeSet;
+use crate::vec_map::VecSet;
 
 use super::error::sys;
 use super::mnt::Propagation;
@@ -30,8 +30,8 @@ pub(crate) struct UnshareCmd<'a> {
     pub(crate) command: &'a str,
 }
 
-fn kinds_of(flags: &[CloneFlag]) -> BTreeSet<NamespaceKind> {
-    let mut kinds = BTreeSet::new();
+fn kinds_of(flags: &[CloneFlag]) -> VecSet<NamespaceKind> {
+    let mut kinds = VecSet::new();
     kinds.extend(flags.iter().map(|f| f.kind()));
     kinds
 }
@@ -46,7 +46,7 @@ impl NamespacesSim {
     fn check_new_namespaces(
         &self,
         id: ProcId,
-        kinds: &BTreeSet<NamespaceKind>,
+        kinds: &VecSet<NamespaceKind>,
     ) -> Result<(), NsError> {
         let cred = self.cred(id)?;
         let nsproxy = self.nsproxy(id)?;
@@ -121,7 +121,7 @@ impl NamespacesSim {
     /// each new one holds one creation reference, returned in the list.
     fn create_namespaces(
         &mut self,
-        kinds: &BTreeSet<NamespaceKind>,
+        kinds: &VecSet<NamespaceKind>,
         old: &NsProxy,
         user_ns: NsId,
         cgroup: &str,

@@ -8,13 +8,13 @@
 //! Struct and enum readers are written with [`from_json_struct!`], [`read_fields!`] and
 //! [`from_json_unit_enum!`], which take the same choices serde's attributes did.
 
-use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 
 use serde::de::{Error as _, Unexpected};
 use serde_json::{Map, Value};
 
 use super::ScenarioError;
+use crate::vec_map::VecMap;
 
 /// Where a value sits in a scenario: a root (`ops[3]`, or empty for the document) and the keys
 /// and indexes below it. Rendered only for an error, the way serde_path_to_error names a path.
@@ -245,10 +245,10 @@ impl FromJson for [u32; 2] {
     }
 }
 
-impl FromJson for BTreeMap<String, String> {
+impl FromJson for VecMap<String, String> {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, ScenarioError> {
         let Value::Object(members) = value else { return Err(invalid_type(value, path, "a map")) };
-        let mut map = BTreeMap::new();
+        let mut map = VecMap::new();
         for (k, v) in members {
             map.insert(k.clone(), String::from_json(v, &path.key(k))?);
         }
@@ -256,7 +256,7 @@ impl FromJson for BTreeMap<String, String> {
     }
 
     fn fallback() -> Self {
-        BTreeMap::new()
+        VecMap::new()
     }
 }
 

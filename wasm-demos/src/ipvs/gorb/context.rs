@@ -1,7 +1,7 @@
 //! [`GorbSim`]: GORB's `core.Context` (services, backends, the pulse stash) driven by explicit
 //! check results.
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use std::net::IpAddr;
 
 use super::metrics::{Metrics, PulseMetrics, StatusType};
@@ -330,10 +330,10 @@ pub struct StashEntry<'a> {
 pub struct GorbSim {
     endpoint: Option<IpAddr>,
     now_ms: u64,
-    services: BTreeMap<String, Service>,
-    backends: BTreeMap<String, Backend>,
+    services: VecMap<String, Service>,
+    backends: VecMap<String, Backend>,
     // `run()`'s map lives as long as the daemon: removing a backend does not clear its entry.
-    stash: BTreeMap<(String, String), i32>,
+    stash: VecMap<(String, String), i32>,
 }
 
 impl GorbSim {
@@ -544,7 +544,7 @@ impl GorbSim {
 /// reweights.
 fn check(
     backend: &mut Backend,
-    stash: &mut BTreeMap<(String, String), i32>,
+    stash: &mut VecMap<(String, String), i32>,
     key: &(String, String),
     result: StatusType,
 ) -> PulseStep {
