@@ -688,9 +688,9 @@ pub fn render(sim: &CgroupSim, g: usize, file: &str) -> Option<FileValue> {
             let mut procs: Vec<&super::Process> =
                 sim.processes().iter().filter(|p| p.cgroup == g && p.nr_threads > 0).collect();
             if v1 {
-                procs.sort_by_key(|p| p.pid);
+                crate::sort::sort_by_key(&mut procs, |p| p.pid);
             } else {
-                procs.sort_by_key(|p| p.join_seq);
+                crate::sort::sort_by_key(&mut procs, |p| p.join_seq);
             }
             FileValue::Ids(procs.iter().map(|p| p.pid).collect())
         }

@@ -330,7 +330,7 @@ fn state_fields(sim: &CgroupSim, rec: &mut Map<String, Value>) {
         .collect();
     rec.insert("page_cache".into(), Value::Array(cache));
     let mut uids: Vec<u32> = sim.processes().iter().map(|p| p.uid).collect();
-    uids.sort_unstable();
+    crate::sort::sort(&mut uids);
     uids.dedup();
     let nproc = object(uids.iter().map(|u| (u.to_string(), json!(sim.nproc_count(*u)))));
     rec.insert("nproc".into(), nproc);

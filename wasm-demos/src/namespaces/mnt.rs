@@ -661,7 +661,7 @@ impl NamespacesSim {
         }
         let touched: Vec<NsId> = {
             let mut t: Vec<NsId> = gone.iter().map(|&(n, _)| n).collect();
-            t.sort_unstable();
+            crate::sort::sort(&mut t);
             t.dedup();
             t
         };

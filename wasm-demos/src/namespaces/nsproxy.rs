@@ -425,7 +425,7 @@ impl NamespacesSim {
             Some(NamespaceKind::Net) => 6,
             _ => 7,
         };
-        targets.sort_by_key(|&n| order(self.kind(n)));
+        crate::sort::sort_by_key(&mut targets, |&n| order(self.kind(n)));
         targets.dedup();
         let mut cred = self.cred(id)?;
         let old_cred = cred;
