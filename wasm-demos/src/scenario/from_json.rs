@@ -3,14 +3,15 @@
 //! serde's derived `Deserialize` impls are generic over the deserializer, and path tracking
 //! wraps every one of them again: in WebAssembly that is most of the code. The readers here
 //! are plain functions over `&Value` that name the JSON path of a bad field themselves; their
-//! messages are built by `serde::de::Error`'s constructors, so they read exactly as serde's
-//! (`invalid type: string "x", expected u32`, ``unknown field `x`, expected `a` or `b` ``).
+//! messages read exactly as serde_json's (`invalid type: string "x", expected u32`,
+//! ``unknown field `x`, expected `a` or `b` ``), most of them built by `serde::de::Error`'s
+//! constructors.
 //! Struct and enum readers are written with [`from_json_struct!`], [`read_fields!`] and
 //! [`from_json_unit_enum!`], which take the same choices serde's attributes did.
 
 use std::fmt::{self, Display};
 
-use serde::de::{Error as _, Unexpected};
+use serde::de::Error as _;
 use serde_json::{Map, Value};
 
 use super::ScenarioError;
@@ -96,29 +97,37 @@ pub trait FromJson: Sized {
     fn fallback() -> Self;
 }
 
-/// The error type whose `serde::de::Error` constructors word the messages: serde_json's, as
-/// it writes `null` where serde would write `unit value`.
+/// The error type whose `serde::de::Error` constructors word the other messages.
 type SerdeError = serde_json::Error;
 
-/// serde_json's description of a value that is not what was expected (`string "x"`).
-fn unexpected(value: &Value) -> Unexpected<'_> {
-    match value {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => Unexpected::Unsigned(u),
-            (None, Some(i), _) => Unexpected::Signed(i),
-            (None, None, f) => Unexpected::Float(f.unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
+/// serde_json's description of a value that is not what was expected: `string "x"`,
+/// ``integer `5` ``, `null`. Written here rather than through `serde::de::Unexpected`, whose
+/// `Display` brings the whole of `f64` formatting into WebAssembly for the floats that
+/// serde_json describes its own way anyway.
+struct Unexpected<'a>(&'a Value);
+
+impl Display for Unexpected<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "boolean `{b}`"),
+            Value::Number(n) if n.is_f64() => write!(f, "floating point `{n}`"),
+            Value::Number(n) => write!(f, "integer `{n}`"),
+            Value::String(s) => write!(f, "string {s:?}"),
+            Value::Array(_) => f.write_str("sequence"),
+            Value::Object(_) => f.write_str("map"),
+        }
     }
 }
 
 /// The error for `value` at `path` not being `expected`.
 fn invalid_type(value: &Value, path: &Path<'_>, expected: &str) -> ScenarioError {
-    path.error(SerdeError::invalid_type(unexpected(value), &expected))
+    path.error(format_args!("invalid type: {}, expected {expected}", Unexpected(value)))
+}
+
+/// The error for `value` at `path` being of the right type, but not `expected`.
+fn invalid_value(value: &Value, path: &Path<'_>, expected: &str) -> ScenarioError {
+    path.error(format_args!("invalid value: {}, expected {expected}", Unexpected(value)))
 }
 
 /// The error for an array at `path` with `len` elements where `expected` are wanted.
@@ -135,16 +144,12 @@ fn integer(
     max: i128,
 ) -> Result<i128, ScenarioError> {
     let Value::Number(n) = value else { return Err(invalid_type(value, path, expected)) };
-    let (int, unexpected) = match (n.as_u64(), n.as_i64()) {
-        (Some(u), _) => (i128::from(u), Unexpected::Unsigned(u)),
-        (None, Some(i)) => (i128::from(i), Unexpected::Signed(i)),
+    let int = match (n.as_u64(), n.as_i64()) {
+        (Some(u), _) => i128::from(u),
+        (None, Some(i)) => i128::from(i),
         (None, None) => return Err(invalid_type(value, path, expected)),
     };
-    if (min..=max).contains(&int) {
-        Ok(int)
-    } else {
-        Err(path.error(SerdeError::invalid_value(unexpected, &expected)))
-    }
+    if (min..=max).contains(&int) { Ok(int) } else { Err(invalid_value(value, path, expected)) }
 }
 
 macro_rules! integers_from_json {
@@ -271,10 +276,7 @@ fn variant<'v>(
         Value::String(name) => (name, None),
         Value::Object(members) => match members.iter().next() {
             Some((name, content)) if members.len() == 1 => (name, Some(content)),
-            _ => {
-                let expected = &"map with a single key";
-                return Err(path.error(SerdeError::invalid_value(Unexpected::Map, expected)));
-            }
+            _ => return Err(invalid_value(value, path, "map with a single key")),
         },
         _ => return Err(invalid_type(value, path, "string or map")),
     };
