@@ -306,33 +306,35 @@ pub fn unit_variant(
 /// [`Self::finish`] reports the first one.
 pub struct Fields<'a> {
     path: &'a Path<'a>,
+    expected: &'static str,
     names: &'static [&'static str],
     given: Vec<Option<(usize, &'a Value, Path<'a>)>>,
-    expected_length: Option<String>,
-    error: Option<(usize, ScenarioError)>,
+    by_position: bool,
+    error: Option<Box<(usize, ScenarioError)>>,
 }
 
 impl<'a> Fields<'a> {
     /// Starts reading the struct `expected` (`struct Backend`) at `path`, of fields `names`
     /// in declaration order. An unknown field is an error if `deny_unknown`, and skipped
-    /// otherwise.
+    /// otherwise; a value that is neither an object nor an array is an error before any.
     pub fn new(
         value: &'a Value,
         path: &'a Path<'a>,
         expected: &'static str,
         names: &'static [&'static str],
         deny_unknown: bool,
-    ) -> Result<Self, ScenarioError> {
+    ) -> Self {
         let mut fields = Self {
             path,
+            expected,
             names,
             given: vec![None; names.len()],
-            expected_length: None,
+            by_position: false,
             error: None,
         };
         match value {
             Value::Object(members) => {
-                for (rank, (key, value)) in members.iter().enumerate() {
+                for (rank, (key, value)) in (1..).zip(members) {
                     match names.iter().position(|name| name == key) {
                         Some(i) => fields.given[i] = Some((rank, value, path.key(key))),
                         None if deny_unknown => {
@@ -345,23 +347,23 @@ impl<'a> Fields<'a> {
             }
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate().take(names.len()) {
-                    fields.given[i] = Some((i, item, path.index(i)));
+                    fields.given[i] = Some((i + 1, item, path.index(i)));
                 }
-                fields.expected_length = Some(format!("{expected} with {} elements", names.len()));
+                fields.by_position = true;
                 if items.len() > names.len() {
                     let error = invalid_length(items.len(), path, "fewer elements in array");
                     fields.fail(usize::MAX, error);
                 }
             }
-            _ => return Err(invalid_type(value, path, expected)),
+            _ => fields.fail(0, invalid_type(value, path, expected)),
         }
-        Ok(fields)
+        fields
     }
 
     /// Keeps `error`, met at `rank`, if it comes before the one kept so far.
     fn fail(&mut self, rank: usize, error: ScenarioError) {
-        if self.error.as_ref().is_none_or(|(kept, _)| rank < *kept) {
-            self.error = Some((rank, error));
+        if self.error.as_ref().is_none_or(|kept| rank < kept.0) {
+            self.error = Some(Box::new((rank, error)));
         }
     }
 
@@ -371,9 +373,11 @@ impl<'a> Fields<'a> {
         let i = self.names.iter().position(|n| *n == name)?;
         let given = self.given[i].take();
         if given.is_none() && required {
-            let error = match &self.expected_length {
-                Some(expected) => invalid_length(i, self.path, expected),
-                None => self.path.error(SerdeError::missing_field(name)),
+            let error = if self.by_position {
+                let expected = format!("{} with {} elements", self.expected, self.names.len());
+                invalid_length(i, self.path, &expected)
+            } else {
+                self.path.error(SerdeError::missing_field(name))
             };
             self.fail(usize::MAX - 1, error);
         }
@@ -392,9 +396,9 @@ impl<'a> Fields<'a> {
     }
 
     /// The first error met, if any.
-    pub fn finish(self) -> Result<(), ScenarioError> {
-        match self.error {
-            Some((_, error)) => Err(error),
+    pub fn finish(&mut self) -> Result<(), ScenarioError> {
+        match self.error.take() {
+            Some(error) => Err(error.1),
             None => Ok(()),
         }
     }
@@ -409,9 +413,8 @@ macro_rules! read_fields {
     ($value:expr, $path:expr, $expected:expr, $deny_unknown:expr,
      $($ctor:ident)::+ { $($field:ident $(as $json:literal)? $(= $default:ident)?),* $(,)? }) => {{
         const NAMES: &[&str] = &[$($crate::scenario::from_json::json_name!($field $(, $json)?)),*];
-        #[allow(unused_mut)]
         let mut fields =
-            $crate::scenario::from_json::Fields::new($value, $path, $expected, NAMES, $deny_unknown)?;
+            $crate::scenario::from_json::Fields::new($value, $path, $expected, NAMES, $deny_unknown);
         let value = $($ctor)::+ {
             $($field: fields.field(
                 $crate::scenario::from_json::json_name!($field $(, $json)?),
