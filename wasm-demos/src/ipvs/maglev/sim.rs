@@ -1,7 +1,5 @@
 //! [`MaglevSim`]: a Maglev table over a fixed prime size M and a changing list of backends.
 
-use std::collections::HashSet;
-
 use super::disruption::Disruption;
 use super::permutation::{Permutation, PermutationSource};
 use super::table::{Balance, FillStep, populate};
@@ -235,10 +233,10 @@ impl MaglevSim {
             return Err(MaglevError::TooManyBackends(params.backends.len()));
         }
         let mut backends: Vec<Backend> = Vec::with_capacity(params.backends.len());
-        let mut seen = HashSet::with_capacity(params.backends.len());
-        for spec in params.backends {
+        let duplicate = first_duplicate(&params.backends);
+        for (i, spec) in params.backends.into_iter().enumerate() {
             let backend = make_backend(spec, table_size)?;
-            if !seen.insert(backend.name.clone()) {
+            if duplicate == Some(i) {
                 return Err(MaglevError::DuplicateName(backend.name));
             }
             backends.push(backend);
@@ -381,6 +379,13 @@ fn check_backend_count(n: usize, table_size: u32) -> Result<(), MaglevError> {
         return Err(MaglevError::TooMuchWork { table_size, backends: n });
     }
     Ok(())
+}
+
+/// The index of the first backend whose name an earlier one already has.
+fn first_duplicate(specs: &[BackendSpec]) -> Option<usize> {
+    let mut by_name: Vec<usize> = (0..specs.len()).collect();
+    crate::sort::sort_by_key(&mut by_name, |&i| specs[i].name.as_str());
+    by_name.windows(2).filter(|w| specs[w[0]].name == specs[w[1]].name).map(|w| w[1]).min()
 }
 
 fn make_backend(spec: BackendSpec, table_size: u32) -> Result<Backend, MaglevError> {
