@@ -26,12 +26,11 @@ mod ops;
 pub mod pids;
 pub mod scenario;
 
-use crate::vec_map::VecMap;
-
 pub use error::CgroupError;
 pub use ops::{CgroupVersion, IoDir, Op, SimParams};
 pub use scenario::run_scenario;
 
+use crate::vec_map::VecMap;
 use cpu::{GroupBandwidth, GroupRq, Timeline};
 use io::IoGroup;
 use memory::{MemCgroup, PageCacheExtent};

@@ -15,14 +15,13 @@
 //! A malformed field is reported with its JSON path
 //! (`ops[3].ms: invalid type: string "x", expected u64`).
 
-use crate::vec_map::VecMap;
-
-use crate::scenario::from_json::from_json_struct;
 use serde_json::{Map, Value, json};
 
 use super::cpu::{Slot, Timeline};
 use super::{CgroupSim, CgroupVersion, Op, Outcome, SimParams, files};
+use crate::scenario::from_json::from_json_struct;
 use crate::scenario::{Playback, ScenarioError, object, parse, read_ops, read_single_op};
+use crate::vec_map::VecMap;
 
 /// Most ops in one scenario.
 pub const MAX_OPS: usize = 10_000;

@@ -1,12 +1,10 @@
 //! IPC namespaces (ipc_namespaces(7), `ipc/util.c`, `ipc/mqueue.c`): SysV objects and POSIX
 //! message queues, private to each namespace.
 
-use crate::vec_map::{VecMap, VecSet};
-
-use crate::scenario::from_json::from_json_unit_enum;
-
 use super::error::sys;
 use super::{Errno, NamespacesSim, NsData, NsError, NsId};
+use crate::scenario::from_json::from_json_unit_enum;
+use crate::vec_map::{VecMap, VecSet};
 
 /// `IPCMNI_SHIFT`: an id is `seq << 15 | index`.
 const IPCMNI_SHIFT: u32 = 15;

@@ -1,13 +1,12 @@
 //! Mount namespaces and propagation (mount_namespaces(7), `fs/namespace.c`, `fs/pnode.c`,
 //! `Documentation/filesystems/sharedsubtree.rst`).
 
-use crate::scenario::from_json::from_json_unit_enum;
-
 use super::error::sys;
 use super::{
     Capability, Errno, MAX_MOUNTS, MAX_NAME_LEN, NamespaceKind, NamespacesSim, NsData, NsError,
     NsId, ProcId,
 };
+use crate::scenario::from_json::from_json_unit_enum;
 
 /// The first mount id this model allocates (lower ids stand for the kernel's internal mounts);
 /// ids are lowest-free, as `mnt_alloc_id`'s IDA.

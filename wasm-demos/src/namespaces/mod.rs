@@ -35,8 +35,6 @@ mod scenario;
 mod user;
 mod view;
 
-use crate::vec_map::{VecMap, VecSet};
-
 pub use caps::{CAP_NAMES, CapSet, Capability, Cred};
 pub use error::{Errno, NsError};
 pub use ipc::IpcKind;
@@ -47,6 +45,7 @@ pub use pid::{ExitStatus, ProcState, Process};
 pub use scenario::{NamespacesPlayback, run_scenario, state};
 pub use user::IdExtent;
 
+use crate::vec_map::{VecMap, VecSet};
 use error::sys;
 
 /// Index of a namespace in the simulation's arena (not its inode number).

@@ -2,8 +2,6 @@
 //! execve(2) (`kernel/fork.c`, `kernel/nsproxy.c`), plus the per-namespace setters of uts,
 //! cgroup and time namespaces and namespace file references (fds and bind mounts).
 
-use crate::vec_map::VecSet;
-
 use super::error::sys;
 use super::mnt::Propagation;
 use super::ops::ClockId;
@@ -13,6 +11,7 @@ use super::{
     CapSet, Capability, CloneFlag, Cred, Errno, MAX_MOUNTS, MAX_NAMESPACES, NamespaceKind,
     NamespacesSim, NsData, NsError, NsId, NsProxy, Outcome, ProcId,
 };
+use crate::vec_map::VecSet;
 
 /// `KTIME_SEC_MAX`: the largest time offset in seconds.
 const KTIME_SEC_MAX: i64 = i64::MAX / 1_000_000_000;

@@ -1,10 +1,9 @@
 //! The operations a scenario applies (syscalls and commands), their results, and dispatch.
 
-use crate::scenario::from_json::{from_json_unit_enum, from_op_enum};
-
 use super::mnt::Propagation;
 use super::pid::ExitStatus;
 use super::{Capability, IpcKind, NamespaceKind, NamespacesSim, NsError};
+use crate::scenario::from_json::{from_json_unit_enum, from_op_enum};
 
 /// A `CLONE_NEW*` flag (clone(2), unshare(2), setns(2)'s `nstype`).
 #[allow(clippy::upper_case_acronyms)]

@@ -1,13 +1,12 @@
 //! Pid namespaces and the process table (pid_namespaces(7), `kernel/pid.c`,
 //! `kernel/pid_namespace.c`, `kernel/exit.c`, `kernel/signal.c`).
 
-use crate::vec_map::VecMap;
-
 use super::error::sys;
 use super::ops::Signal;
 use super::{
     Capability, Cred, Errno, MAX_PROCESSES, NamespacesSim, NsError, NsId, NsProxy, ProcId,
 };
+use crate::vec_map::VecMap;
 
 /// `PID_MAX_DEFAULT` (0x8000): pids are below it in every namespace.
 pub(crate) const PID_MAX: u32 = 32_768;

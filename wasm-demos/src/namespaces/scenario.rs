@@ -2,12 +2,12 @@
 //! [`NamespacesSim`] and yields a trace with one record per operation, carrying the op, its
 //! result or error, and the full visible state after it.
 
-use crate::scenario::from_json::from_json_struct;
 use serde_json::{Map, Value, json};
 
 use super::pid::ExitStatus;
 use super::user::MapKind;
 use super::{NamespacesParams, NamespacesSim, NsData, Op, Outcome};
+use crate::scenario::from_json::from_json_struct;
 use crate::scenario::{Playback, ScenarioError, object, parse, play_all, read_ops, read_single_op};
 
 /// Cap on the number of operations in one scenario.

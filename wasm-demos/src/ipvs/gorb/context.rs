@@ -1,7 +1,6 @@
 //! [`GorbSim`]: GORB's `core.Context` (services, backends, the pulse stash) driven by explicit
 //! check results.
 
-use crate::vec_map::VecMap;
 use std::net::IpAddr;
 
 use super::metrics::{Metrics, PulseMetrics, StatusType};
@@ -9,6 +8,7 @@ use super::options::{
     BackendOptions, ServiceOptions, ValidBackend, validate_backend, validate_service,
 };
 use crate::scenario::from_json::from_op_enum;
+use crate::vec_map::VecMap;
 
 /// The most services a simulation holds.
 pub const MAX_SERVICES: usize = 100;
