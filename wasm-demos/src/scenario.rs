@@ -55,10 +55,13 @@ pub fn play_all(mut playback: impl Playback) -> Value {
 /// Reads the operations of a scenario, each written `{"op": "<name>", …fields}`, paired with
 /// the op as given (records echo it). A bad one is named by its path: `ops[3].weight`.
 pub fn read_ops<T: FromOp>(ops: Vec<Value>) -> Result<Vec<(T, Value)>, ScenarioError> {
-    ops.into_iter()
-        .enumerate()
-        .map(|(i, raw)| Ok((read_op(&raw, &format!("ops[{i}]"))?, raw)))
-        .collect()
+    // A loop, as in `from_json`'s readers: `collect::<Result<_, _>>()` would instantiate its
+    // adapters again for every operations' enum.
+    let mut read = Vec::with_capacity(ops.len());
+    for (i, raw) in ops.into_iter().enumerate() {
+        read.push((read_op(&raw, &format!("ops[{i}]"))?, raw));
+    }
+    Ok(read)
 }
 
 /// Reads one operation given on its own (from the demos' controls), paired with the op as

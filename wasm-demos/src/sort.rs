@@ -21,8 +21,15 @@ pub fn sort<T: Ord>(items: &mut Vec<T>) {
 
 /// Puts `items` in `order`, a permutation of their indexes.
 fn reorder<T>(items: &mut Vec<T>, order: Vec<usize>) {
-    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
-    items.extend(order.into_iter().filter_map(|i| slots[i].take()));
+    let mut slots: Vec<Option<T>> = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        slots.push(Some(item));
+    }
+    for i in order {
+        if let Some(item) = slots[i].take() {
+            items.push(item);
+        }
+    }
 }
 
 /// The indexes `0..len` in the order `compare` sorts them, stably.

@@ -222,7 +222,13 @@ impl<T: FromJson> FromJson for Vec<T> {
         let Value::Array(items) = value else {
             return Err(invalid_type(value, path, "a sequence"));
         };
-        items.iter().enumerate().map(|(i, item)| T::from_json(item, &path.index(i))).collect()
+        // A loop rather than `collect::<Result<_, _>>()`, whose adapters are instantiated again
+        // for every element type.
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(T::from_json(item, &path.index(i))?);
+        }
+        Ok(out)
     }
 
     fn fallback() -> Self {
