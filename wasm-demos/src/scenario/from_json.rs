@@ -6,6 +6,7 @@
 //! messages read exactly as serde_json's (`invalid type: string "x", expected u32`,
 //! ``unknown field `x`, expected `a` or `b` ``), most of them built by `serde::de::Error`'s
 //! constructors.
+//!
 //! Struct and enum readers are written with [`from_json_struct!`], [`read_fields!`] and
 //! [`from_json_unit_enum!`], which take the same choices serde's attributes did.
 
@@ -578,3 +579,74 @@ pub(crate) use {
     default_fn, deny_unknown, from_json_struct, from_json_unit_enum, from_op_enum, json_name,
     read_fields, variant_from_op,
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::parse;
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Proto {
+        Tcp,
+        Udp,
+    }
+    from_json_unit_enum!(Proto { "tcp" => Tcp, "udp" => Udp });
+
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    struct Pair {
+        a: u32,
+        b: u32,
+        proto: Proto,
+        note: Option<String>,
+    }
+    from_json_struct!(Pair, deny_unknown_fields { a, b, proto = tcp, note = default });
+
+    fn tcp() -> Proto {
+        Proto::Tcp
+    }
+
+    fn error(json: &str) -> String {
+        parse::<Pair>(json).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reports_the_first_error_in_the_objects_order_then_missing_fields() {
+        assert_eq!(error(r#"{"z": 1, "a": "x"}"#), r#"a: invalid type: string "x", expected u32"#);
+        assert_eq!(error(r#"{"b": 1.5}"#), "b: invalid type: floating point `1.5`, expected u32");
+        assert_eq!(
+            error(r#"{"b": 1, "y": 2}"#),
+            "y: unknown field `y`, expected one of `a`, `b`, `proto`, `note`"
+        );
+        assert_eq!(error(r#"{"b": 1}"#), "$: missing field `a`");
+        assert_eq!(error(r#"{"a": -1, "b": 1}"#), "a: invalid value: integer `-1`, expected u32");
+    }
+
+    #[test]
+    fn reads_a_struct_given_as_an_array_by_position() {
+        let pair = parse::<Pair>(r#"[1, 2, "udp"]"#).unwrap();
+        assert_eq!((pair.a, pair.b, pair.proto, pair.note), (1, 2, Proto::Udp, None));
+        assert_eq!(error("[1]"), "$: invalid length 1, expected struct Pair with 4 elements");
+        assert_eq!(
+            error(r#"[1, 2, "tcp", null, 5]"#),
+            "$: invalid length 5, expected fewer elements in array"
+        );
+        assert_eq!(error("null"), "$: invalid type: null, expected struct Pair");
+    }
+
+    #[test]
+    fn reads_a_unit_variant_by_name_or_as_a_single_key_map() {
+        assert_eq!(parse::<Proto>(r#"{"udp": null}"#).unwrap(), Proto::Udp);
+        assert_eq!(
+            parse::<Proto>(r#""sctp""#).unwrap_err().to_string(),
+            "$: unknown variant `sctp`, expected `tcp` or `udp`"
+        );
+        assert_eq!(
+            parse::<Proto>(r#"{"tcp": 5}"#).unwrap_err().to_string(),
+            "tcp: invalid type: integer `5`, expected unit"
+        );
+        assert_eq!(
+            parse::<Proto>(r#"{"tcp": null, "udp": null}"#).unwrap_err().to_string(),
+            "$: invalid value: map, expected map with a single key"
+        );
+    }
+}
