@@ -17,4 +17,6 @@ pub mod cgroups;
 pub mod ipvs;
 pub mod namespaces;
 pub mod scenario;
+pub mod sort;
+pub mod vec_map;
 pub mod web;

@@ -6,9 +6,12 @@
 //! assume well-typed input, but they still validate values (a weight of 0 where it is not
 //! allowed, a non-prime table size) and return their own typed errors.
 
+pub mod from_json;
+
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+use from_json::{FromJson, FromOp, Path, op_from_json};
 
 /// A scenario that could not be parsed: the JSON path of the offending field and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,52 +54,31 @@ pub fn play_all(mut playback: impl Playback) -> Value {
 
 /// Reads the operations of a scenario, each written `{"op": "<name>", …fields}`, paired with
 /// the op as given (records echo it). A bad one is named by its path: `ops[3].weight`.
-pub fn read_ops<T: DeserializeOwned>(ops: Vec<Value>) -> Result<Vec<(T, Value)>, ScenarioError> {
-    ops.into_iter()
-        .enumerate()
-        .map(|(i, raw)| Ok((read_op(&raw, &format!("ops[{i}]"))?, raw)))
-        .collect()
+pub fn read_ops<T: FromOp>(ops: Vec<Value>) -> Result<Vec<(T, Value)>, ScenarioError> {
+    // A loop, as in `from_json`'s readers: `collect::<Result<_, _>>()` would instantiate its
+    // adapters again for every operations' enum.
+    let mut read = Vec::with_capacity(ops.len());
+    for (i, raw) in ops.into_iter().enumerate() {
+        read.push((read_op(&raw, &format!("ops[{i}]"))?, raw));
+    }
+    Ok(read)
 }
 
 /// Reads one operation given on its own (from the demos' controls), paired with the op as
 /// given; its errors are named from `op` (`op.count: …`).
-pub fn read_single_op<T: DeserializeOwned>(json: &str) -> Result<(T, Value), ScenarioError> {
-    let raw: Value = parse(json).map_err(|e| ScenarioError::new("op", e.message))?;
+pub fn read_single_op<T: FromOp>(json: &str) -> Result<(T, Value), ScenarioError> {
+    let raw = parse_value(json).map_err(|e| ScenarioError::new("op", e.message))?;
     Ok((read_op(&raw, "op")?, raw))
 }
 
-/// Reads the operation `op`, found at `path`, into `T`, the operations' enum, externally
-/// tagged: the `op` tag becomes the key of the variant's fields (`{"<name>": {…fields}}`).
-///
-/// serde could read the tag itself with `#[serde(tag = "op")]`, but an internally tagged enum
-/// buffers every op before choosing its variant, which loses the path of a bad field and, in
-/// WebAssembly, costs a second deserializer for every variant.
-pub fn read_op<T: DeserializeOwned>(op: &Value, path: &str) -> Result<T, ScenarioError> {
-    let Value::Object(fields) = op else {
-        return Err(ScenarioError::new(path, "an operation is a JSON object"));
-    };
-    let tag = match fields.get("op") {
-        Some(Value::String(tag)) => tag.clone(),
-        Some(_) => return Err(ScenarioError::new(format!("{path}.op"), "expected a string")),
-        None => return Err(ScenarioError::new(path, "missing field `op`")),
-    };
-    let mut fields = fields.clone();
-    fields.remove("op");
-    let mut by_name = Map::new();
-    by_name.insert(tag.clone(), Value::Object(fields));
-    from_value(&Value::Object(by_name)).map_err(|err| {
-        let field = err.path.strip_prefix(tag.as_str());
-        let path = match field {
-            Some("") => path.to_owned(),
-            Some(rest) if rest.starts_with('.') => format!("{path}{rest}"),
-            _ => format!("{path}.op"),
-        };
-        ScenarioError { path, message: err.message }
-    })
+/// Reads the operation `op`, found at `path`, into `T`, the operations' enum: the `op` tag
+/// chooses the variant, the other fields are the variant's.
+pub fn read_op<T: FromOp>(op: &Value, path: &str) -> Result<T, ScenarioError> {
+    op_from_json(op, &Path::root(path))
 }
 
 /// An operation as scenarios write it, `{"op": "<name>", …fields}`, from the externally
-/// tagged form serde gives its enum (see [`read_op`]).
+/// tagged form serde gives its enum.
 pub fn op_json(op: &impl Serialize) -> Value {
     let tagged = serde_json::to_value(op).unwrap_or(Value::Null);
     let Value::Object(by_name) = tagged else { return tagged };
@@ -110,24 +92,22 @@ pub fn op_json(op: &impl Serialize) -> Value {
     Value::Object(out)
 }
 
-/// Parses `json` into `T`, naming the JSON path of the first bad field.
-///
-/// The text becomes a [`Value`] first and `T` is read from it: every type is then deserialized
-/// through one deserializer, [`from_value`]'s, which keeps the WebAssembly build small.
-pub fn parse<T: DeserializeOwned>(json: &str) -> Result<T, ScenarioError> {
-    let value: Value = serde_json::from_str(json)
-        .map_err(|e| ScenarioError::new("$", strip_position(&e.to_string())))?;
-    from_value(&value)
+/// A JSON object of `members`, inserted one by one: collecting into a [`Map`] would sort a
+/// copy of them first, and in WebAssembly every place that collects brings its own sort.
+pub fn object(members: impl IntoIterator<Item = (String, Value)>) -> Value {
+    let mut map = Map::new();
+    map.extend(members);
+    Value::Object(map)
 }
 
-/// Reads `T` from an already parsed `value`, naming the JSON path of the first bad field.
-pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ScenarioError> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        // serde_path_to_error names the root `.`, and a position it never reached `?`.
-        let path = if path == "." || path == "?" { "$".to_owned() } else { path };
-        ScenarioError { path, message: err.into_inner().to_string() }
-    })
+/// Parses `json` into `T`, naming the JSON path of the first bad field.
+pub fn parse<T: FromJson>(json: &str) -> Result<T, ScenarioError> {
+    T::from_json(&parse_value(json)?, &Path::root(""))
+}
+
+/// Parses `json` into a [`Value`]; a syntax error is named for the document (`$`).
+fn parse_value(json: &str) -> Result<Value, ScenarioError> {
+    serde_json::from_str(json).map_err(|e| ScenarioError::new("$", strip_position(&e.to_string())))
 }
 
 /// serde_json appends " at line L column C" to its messages; the JSON path replaces it.
@@ -141,20 +121,21 @@ fn strip_position(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::from_json::from_json_struct;
 
-    #[derive(Debug, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct Doc {
         ops: Vec<Op>,
     }
+    from_json_struct!(Doc, deny_unknown_fields { ops });
 
-    #[derive(Debug, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct Op {
         weight: u32,
     }
+    from_json_struct!(Op, deny_unknown_fields { weight });
 
     #[test]
     fn names_the_json_path_of_a_bad_field() {

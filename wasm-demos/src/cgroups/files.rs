@@ -23,6 +23,7 @@ use super::io::UNLIMITED;
 use super::memory::{MEM_EVENT_NAMES, PAGE_COUNTER_MAX};
 use super::pids::PIDS_MAX;
 use super::{CgroupError, CgroupSim, CgroupVersion, Outcome, PAGE_SIZE};
+use crate::scenario::object;
 
 /// The readable files shown for a cgroup, v2; those after the marker are not on the root.
 const V2_FILES: &[(&str, bool)] = &[
@@ -139,9 +140,7 @@ impl FileValue {
             FileValue::Num(n) => Value::from(*n),
             FileValue::Signed(n) => Value::from(*n),
             FileValue::Text(s) => Value::from(s.as_str()),
-            FileValue::Keyed(kv) => {
-                Value::Object(kv.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect())
-            }
+            FileValue::Keyed(kv) => object(kv.iter().map(|(k, v)| (k.clone(), Value::from(*v)))),
             FileValue::Lines(lines) => Value::from(lines.clone()),
             FileValue::Ids(ids) => Value::from(ids.clone()),
         }
@@ -689,9 +688,9 @@ pub fn render(sim: &CgroupSim, g: usize, file: &str) -> Option<FileValue> {
             let mut procs: Vec<&super::Process> =
                 sim.processes().iter().filter(|p| p.cgroup == g && p.nr_threads > 0).collect();
             if v1 {
-                procs.sort_by_key(|p| p.pid);
+                crate::sort::sort_by_key(&mut procs, |p| p.pid);
             } else {
-                procs.sort_by_key(|p| p.join_seq);
+                crate::sort::sort_by_key(&mut procs, |p| p.join_seq);
             }
             FileValue::Ids(procs.iter().map(|p| p.pid).collect())
         }

@@ -343,7 +343,7 @@ impl CgroupSim {
                 .filter(|p| p.cgroup == g && p.nr_threads > 0)
                 .map(|p| (last_thread(p.pid), p))
                 .collect();
-            members.sort_by_key(|(seq, _)| *seq);
+            crate::sort::sort_by_key(&mut members, |(seq, _)| *seq);
             for (_, p) in members {
                 if p.oom_score_adj == -1000 {
                     continue;
@@ -393,7 +393,7 @@ impl CgroupSim {
                         Some((at, first_thread(p.pid), p.pid, p.cgroup, u64::from(p.nr_threads)))
                     })
                     .collect();
-                m.sort_unstable();
+                crate::sort::sort(&mut m);
                 m.into_iter().map(|(_, _, pid, g, n)| (pid, g, n)).collect()
             }
             None => Vec::new(),

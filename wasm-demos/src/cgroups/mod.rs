@@ -26,12 +26,11 @@ mod ops;
 pub mod pids;
 pub mod scenario;
 
-use std::collections::BTreeMap;
-
 pub use error::CgroupError;
 pub use ops::{CgroupVersion, IoDir, Op, SimParams};
 pub use scenario::run_scenario;
 
+use crate::vec_map::VecMap;
 use cpu::{GroupBandwidth, GroupRq, Timeline};
 use io::IoGroup;
 use memory::{MemCgroup, PageCacheExtent};
@@ -224,7 +223,7 @@ pub struct CgroupSim {
     next_pid: u32,
     join_seq: u64,
     /// RLIMIT_NPROC accounting: live tasks per real uid (`ucounts`, `UCOUNT_RLIMIT_NPROC`).
-    nproc: BTreeMap<u32, u64>,
+    nproc: VecMap<u32, u64>,
     page_cache: std::collections::VecDeque<PageCacheExtent>,
     sched: cpu::SchedScratch,
     /// `memory.max` written below usage with no killable task left: usage may stay above it.
@@ -268,7 +267,7 @@ impl CgroupSim {
             tasks: Vec::new(),
             next_pid: 100,
             join_seq: 0,
-            nproc: BTreeMap::new(),
+            nproc: VecMap::new(),
             page_cache: std::collections::VecDeque::new(),
             sched,
             max_unreachable: false,

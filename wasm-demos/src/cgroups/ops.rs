@@ -3,13 +3,12 @@
 //! An op is one JSON object tagged by `"op"` (`{"op": "fork", "pid": 2}`); unknown fields are
 //! rejected so that a typo in a scenario is a parse error naming its JSON path.
 
-use serde::Deserialize;
+use crate::scenario::from_json::{from_json_unit_enum, from_op_enum};
 
 /// One operation: a syscall-like action, a cgroup file access, or the passage of time.
 ///
-/// Externally tagged for serde: [`crate::scenario::read_ops`] reads the `op` tag.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// [`crate::scenario::read_ops`] reads the `op` tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     /// `mkdir /sys/fs/cgroup/<cgroup>`: creates a cgroup with default knobs; its parent must exist.
     Mkdir {
@@ -38,28 +37,20 @@ pub enum Op {
         /// The cgroup it starts in.
         cgroup: String,
         /// Real uid (0 = root, which bypasses RLIMIT_NPROC).
-        #[serde(default)]
         uid: u32,
         /// Number of threads (≥ 1), created one by one like `clone(CLONE_THREAD)`.
-        #[serde(default = "one")]
         threads: u32,
         /// Whether its threads want the CPU (`true`: busy loop; `false`: sleeping).
-        #[serde(default = "yes")]
         busy: bool,
         /// CPUs its threads may run on (`sched_setaffinity`); every CPU when absent.
-        #[serde(default)]
         cpus: Option<Vec<usize>>,
         /// Nice value −20…19 (`sched_prio_to_weight`).
-        #[serde(default)]
         nice: i32,
         /// `/proc/<pid>/oom_score_adj`, −1000…1000 (−1000: never OOM-killed).
-        #[serde(default)]
         oom_score_adj: i32,
         /// RLIMIT_NPROC (`ulimit -u`, `docker run --ulimit nproc=N`); unlimited when absent.
-        #[serde(default)]
         nproc: Option<u64>,
         /// Whether it holds CAP_SYS_RESOURCE (bypasses RLIMIT_NPROC).
-        #[serde(default)]
         cap_sys_resource: bool,
     },
     /// `fork()` by process `pid`: a single-threaded child in the same cgroup, inheriting uid,
@@ -68,10 +59,8 @@ pub enum Op {
         /// The parent process.
         pid: u32,
         /// Whether the child is busy; inherits the parent's first thread when absent.
-        #[serde(default)]
         busy: Option<bool>,
         /// How many children to fork, one after the other (a fork storm); stops at the first failure.
-        #[serde(default = "one")]
         count: u32,
     },
     /// `clone(CLONE_THREAD)` in process `pid`: one more thread (counted by pids and RLIMIT_NPROC).
@@ -79,10 +68,8 @@ pub enum Op {
         /// The process.
         pid: u32,
         /// Whether the new thread is busy.
-        #[serde(default = "yes")]
         busy: bool,
         /// CPUs the thread may run on; the process's affinity when absent.
-        #[serde(default)]
         cpus: Option<Vec<usize>>,
     },
     /// One thread calls `pthread_exit`; the last thread's exit ends the process.
@@ -155,26 +142,51 @@ pub enum Op {
         /// Size in bytes (one bio).
         bytes: u64,
         /// `true`: `O_DIRECT`; `false`: through the page cache.
-        #[serde(default = "yes")]
         direct: bool,
         /// The device `MAJ:MIN`; the first configured device when absent.
-        #[serde(default)]
         device: Option<String>,
         /// The file for buffered I/O's page cache; `io-<pid>` when absent.
-        #[serde(default)]
         file: Option<String>,
     },
 }
+from_op_enum!(Op {
+    "mkdir" => Mkdir { cgroup },
+    "write" => Write { cgroup, file, value },
+    "read" => Read { cgroup, file },
+    "spawn" => Spawn {
+        cgroup,
+        uid = default,
+        threads = one,
+        busy = yes,
+        cpus = default,
+        nice = default,
+        oom_score_adj = default,
+        nproc = default,
+        cap_sys_resource = default,
+    },
+    "fork" => Fork { pid, busy = default, count = one },
+    "clone" => Clone { pid, busy = yes, cpus = default },
+    "exit" => Exit { tid },
+    "kill" => Kill { pid },
+    "migrate" => Migrate { pid, cgroup },
+    "run" => Run { ms },
+    "set_demand" => SetDemand { tid, busy },
+    "alloc" => Alloc { pid, bytes },
+    "free" => Free { pid, bytes },
+    "touch_file" => TouchFile { pid, file, bytes },
+    "read_file" => ReadFile { pid, file, bytes },
+    "io" => Io { pid, dir, bytes, direct = yes, device = default, file = default },
+});
 
 /// The direction of a block I/O.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IoDir {
     /// A read (`rbps`, `riops`).
     Read,
     /// A write (`wbps`, `wiops`).
     Write,
 }
+from_json_unit_enum!(IoDir { "read" => Read, "write" => Write });
 
 fn one() -> u32 {
     1

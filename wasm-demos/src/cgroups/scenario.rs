@@ -15,14 +15,13 @@
 //! A malformed field is reported with its JSON path
 //! (`ops[3].ms: invalid type: string "x", expected u64`).
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::cpu::{Slot, Timeline};
 use super::{CgroupSim, CgroupVersion, Op, Outcome, SimParams, files};
-use crate::scenario::{Playback, ScenarioError, parse, read_ops, read_single_op};
+use crate::scenario::from_json::from_json_struct;
+use crate::scenario::{Playback, ScenarioError, object, parse, read_ops, read_single_op};
+use crate::vec_map::VecMap;
 
 /// Most ops in one scenario.
 pub const MAX_OPS: usize = 10_000;
@@ -30,29 +29,31 @@ pub const MAX_OPS: usize = 10_000;
 pub const MAX_TRACE_STATES: usize = 1_000_000;
 
 /// A scenario document.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct ScenarioDoc {
     version: u8,
-    #[serde(default = "one_cpu")]
     cpus: usize,
-    #[serde(default)]
     devices: Option<Vec<String>>,
-    #[serde(default)]
     sched_cfs_bandwidth_slice_us: Option<u64>,
-    #[serde(default)]
     groups: Vec<GroupSetup>,
     ops: Vec<Value>,
 }
+from_json_struct!(ScenarioDoc, deny_unknown_fields {
+    version,
+    cpus = one_cpu,
+    devices = default,
+    sched_cfs_bandwidth_slice_us = default,
+    groups = default,
+    ops,
+});
 
 /// A cgroup created before the first op, with files written in file-name order.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct GroupSetup {
     path: String,
-    #[serde(default)]
-    files: BTreeMap<String, String>,
+    files: VecMap<String, String>,
 }
+from_json_struct!(GroupSetup, deny_unknown_fields { path, files = default });
 
 fn one_cpu() -> usize {
     1
@@ -328,9 +329,8 @@ fn state_fields(sim: &CgroupSim, rec: &mut Map<String, Value>) {
         .collect();
     rec.insert("page_cache".into(), Value::Array(cache));
     let mut uids: Vec<u32> = sim.processes().iter().map(|p| p.uid).collect();
-    uids.sort_unstable();
+    crate::sort::sort(&mut uids);
     uids.dedup();
-    let nproc: Map<String, Value> =
-        uids.iter().map(|u| (u.to_string(), json!(sim.nproc_count(*u)))).collect();
-    rec.insert("nproc".into(), Value::Object(nproc));
+    let nproc = object(uids.iter().map(|u| (u.to_string(), json!(sim.nproc_count(*u)))));
+    rec.insert("nproc".into(), nproc);
 }

@@ -36,11 +36,11 @@ pub mod smooth_wrr;
 pub use self::error::IpvsError;
 pub use self::sim::{IpvsOp, IpvsSim, Outcome, Pick};
 
+use crate::scenario::from_json::{from_json_struct, from_json_unit_enum};
 use crate::scenario::{Playback, ScenarioError};
 
 /// Which model a scenario drives.
-#[derive(Debug, Clone, Copy, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy)]
 enum Model {
     Kernel,
     Maglev,
@@ -48,12 +48,19 @@ enum Model {
     Gorb,
 }
 
+from_json_unit_enum!(Model {
+    "kernel" => Kernel,
+    "maglev" => Maglev,
+    "smooth_wrr" => SmoothWrr,
+    "gorb" => Gorb,
+});
+
 /// Only the `model` field; the chosen model then parses the whole text strictly.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug)]
 struct ModelTag {
-    #[serde(default)]
     model: Option<Model>,
 }
+from_json_struct!(ModelTag { model = default });
 
 /// Sets up a scenario of the model named by its `"model"` field, ready to be stepped; the
 /// records leave out Maglev's `table`, which [`maglev::MaglevSim::table`] gives.

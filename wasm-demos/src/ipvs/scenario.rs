@@ -15,7 +15,8 @@ use super::sched::mh::{DEFAULT_TAB_INDEX, check_tab_index};
 use super::sched::{SchedState, SchedulerKind, ServiceFlags};
 use super::service::{Protocol, ServiceConfig};
 use super::sim::{IpvsOp, IpvsSim, Outcome};
-use crate::scenario::{Playback, ScenarioError, parse, read_ops, read_single_op};
+use crate::scenario::from_json::{from_json_struct, from_json_unit_enum};
+use crate::scenario::{Playback, ScenarioError, object, parse, read_ops, read_single_op};
 
 /// Most ops one scenario may hold.
 pub const MAX_OPS: usize = 10_000;
@@ -25,8 +26,7 @@ pub const MAX_TRACE_ENTRIES: usize = 1_000_000;
 const MAX_EXPIRATION_S: u64 = 365 * 24 * 60 * 60;
 
 /// Which model a scenario drives. Only the kernel's here; other models route elsewhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Model {
     Kernel,
 }
@@ -40,31 +40,35 @@ fn default_tab_index() -> i64 {
 }
 
 /// The top-level object of an IPVS scenario.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct Settings {
-    #[serde(default)]
     model: Option<Model>,
-    #[serde(default = "default_scheduler")]
     scheduler: String,
-    #[serde(default)]
     flags: Vec<String>,
-    #[serde(default)]
     sh_hash: ShHash,
-    #[serde(default = "default_tab_index")]
     mh_tab_index: i64,
-    #[serde(default)]
     protocol: Protocol,
-    #[serde(default)]
     seed: u64,
-    #[serde(default)]
     addr: Option<String>,
-    #[serde(default)]
     lblc_expiration_s: Option<u64>,
-    #[serde(default)]
     lblcr_expiration_s: Option<u64>,
     ops: Vec<Value>,
 }
+
+from_json_unit_enum!(Model { "kernel" => Kernel });
+from_json_struct!(Settings, deny_unknown_fields {
+    model = default,
+    scheduler = default_scheduler,
+    flags = default,
+    sh_hash = default,
+    mh_tab_index = default_tab_index,
+    protocol = default,
+    seed = default,
+    addr = default,
+    lblc_expiration_s = default,
+    lblcr_expiration_s = default,
+    ops,
+});
 
 fn expiration_ms(field: &str, seconds: Option<u64>) -> Result<u64, ScenarioError> {
     match seconds {
@@ -298,35 +302,26 @@ fn state_fields(sim: &IpvsSim, record: &mut Map<String, Value>) {
             record.insert("rshift".into(), json!(mh.rshift));
         }
         SchedState::LocalityBasedLeastConnection(lblc) => {
-            let cache: Map<String, Value> = lblc
-                .entries
-                .iter()
-                .map(|(ip, en)| {
-                    (ip_key(*ip), json!({"dest": name_of(en.dest), "lastuse_ms": en.lastuse_ms}))
-                })
-                .collect();
-            record.insert("cache".into(), Value::Object(cache));
+            let cache = object(lblc.entries.iter().map(|(ip, en)| {
+                (ip_key(*ip), json!({"dest": name_of(en.dest), "lastuse_ms": en.lastuse_ms}))
+            }));
+            record.insert("cache".into(), cache);
         }
         SchedState::LocalityBasedLeastConnectionWithReplication(lblcr) => {
-            let cache: Map<String, Value> = lblcr
-                .entries
-                .iter()
-                .map(|(ip, en)| {
-                    let set: Vec<Value> = en.set.members.iter().map(|id| name_of(*id)).collect();
-                    (ip_key(*ip), json!({"set": set, "lastmod_ms": en.set.lastmod_ms, "lastuse_ms": en.lastuse_ms}))
-                })
-                .collect();
-            record.insert("cache".into(), Value::Object(cache));
+            let cache = object(lblcr.entries.iter().map(|(ip, en)| {
+                let set: Vec<Value> = en.set.members.iter().map(|id| name_of(*id)).collect();
+                (ip_key(*ip), json!({"set": set, "lastmod_ms": en.set.lastmod_ms, "lastuse_ms": en.lastuse_ms}))
+            }));
+            record.insert("cache".into(), cache);
         }
         _ => {}
     }
-    let conns: Map<String, Value> = sim
-        .conns()
-        .iter()
-        .map(|(name, c)| {
-            (name.clone(), json!({"dest": name_of(c.dest), "src": c.client.to_string(), "state": c.state.name()}))
-        })
-        .collect();
-    record.insert("connections".into(), Value::Object(conns));
+    let conns = object(sim.conns().iter().map(|(name, c)| {
+        (
+            name.clone(),
+            json!({"dest": name_of(c.dest), "src": c.client.to_string(), "state": c.state.name()}),
+        )
+    }));
+    record.insert("connections".into(), conns);
     record.insert("clock_ms".into(), json!(service.now_ms()));
 }

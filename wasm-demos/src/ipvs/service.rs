@@ -11,13 +11,13 @@ use super::sched::hashing::ShHash;
 use super::sched::lblc::DEFAULT_EXPIRATION_MS;
 use super::sched::mh::DEFAULT_TAB_INDEX;
 use super::sched::{HashSettings, Packet, SchedState, SchedulerKind, ServiceFlags};
+use crate::scenario::from_json::from_json_unit_enum;
 
 /// Longest destination or connection name accepted.
 pub const MAX_NAME_LEN: usize = 64;
 
 /// The service's protocol: TCP connections become active on ESTABLISHED; UDP ones never do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Protocol {
     /// `ip_vs_proto_tcp.c`.
     #[default]
@@ -25,6 +25,7 @@ pub enum Protocol {
     /// `ip_vs_proto_udp.c`.
     Udp,
 }
+from_json_unit_enum!(Protocol { "tcp" => Tcp, "udp" => Udp });
 
 impl Protocol {
     /// `tcp` or `udp`.

@@ -12,6 +12,7 @@ use super::dest::DestId;
 use super::error::IpvsError;
 use super::sched::{Packet, SchedState, SchedulerKind, ServiceFlags};
 use super::service::{DestSpec, ServiceConfig, VirtualService, check_name};
+use crate::scenario::from_json::{from_json_struct, from_op_enum};
 
 /// Largest `count` of one `schedule`/`new`/`open` op.
 pub const MAX_COUNT: u32 = 10_000;
@@ -25,110 +26,86 @@ fn default_weight() -> i64 {
 }
 
 /// `ipvsadm -a -r addr -w weight -x u_threshold -y l_threshold`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddDest {
     /// Name of the new destination.
     pub name: String,
     /// `ip:port`.
     pub addr: String,
     /// Weight, default 1 (ipvsadm's).
-    #[serde(default = "default_weight")]
     pub weight: i64,
     /// Upper threshold, default 0 (none).
-    #[serde(default)]
     pub u_threshold: i64,
     /// Lower threshold, default 0.
-    #[serde(default)]
     pub l_threshold: i64,
 }
 
 /// `ipvsadm -e`: the fields given change, the others are kept.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditDest {
     /// Destination name.
     pub dest: String,
     /// New weight.
-    #[serde(default)]
     pub weight: Option<i64>,
     /// New upper threshold.
-    #[serde(default)]
     pub u_threshold: Option<i64>,
     /// New lower threshold.
-    #[serde(default)]
     pub l_threshold: Option<i64>,
 }
 
 /// An op naming one destination (`del_dest`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestRef {
     /// Destination name.
     pub dest: String,
 }
 
 /// `ipvsadm -E -s scheduler -b flags`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditService {
     /// New scheduler; a different one is bound to the current list.
-    #[serde(default)]
     pub scheduler: Option<String>,
     /// New flag set (replaces the old one).
-    #[serde(default)]
     pub flags: Option<Vec<String>>,
 }
 
 /// The packet of a `schedule` op (no connection is created).
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Schedule {
     /// Client `ip:port` (default 192.0.2.1:1024).
-    #[serde(default)]
     pub src: Option<String>,
     /// Destination IP of the packet (default: the virtual address).
-    #[serde(default)]
     pub dst: Option<String>,
     /// twos: `[r1, r2]` per pick; missing pairs come from the seeded PRNG.
-    #[serde(default)]
     pub draws: Option<Vec<[u32; 2]>>,
     /// Repeat count (default 1).
-    #[serde(default)]
     pub count: Option<u32>,
 }
 
 /// The packet and name of a `new` or `open` op.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewConn {
     /// Connection name (`<conn>-<i>`, i from 1, when `count` is given).
     pub conn: String,
     /// Client `ip:port` (default 192.0.2.1:1024).
-    #[serde(default)]
     pub src: Option<String>,
     /// Destination IP of the packet (default: the virtual address).
-    #[serde(default)]
     pub dst: Option<String>,
     /// twos: `[r1, r2]` per pick.
-    #[serde(default)]
     pub draws: Option<Vec<[u32; 2]>>,
     /// Repeat count (default 1).
-    #[serde(default)]
     pub count: Option<u32>,
 }
 
 /// An op naming one connection (`est`, `fin`, `expire`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnRef {
     /// Connection name.
     pub conn: String,
 }
 
 /// `ipvsadm -e -w weight` (thresholds kept).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetWeight {
     /// Destination name.
     pub dest: String,
@@ -137,8 +114,7 @@ pub struct SetWeight {
 }
 
 /// Sets or clears OVERLOAD by hand (a stand-in for a crossed threshold).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetOverload {
     /// Destination name.
     pub dest: String,
@@ -147,17 +123,15 @@ pub struct SetOverload {
 }
 
 /// Advances the clock (lblc/lblcr expiry).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tick {
     /// Milliseconds.
     pub ms: u64,
 }
 
 /// One scenario operation; `{"op": "add_dest", ...}` in JSON, read by
-/// [`crate::scenario::read_ops`] (serde sees it externally tagged).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// [`crate::scenario::read_ops`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IpvsOp {
     /// Adds a destination at the head of the list.
     AddDest(AddDest),
@@ -186,6 +160,54 @@ pub enum IpvsOp {
     /// Advances the clock.
     Tick(Tick),
 }
+
+from_json_struct!(AddDest, deny_unknown_fields {
+    name,
+    addr,
+    weight = default_weight,
+    u_threshold = default,
+    l_threshold = default,
+});
+from_json_struct!(EditDest, deny_unknown_fields {
+    dest,
+    weight = default,
+    u_threshold = default,
+    l_threshold = default,
+});
+from_json_struct!(DestRef, deny_unknown_fields { dest });
+from_json_struct!(EditService, deny_unknown_fields { scheduler = default, flags = default });
+from_json_struct!(Schedule, deny_unknown_fields {
+    src = default,
+    dst = default,
+    draws = default,
+    count = default,
+});
+from_json_struct!(NewConn, deny_unknown_fields {
+    conn,
+    src = default,
+    dst = default,
+    draws = default,
+    count = default,
+});
+from_json_struct!(ConnRef, deny_unknown_fields { conn });
+from_json_struct!(SetWeight, deny_unknown_fields { dest, weight });
+from_json_struct!(SetOverload, deny_unknown_fields { dest, overloaded });
+from_json_struct!(Tick, deny_unknown_fields { ms });
+from_op_enum!(IpvsOp {
+    "add_dest" => AddDest(AddDest),
+    "edit_dest" => EditDest(EditDest),
+    "del_dest" => DelDest(DestRef),
+    "edit_service" => EditService(EditService),
+    "schedule" => Schedule(Schedule),
+    "new" => New(NewConn),
+    "open" => Open(NewConn),
+    "est" => Est(ConnRef),
+    "fin" => Fin(ConnRef),
+    "expire" => Expire(ConnRef),
+    "set_weight" => SetWeight(SetWeight),
+    "set_overload" => SetOverload(SetOverload),
+    "tick" => Tick(Tick),
+});
 
 impl IpvsOp {
     /// Whether this op runs the scheduler (and so has a `pick`).

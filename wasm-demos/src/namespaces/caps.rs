@@ -1,7 +1,10 @@
 //! Capabilities (`include/uapi/linux/capability.h`, capabilities(7)) and the namespace-relative
 //! capability check of `security/commoncap.c` (`cap_capable`).
 
-use serde::Deserialize;
+use serde_json::Value;
+
+use crate::scenario::ScenarioError;
+use crate::scenario::from_json::{FromJson, Path, str_from_json};
 
 /// The 41 capabilities of Linux 5.9+ (`CAP_LAST_CAP` = `CAP_CHECKPOINT_RESTORE` = 40), by bit.
 pub const CAP_NAMES: [&str; 41] = [
@@ -49,8 +52,7 @@ pub const CAP_NAMES: [&str; 41] = [
 ];
 
 /// A capability, by its kernel name (`"CAP_SYS_ADMIN"` in JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capability(u8);
 
 impl Capability {
@@ -86,15 +88,19 @@ impl Capability {
     }
 }
 
-impl TryFrom<String> for Capability {
-    type Error = String;
-    fn try_from(name: String) -> Result<Self, String> {
+impl FromJson for Capability {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, ScenarioError> {
+        let name = str_from_json(value, path)?;
         CAP_NAMES
             .iter()
             .position(|n| *n == name)
             .and_then(|i| u8::try_from(i).ok())
             .map(Capability)
-            .ok_or_else(|| format!("unknown capability `{name}`"))
+            .ok_or_else(|| path.error(format_args!("unknown capability `{name}`")))
+    }
+
+    fn fallback() -> Self {
+        Self(0)
     }
 }
 

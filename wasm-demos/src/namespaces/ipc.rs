@@ -1,12 +1,10 @@
 //! IPC namespaces (ipc_namespaces(7), `ipc/util.c`, `ipc/mqueue.c`): SysV objects and POSIX
 //! message queues, private to each namespace.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use serde::Deserialize;
-
 use super::error::sys;
 use super::{Errno, NamespacesSim, NsData, NsError, NsId};
+use crate::scenario::from_json::from_json_unit_enum;
+use crate::vec_map::{VecMap, VecSet};
 
 /// `IPCMNI_SHIFT`: an id is `seq << 15 | index`.
 const IPCMNI_SHIFT: u32 = 15;
@@ -20,8 +18,7 @@ const IPC_MIN_CYCLE: u32 = 64;
 const MAX_MQUEUES: usize = 4_096;
 
 /// A SysV IPC object kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum IpcKind {
     /// Shared memory segment (`ipcmk -M`).
     Shm,
@@ -30,6 +27,7 @@ pub enum IpcKind {
     /// Semaphore set (`ipcmk -S`).
     Sem,
 }
+from_json_unit_enum!(IpcKind { "shm" => Shm, "msg" => Msg, "sem" => Sem });
 
 impl IpcKind {
     /// The default limit of objects per namespace: `SHMMNI` 4096, `MSGMNI` and `SEMMNI` 32000
@@ -59,7 +57,7 @@ struct IpcIds {
     /// The cursor of `idr_alloc_cyclic`.
     next: u32,
     /// index → (id, key, creator's global uid).
-    objects: BTreeMap<u32, (i32, i32, u32)>,
+    objects: VecMap<u32, (i32, i32, u32)>,
 }
 
 impl IpcIds {
@@ -93,8 +91,8 @@ impl IpcIds {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct IpcNs {
-    ids: BTreeMap<IpcKind, IpcIds>,
-    mqueues: BTreeSet<String>,
+    ids: VecMap<IpcKind, IpcIds>,
+    mqueues: VecSet<String>,
 }
 
 impl NamespacesSim {

@@ -1,21 +1,19 @@
 //! Mount namespaces and propagation (mount_namespaces(7), `fs/namespace.c`, `fs/pnode.c`,
 //! `Documentation/filesystems/sharedsubtree.rst`).
 
-use serde::Deserialize;
-
 use super::error::sys;
 use super::{
     Capability, Errno, MAX_MOUNTS, MAX_NAME_LEN, NamespaceKind, NamespacesSim, NsData, NsError,
     NsId, ProcId,
 };
+use crate::scenario::from_json::from_json_unit_enum;
 
 /// The first mount id this model allocates (lower ids stand for the kernel's internal mounts);
 /// ids are lowest-free, as `mnt_alloc_id`'s IDA.
 const FIRST_MOUNT_ID: u32 = 21;
 
 /// A mount's propagation type (`mount --make-*`), or, for unshare(1), `unchanged`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Propagation {
     /// `MS_SHARED`: a member of a peer group; mounts under it propagate to the peers.
     Shared,
@@ -28,6 +26,13 @@ pub enum Propagation {
     /// unshare(1) `--propagation unchanged`: leave the copied types as they are.
     Unchanged,
 }
+from_json_unit_enum!(Propagation {
+    "shared" => Shared,
+    "private" => Private,
+    "slave" => Slave,
+    "unbindable" => Unbindable,
+    "unchanged" => Unchanged,
+});
 
 /// One mount (`struct mount`, reduced).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,7 +284,7 @@ impl NamespacesSim {
             stack.extend(children.into_iter().rev());
         }
         order.extend((0..old_mounts.len()).filter(|&i| !seen.get(i).copied().unwrap_or(true)));
-        let mut map = std::collections::BTreeMap::new();
+        let mut map = crate::vec_map::VecMap::new();
         let mut mounts = Vec::new();
         for m in order.into_iter().filter_map(|i| old_mounts.get(i).cloned()) {
             let id = self.alloc_mount_id();
@@ -655,7 +660,7 @@ impl NamespacesSim {
         }
         let touched: Vec<NsId> = {
             let mut t: Vec<NsId> = gone.iter().map(|&(n, _)| n).collect();
-            t.sort_unstable();
+            crate::sort::sort(&mut t);
             t.dedup();
             t
         };

@@ -35,8 +35,6 @@ mod scenario;
 mod user;
 mod view;
 
-use std::collections::{BTreeMap, BTreeSet};
-
 pub use caps::{CAP_NAMES, CapSet, Capability, Cred};
 pub use error::{Errno, NsError};
 pub use ipc::IpcKind;
@@ -47,6 +45,7 @@ pub use pid::{ExitStatus, ProcState, Process};
 pub use scenario::{NamespacesPlayback, run_scenario, state};
 pub use user::IdExtent;
 
+use crate::vec_map::{VecMap, VecSet};
 use error::sys;
 
 /// Index of a namespace in the simulation's arena (not its inode number).
@@ -229,16 +228,16 @@ pub struct NamespacesSim {
     namespaces: Vec<Option<Namespace>>,
     free_ns_slots: Vec<NsId>,
     live_namespaces: usize,
-    inodes: BTreeSet<u32>,
-    init_ns: BTreeMap<NamespaceKind, NsId>,
+    inodes: VecSet<u32>,
+    init_ns: VecMap<NamespaceKind, NsId>,
     procs: Vec<Option<Process>>,
     free_proc_slots: Vec<ProcId>,
     live_procs: usize,
-    labels: BTreeMap<String, ProcId>,
-    devices: BTreeMap<u32, Device>,
+    labels: VecMap<String, ProcId>,
+    devices: VecMap<u32, Device>,
     next_device_id: u32,
-    mount_ids: BTreeSet<u32>,
-    group_ids: BTreeSet<u32>,
+    mount_ids: VecSet<u32>,
+    group_ids: VecSet<u32>,
     mount_count: usize,
     /// Host `CLOCK_MONOTONIC` and `CLOCK_BOOTTIME` in nanoseconds.
     monotonic_ns: i64,
@@ -277,16 +276,16 @@ impl NamespacesSim {
             namespaces: Vec::new(),
             free_ns_slots: Vec::new(),
             live_namespaces: 0,
-            inodes: BTreeSet::new(),
-            init_ns: BTreeMap::new(),
+            inodes: VecSet::new(),
+            init_ns: VecMap::new(),
             procs: Vec::new(),
             free_proc_slots: Vec::new(),
             live_procs: 0,
-            labels: BTreeMap::new(),
-            devices: BTreeMap::new(),
+            labels: VecMap::new(),
+            devices: VecMap::new(),
             next_device_id: 1,
-            mount_ids: BTreeSet::new(),
-            group_ids: BTreeSet::new(),
+            mount_ids: VecSet::new(),
+            group_ids: VecSet::new(),
             mount_count: 0,
             monotonic_ns: uptime_ns,
             boottime_ns: uptime_ns,
@@ -444,7 +443,7 @@ impl NamespacesSim {
     /// and returns each disagreement with the stored counts, and any mount-count drift.
     /// Empty when the bookkeeping is consistent; tests call it after every operation.
     pub fn audit_references(&self) -> Vec<String> {
-        let mut expected: BTreeMap<NsId, u32> = BTreeMap::new();
+        let mut expected: VecMap<NsId, u32> = VecMap::new();
         let mut add = |id: NsId| *expected.entry(id).or_default() += 1;
         for &id in self.init_ns.values() {
             add(id);

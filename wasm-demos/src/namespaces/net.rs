@@ -75,7 +75,7 @@ impl NamespacesSim {
     /// The devices of a network namespace, by ifindex.
     pub fn devices(&self, netns: NsId) -> Vec<&Device> {
         let mut v: Vec<&Device> = self.devices.values().filter(|d| d.netns == netns).collect();
-        v.sort_by_key(|d| d.ifindex);
+        crate::sort::sort_by_key(&mut v, |d| d.ifindex);
         v
     }
 

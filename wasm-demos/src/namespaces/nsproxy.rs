@@ -2,8 +2,6 @@
 //! execve(2) (`kernel/fork.c`, `kernel/nsproxy.c`), plus the per-namespace setters of uts,
 //! cgroup and time namespaces and namespace file references (fds and bind mounts).
 
-use std::collections::BTreeSet;
-
 use super::error::sys;
 use super::mnt::Propagation;
 use super::ops::ClockId;
@@ -13,6 +11,7 @@ use super::{
     CapSet, Capability, CloneFlag, Cred, Errno, MAX_MOUNTS, MAX_NAMESPACES, NamespaceKind,
     NamespacesSim, NsData, NsError, NsId, NsProxy, Outcome, ProcId,
 };
+use crate::vec_map::VecSet;
 
 /// `KTIME_SEC_MAX`: the largest time offset in seconds.
 const KTIME_SEC_MAX: i64 = i64::MAX / 1_000_000_000;
@@ -30,8 +29,10 @@ pub(crate) struct UnshareCmd<'a> {
     pub(crate) command: &'a str,
 }
 
-fn kinds_of(flags: &[CloneFlag]) -> BTreeSet<NamespaceKind> {
-    flags.iter().map(|f| f.kind()).collect()
+fn kinds_of(flags: &[CloneFlag]) -> VecSet<NamespaceKind> {
+    let mut kinds = VecSet::new();
+    kinds.extend(flags.iter().map(|f| f.kind()));
+    kinds
 }
 
 impl NamespacesSim {
@@ -44,7 +45,7 @@ impl NamespacesSim {
     fn check_new_namespaces(
         &self,
         id: ProcId,
-        kinds: &BTreeSet<NamespaceKind>,
+        kinds: &VecSet<NamespaceKind>,
     ) -> Result<(), NsError> {
         let cred = self.cred(id)?;
         let nsproxy = self.nsproxy(id)?;
@@ -119,7 +120,7 @@ impl NamespacesSim {
     /// each new one holds one creation reference, returned in the list.
     fn create_namespaces(
         &mut self,
-        kinds: &BTreeSet<NamespaceKind>,
+        kinds: &VecSet<NamespaceKind>,
         old: &NsProxy,
         user_ns: NsId,
         cgroup: &str,
@@ -423,7 +424,7 @@ impl NamespacesSim {
             Some(NamespaceKind::Net) => 6,
             _ => 7,
         };
-        targets.sort_by_key(|&n| order(self.kind(n)));
+        crate::sort::sort_by_key(&mut targets, |&n| order(self.kind(n)));
         targets.dedup();
         let mut cred = self.cred(id)?;
         let old_cred = cred;

@@ -1,40 +1,41 @@
 //! The operations a scenario applies (syscalls and commands), their results, and dispatch.
 
-use serde::Deserialize;
-
 use super::mnt::Propagation;
 use super::pid::ExitStatus;
 use super::{Capability, IpcKind, NamespaceKind, NamespacesSim, NsError};
+use crate::scenario::from_json::{from_json_unit_enum, from_op_enum};
 
 /// A `CLONE_NEW*` flag (clone(2), unshare(2), setns(2)'s `nstype`).
 #[allow(clippy::upper_case_acronyms)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloneFlag {
     /// `CLONE_NEWNS`: a new mount namespace.
-    #[serde(rename = "CLONE_NEWNS")]
     NewNs,
     /// `CLONE_NEWUTS`.
-    #[serde(rename = "CLONE_NEWUTS")]
     NewUts,
     /// `CLONE_NEWIPC`.
-    #[serde(rename = "CLONE_NEWIPC")]
     NewIpc,
     /// `CLONE_NEWPID`.
-    #[serde(rename = "CLONE_NEWPID")]
     NewPid,
     /// `CLONE_NEWNET`.
-    #[serde(rename = "CLONE_NEWNET")]
     NewNet,
     /// `CLONE_NEWUSER`.
-    #[serde(rename = "CLONE_NEWUSER")]
     NewUser,
     /// `CLONE_NEWCGROUP`.
-    #[serde(rename = "CLONE_NEWCGROUP")]
     NewCgroup,
     /// `CLONE_NEWTIME`.
-    #[serde(rename = "CLONE_NEWTIME")]
     NewTime,
 }
+from_json_unit_enum!(CloneFlag {
+    "CLONE_NEWNS" => NewNs,
+    "CLONE_NEWUTS" => NewUts,
+    "CLONE_NEWIPC" => NewIpc,
+    "CLONE_NEWPID" => NewPid,
+    "CLONE_NEWNET" => NewNet,
+    "CLONE_NEWUSER" => NewUser,
+    "CLONE_NEWCGROUP" => NewCgroup,
+    "CLONE_NEWTIME" => NewTime,
+});
 
 impl CloneFlag {
     /// The namespace kind the flag creates.
@@ -54,7 +55,7 @@ impl CloneFlag {
 
 /// The signals modelled, with their x86-64 numbers (signal(7)).
 #[allow(clippy::upper_case_acronyms)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
     /// 1, default: terminate.
     SIGHUP,
@@ -79,6 +80,19 @@ pub enum Signal {
     /// 20, default: stop.
     SIGTSTP,
 }
+from_json_unit_enum!(Signal {
+    "SIGHUP" => SIGHUP,
+    "SIGINT" => SIGINT,
+    "SIGQUIT" => SIGQUIT,
+    "SIGKILL" => SIGKILL,
+    "SIGUSR1" => SIGUSR1,
+    "SIGUSR2" => SIGUSR2,
+    "SIGTERM" => SIGTERM,
+    "SIGCHLD" => SIGCHLD,
+    "SIGCONT" => SIGCONT,
+    "SIGSTOP" => SIGSTOP,
+    "SIGTSTP" => SIGTSTP,
+});
 
 impl Signal {
     /// The signal number.
@@ -100,8 +114,7 @@ impl Signal {
 }
 
 /// A `sigaction` disposition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignalAction {
     /// Install a handler (the signal is then "caught").
     Handle,
@@ -110,20 +123,20 @@ pub enum SignalAction {
     /// `SIG_DFL`.
     Default,
 }
+from_json_unit_enum!(SignalAction { "handle" => Handle, "ignore" => Ignore, "default" => Default });
 
 /// A clock of clock_gettime(2) that a time namespace offsets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClockId {
     /// `CLOCK_MONOTONIC`.
     Monotonic,
     /// `CLOCK_BOOTTIME`.
     Boottime,
 }
+from_json_unit_enum!(ClockId { "monotonic" => Monotonic, "boottime" => Boottime });
 
 /// A file under `/proc/<pid>/` that `read` renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProcFile {
     /// `status`: Name, State, Pid, PPid, Uid, Gid, NSpid, Cap* lines.
     Status,
@@ -142,33 +155,38 @@ pub enum ProcFile {
     /// `ns/*` links: `net -> net:[4026531992]`, …
     Ns,
 }
+from_json_unit_enum!(ProcFile {
+    "status" => Status,
+    "cgroup" => Cgroup,
+    "uid_map" => UidMap,
+    "gid_map" => GidMap,
+    "setgroups" => Setgroups,
+    "mountinfo" => Mountinfo,
+    "timens_offsets" => TimensOffsets,
+    "ns" => Ns,
+});
 
 /// One operation of a scenario: `{"op": "fork", "as": "shell", "child": "ls"}`. `as` names the
 /// process performing it; `target`, where present, names the process whose file or
 /// namespace is used (default: the caller itself).
 ///
-/// Externally tagged for serde: [`crate::scenario::read_ops`] reads the `op` tag.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// [`crate::scenario::read_ops`] reads the `op` tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     /// clone(2) with `CLONE_NEW*` flags; the child is labelled `child` and runs `command`.
     Clone {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the new process.
         child: String,
         /// `CLONE_NEW*` flags.
-        #[serde(default)]
         flags: Vec<CloneFlag>,
         /// Command name the process runs (`comm`).
-        #[serde(default)]
         command: Option<String>,
     },
     /// fork(2): clone without flags.
     Fork {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the new process.
         child: String,
@@ -176,7 +194,6 @@ pub enum Op {
     /// unshare(2), the raw syscall: mounts keep their propagation.
     Unshare {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// `CLONE_NEW*` flags.
         flags: Vec<CloneFlag>,
@@ -187,61 +204,46 @@ pub enum Op {
     /// a fresh `/proc` there.
     UnshareCmd {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// `CLONE_NEW*` flags.
         flags: Vec<CloneFlag>,
         /// `--fork`.
-        #[serde(default)]
         fork: bool,
         /// Label of the new process.
-        #[serde(default)]
         child: Option<String>,
         /// `--propagation` (default `private` with a new mount namespace).
-        #[serde(default)]
         propagation: Option<Propagation>,
         /// `--map-root-user`.
-        #[serde(default)]
         map_root_user: bool,
         /// `--mount-proc`.
-        #[serde(default)]
         mount_proc: bool,
         /// Command name the process runs (`comm`).
-        #[serde(default)]
         command: Option<String>,
     },
     /// setns(2): by an open fd of `as`, a bind-mounted ns file `path`, or `target`'s
     /// namespaces of the `kinds` given (a pidfd, 5.8+, all at once).
     Setns {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Name of an open ns fd of the caller.
-        #[serde(default)]
         fd: Option<String>,
         /// Path (of a bind-mounted ns file, or a cgroup as seen in the caller's cgroup namespace).
-        #[serde(default)]
         path: Option<String>,
         /// Label of the target process (default: the caller).
-        #[serde(default)]
         target: Option<String>,
         /// Namespace kinds to join, as `CLONE_NEW*` flags.
-        #[serde(default)]
         kinds: Vec<CloneFlag>,
     },
     /// exit(2).
     Exit {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Exit code.
-        #[serde(default)]
         code: i32,
     },
     /// kill(2).
     Kill {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
         target: String,
@@ -251,7 +253,6 @@ pub enum Op {
     /// sigaction(2).
     Sigaction {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Signal name.
         signal: Signal,
@@ -261,7 +262,6 @@ pub enum Op {
     /// prctl(PR_SET_CHILD_SUBREAPER, on).
     SetChildSubreaper {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Set or clear.
         on: bool,
@@ -269,16 +269,13 @@ pub enum Op {
     /// waitpid(-1 or `child`, WNOHANG).
     Wait {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the new process.
-        #[serde(default)]
         child: Option<String>,
     },
     /// execve(2) of `command`.
     Exec {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Command name the process runs (`comm`).
         command: String,
@@ -286,7 +283,6 @@ pub enum Op {
     /// setresuid/setresgid to ids as seen in the caller's user namespace.
     Setuid {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// User id inside the caller's user namespace.
         uid: u32,
@@ -296,7 +292,6 @@ pub enum Op {
     /// Drop capabilities from the effective, permitted and bounding sets (`capsh --drop`).
     CapDrop {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Capability names.
         caps: Vec<Capability>,
@@ -304,7 +299,6 @@ pub enum Op {
     /// sethostname(2).
     Sethostname {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// New hostname (at most 64 bytes).
         hostname: String,
@@ -312,7 +306,6 @@ pub enum Op {
     /// setdomainname(2).
     Setdomainname {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// New NIS domain name (at most 64 bytes).
         domainname: String,
@@ -320,13 +313,11 @@ pub enum Op {
     /// uname(2): hostname and domainname.
     Hostname {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
     },
     /// `ip link add <name> type veth peer name <peer>`.
     IpLinkAddVeth {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Name (interface, or message queue `/name`).
         name: String,
@@ -336,7 +327,6 @@ pub enum Op {
     /// `ip link set <dev> netns <pid of target>`.
     IpLinkSetNetns {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Interface name.
         dev: String,
@@ -346,7 +336,6 @@ pub enum Op {
     /// `ip addr add <addr>/<prefix> dev <dev>` (IPv4).
     IpAddrAdd {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Interface name.
         dev: String,
@@ -356,7 +345,6 @@ pub enum Op {
     /// `ip link set <dev> up`.
     IpLinkSetUp {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Interface name.
         dev: String,
@@ -364,7 +352,6 @@ pub enum Op {
     /// `ip link set <dev> down`.
     IpLinkSetDown {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Interface name.
         dev: String,
@@ -372,16 +359,13 @@ pub enum Op {
     /// `ip addr`: the devices of the caller's network namespace.
     IpLink {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
     },
     /// A TCP socket bound to `addr` (default 0.0.0.0) and `port`, listening.
     Listen {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// IPv4 address (with `/prefix` for `ip addr add`).
-        #[serde(default)]
         addr: Option<String>,
         /// TCP port.
         port: u16,
@@ -389,7 +373,6 @@ pub enum Op {
     /// connect(2) to `addr`:`port` over TCP.
     Connect {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// IPv4 address (with `/prefix` for `ip addr add`).
         addr: String,
@@ -399,7 +382,6 @@ pub enum Op {
     /// `ping -c1 <addr>`.
     Ping {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// IPv4 address (with `/prefix` for `ip addr add`).
         addr: String,
@@ -407,78 +389,64 @@ pub enum Op {
     /// mount(2): `fstype` (`proc`, `tmpfs`, …) of `source` at `target`, or a bind mount.
     Mount {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Filesystem type.
-        #[serde(default)]
         fstype: Option<String>,
         /// Source device, or the path bind-mounted.
         source: String,
         /// Label of the target process (default: the caller).
         target: String,
         /// `mount --bind`.
-        #[serde(default)]
         bind: bool,
     },
     /// umount2(2); `lazy` is `MNT_DETACH` (the whole subtree goes).
     Umount {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
         target: String,
         /// `umount -l` (`MNT_DETACH`).
-        #[serde(default)]
         lazy: bool,
     },
     /// `mount --make-shared` (`--make-rshared` with `recursive`).
     MakeShared {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
         target: String,
         /// Apply to the whole subtree (`--make-r*`).
-        #[serde(default)]
         recursive: bool,
     },
     /// `mount --make-private`.
     MakePrivate {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
         target: String,
         /// Apply to the whole subtree (`--make-r*`).
-        #[serde(default)]
         recursive: bool,
     },
     /// `mount --make-slave`.
     MakeSlave {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
         target: String,
         /// Apply to the whole subtree (`--make-r*`).
-        #[serde(default)]
         recursive: bool,
     },
     /// `mount --make-unbindable`.
     MakeUnbindable {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
         target: String,
         /// Apply to the whole subtree (`--make-r*`).
-        #[serde(default)]
         recursive: bool,
     },
     /// pivot_root(2).
     PivotRoot {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// New root (a mount point).
         new_root: String,
@@ -488,10 +456,8 @@ pub enum Op {
     /// Write `/proc/<target>/uid_map` ("inside outside count" lines).
     WriteUidMap {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
-        #[serde(default)]
         target: Option<String>,
         /// Map text: "inside outside count" lines.
         map: String,
@@ -499,10 +465,8 @@ pub enum Op {
     /// Write `/proc/<target>/gid_map`.
     WriteGidMap {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
-        #[serde(default)]
         target: Option<String>,
         /// Map text: "inside outside count" lines.
         map: String,
@@ -510,10 +474,8 @@ pub enum Op {
     /// Write `/proc/<target>/setgroups` ("allow" or "deny").
     WriteSetgroups {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
-        #[serde(default)]
         target: Option<String>,
         /// `allow` or `deny`.
         value: String,
@@ -521,18 +483,15 @@ pub enum Op {
     /// `ipcmk`: a SysV shared memory segment, message queue or semaphore set.
     Ipcmk {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Object kind (`shm`, `msg`, `sem`) or ns file name (`net`, `pid_for_children`, …).
         kind: IpcKind,
         /// SysV key; 0 is `IPC_PRIVATE`.
-        #[serde(default)]
         key: i32,
     },
     /// `ipcrm -m/-q/-s <id>` (`IPC_RMID`).
     Ipcrm {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Object kind.
         kind: IpcKind,
@@ -542,7 +501,6 @@ pub enum Op {
     /// mq_open(3) with O_CREAT|O_EXCL.
     MqOpen {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Name (interface, or message queue `/name`).
         name: String,
@@ -550,17 +508,14 @@ pub enum Op {
     /// `ipcs` plus `ls /dev/mqueue`.
     Ipcs {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
     },
     /// Write the pid of `target` into `<path>/cgroup.procs`, `path` as seen in the caller's
     /// cgroup namespace.
     CgroupMove {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
-        #[serde(default)]
         target: Option<String>,
         /// Path (of a bind-mounted ns file, or a cgroup as seen in the caller's cgroup namespace).
         path: String,
@@ -568,23 +523,19 @@ pub enum Op {
     /// Write `<clock> <secs> <nanos>` to `/proc/<target>/timens_offsets`.
     SetTimeOffset {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
-        #[serde(default)]
         target: Option<String>,
         /// Clock.
         clock: ClockId,
         /// Offset seconds.
         offset_secs: i64,
         /// Offset nanoseconds (below 10^9).
-        #[serde(default)]
         offset_nanos: u32,
     },
     /// clock_gettime(2) in the caller's time namespace.
     ClockGettime {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Clock.
         clock: ClockId,
@@ -597,10 +548,8 @@ pub enum Op {
     /// `open("/proc/<target>/ns/<kind>")`, kept as fd `fd` of `as`.
     NsOpen {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
-        #[serde(default)]
         target: Option<String>,
         /// Object kind (`shm`, `msg`, `sem`) or ns file name (`net`, `pid_for_children`, …).
         kind: String,
@@ -610,7 +559,6 @@ pub enum Op {
     /// close(2) of an ns fd.
     NsClose {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Name of an open ns fd of the caller.
         fd: String,
@@ -618,10 +566,8 @@ pub enum Op {
     /// `mount --bind /proc/<target>/ns/<kind> <path>` (as `ip netns add` does).
     NsBind {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
-        #[serde(default)]
         target: Option<String>,
         /// Object kind (`shm`, `msg`, `sem`) or ns file name (`net`, `pid_for_children`, …).
         kind: String,
@@ -631,27 +577,95 @@ pub enum Op {
     /// `ps -e` as the caller sees it: read from the `/proc` mounted in its mount namespace.
     Ps {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
     },
     /// `lsns`: the namespaces of the processes visible through the caller's `/proc`.
     Lsns {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
     },
     /// Read a `/proc/<target>/` file through the caller's `/proc`.
     Read {
         /// Label of the calling process (JSON `as`).
-        #[serde(rename = "as")]
         actor: String,
         /// Label of the target process (default: the caller).
-        #[serde(default)]
         target: Option<String>,
         /// Which `/proc/<pid>/` file.
         file: ProcFile,
     },
 }
+from_op_enum!(Op {
+    "clone" => Clone { actor as "as", child, flags = default, command = default },
+    "fork" => Fork { actor as "as", child },
+    "unshare" => Unshare { actor as "as", flags },
+    "unshare_cmd" => UnshareCmd {
+        actor as "as",
+        flags,
+        fork = default,
+        child = default,
+        propagation = default,
+        map_root_user = default,
+        mount_proc = default,
+        command = default,
+    },
+    "setns" => Setns {
+        actor as "as",
+        fd = default,
+        path = default,
+        target = default,
+        kinds = default,
+    },
+    "exit" => Exit { actor as "as", code = default },
+    "kill" => Kill { actor as "as", target, signal },
+    "sigaction" => Sigaction { actor as "as", signal, action },
+    "set_child_subreaper" => SetChildSubreaper { actor as "as", on },
+    "wait" => Wait { actor as "as", child = default },
+    "exec" => Exec { actor as "as", command },
+    "setuid" => Setuid { actor as "as", uid, gid },
+    "cap_drop" => CapDrop { actor as "as", caps },
+    "sethostname" => Sethostname { actor as "as", hostname },
+    "setdomainname" => Setdomainname { actor as "as", domainname },
+    "hostname" => Hostname { actor as "as" },
+    "ip_link_add_veth" => IpLinkAddVeth { actor as "as", name, peer },
+    "ip_link_set_netns" => IpLinkSetNetns { actor as "as", dev, target },
+    "ip_addr_add" => IpAddrAdd { actor as "as", dev, addr },
+    "ip_link_set_up" => IpLinkSetUp { actor as "as", dev },
+    "ip_link_set_down" => IpLinkSetDown { actor as "as", dev },
+    "ip_link" => IpLink { actor as "as" },
+    "listen" => Listen { actor as "as", addr = default, port },
+    "connect" => Connect { actor as "as", addr, port },
+    "ping" => Ping { actor as "as", addr },
+    "mount" => Mount { actor as "as", fstype = default, source, target, bind = default },
+    "umount" => Umount { actor as "as", target, lazy = default },
+    "make_shared" => MakeShared { actor as "as", target, recursive = default },
+    "make_private" => MakePrivate { actor as "as", target, recursive = default },
+    "make_slave" => MakeSlave { actor as "as", target, recursive = default },
+    "make_unbindable" => MakeUnbindable { actor as "as", target, recursive = default },
+    "pivot_root" => PivotRoot { actor as "as", new_root, put_old },
+    "write_uid_map" => WriteUidMap { actor as "as", target = default, map },
+    "write_gid_map" => WriteGidMap { actor as "as", target = default, map },
+    "write_setgroups" => WriteSetgroups { actor as "as", target = default, value },
+    "ipcmk" => Ipcmk { actor as "as", kind, key = default },
+    "ipcrm" => Ipcrm { actor as "as", kind, id },
+    "mq_open" => MqOpen { actor as "as", name },
+    "ipcs" => Ipcs { actor as "as" },
+    "cgroup_move" => CgroupMove { actor as "as", target = default, path },
+    "set_time_offset" => SetTimeOffset {
+        actor as "as",
+        target = default,
+        clock,
+        offset_secs,
+        offset_nanos = default,
+    },
+    "clock_gettime" => ClockGettime { actor as "as", clock },
+    "sleep" => Sleep { seconds },
+    "ns_open" => NsOpen { actor as "as", target = default, kind, fd },
+    "ns_close" => NsClose { actor as "as", fd },
+    "ns_bind" => NsBind { actor as "as", target = default, kind, path },
+    "ps" => Ps { actor as "as" },
+    "lsns" => Lsns { actor as "as" },
+    "read" => Read { actor as "as", target = default, file },
+});
 
 impl Op {
     /// The label of the process performing the operation (`None` for `sleep`).

@@ -1,13 +1,12 @@
 //! Pid namespaces and the process table (pid_namespaces(7), `kernel/pid.c`,
 //! `kernel/pid_namespace.c`, `kernel/exit.c`, `kernel/signal.c`).
 
-use std::collections::BTreeMap;
-
 use super::error::sys;
 use super::ops::Signal;
 use super::{
     Capability, Cred, Errno, MAX_PROCESSES, NamespacesSim, NsError, NsId, NsProxy, ProcId,
 };
+use crate::vec_map::VecMap;
 
 /// `PID_MAX_DEFAULT` (0x8000): pids are below it in every namespace.
 pub(crate) const PID_MAX: u32 = 32_768;
@@ -22,7 +21,7 @@ pub(crate) struct PidNs {
     pub(crate) level: u32,
     pub(crate) parent: Option<NsId>,
     /// pid number → process, the namespace's `idr`.
-    pub(crate) idr: BTreeMap<u32, ProcId>,
+    pub(crate) idr: VecMap<u32, ProcId>,
     /// The cursor of `idr_alloc_cyclic` (`idr_next`).
     pub(crate) next: u32,
     /// `PIDNS_ADDING`: cleared by `disable_pid_allocation` when init dies.
@@ -33,7 +32,7 @@ pub(crate) struct PidNs {
 
 impl PidNs {
     pub(crate) fn new(level: u32, parent: Option<NsId>) -> Self {
-        Self { level, parent, idr: BTreeMap::new(), next: 0, adding: true, child_reaper: None }
+        Self { level, parent, idr: VecMap::new(), next: 0, adding: true, child_reaper: None }
     }
 
     /// The pid `idr_alloc_cyclic(idr, start = pid_min, end = PID_MAX)` returns: the first free
@@ -109,7 +108,7 @@ pub struct Process {
     pub(crate) ignored: u64,
     pub(crate) subreaper: bool,
     /// Open namespace file descriptors by name (`open("/proc/<pid>/ns/<kind>")`).
-    pub(crate) fds: BTreeMap<String, NsId>,
+    pub(crate) fds: VecMap<String, NsId>,
     pub(crate) caught: Vec<Signal>,
     pub(crate) exit: Option<ExitStatus>,
 }

@@ -2,26 +2,24 @@
 //! [`NamespacesSim`] and yields a trace with one record per operation, carrying the op, its
 //! result or error, and the full visible state after it.
 
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::pid::ExitStatus;
 use super::user::MapKind;
 use super::{NamespacesParams, NamespacesSim, NsData, Op, Outcome};
-use crate::scenario::{Playback, ScenarioError, parse, play_all, read_ops, read_single_op};
+use crate::scenario::from_json::from_json_struct;
+use crate::scenario::{Playback, ScenarioError, object, parse, play_all, read_ops, read_single_op};
 
 /// Cap on the number of operations in one scenario.
 const MAX_OPS: usize = 10_000;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct Settings {
-    #[serde(default)]
     hostname: Option<String>,
-    #[serde(default)]
     uptime_secs: Option<i64>,
     ops: Vec<Value>,
 }
+from_json_struct!(Settings, deny_unknown_fields { hostname = default, uptime_secs = default, ops });
 
 /// A namespaces scenario being played.
 pub struct NamespacesPlayback {
@@ -197,9 +195,8 @@ pub fn state(sim: &NamespacesSim) -> Value {
                 );
             }
             if !p.fds.is_empty() {
-                let fds: Map<String, Value> =
-                    p.fds.iter().map(|(k, &v)| (k.clone(), json!(sim.ns_inode(v)))).collect();
-                o.insert("fds".into(), Value::Object(fds));
+                let fds = object(p.fds.iter().map(|(k, &v)| (k.clone(), json!(sim.ns_inode(v)))));
+                o.insert("fds".into(), fds);
             }
             if let Some(s) = p.exit {
                 o.insert("exit".into(), json!(status_text(s)));

@@ -47,8 +47,8 @@ impl NamespacesSim {
     pub(crate) fn lsns(&self, actor: &str) -> Result<Vec<String>, NsError> {
         let id = self.live(actor)?;
         let proc_ns = self.proc_pid_ns(id)?;
-        let mut rows: std::collections::BTreeMap<(u32, &'static str), (usize, u32, String)> =
-            std::collections::BTreeMap::new();
+        let mut rows: crate::vec_map::VecMap<(u32, &'static str), (usize, u32, String)> =
+            crate::vec_map::VecMap::new();
         for (&pid, &pid_id) in self.pid_ns(proc_ns).map(|p| &p.idr).into_iter().flatten() {
             let Some(p) = self.proc(pid_id) else { continue };
             let Some(n) = p.nsproxy else { continue };

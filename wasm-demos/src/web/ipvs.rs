@@ -10,14 +10,14 @@ use crate::ipvs::maglev::MaglevSim;
 use crate::ipvs::maglev::scenario::MaglevPlayback;
 use crate::ipvs::scenario::KernelPlayback;
 use crate::ipvs::smooth_wrr::scenario::SmoothWrrPlayback;
+use crate::scenario::from_json::from_json_struct;
 use crate::scenario::{Playback, ScenarioError, parse};
 
 /// Only the `model` field of a scenario, to choose the playback.
-#[derive(serde::Deserialize)]
 struct ModelTag {
-    #[serde(default)]
     model: Option<String>,
 }
+from_json_struct!(ModelTag { model = default });
 
 enum Model {
     Kernel(KernelPlayback),

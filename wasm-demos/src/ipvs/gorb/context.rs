@@ -1,13 +1,14 @@
 //! [`GorbSim`]: GORB's `core.Context` (services, backends, the pulse stash) driven by explicit
 //! check results.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use super::metrics::{Metrics, PulseMetrics, StatusType};
 use super::options::{
     BackendOptions, ServiceOptions, ValidBackend, validate_backend, validate_service,
 };
+use crate::scenario::from_json::from_op_enum;
+use crate::vec_map::VecMap;
 
 /// The most services a simulation holds.
 pub const MAX_SERVICES: usize = 100;
@@ -117,17 +118,16 @@ impl GorbError {
 
 /// An operation: a REST call, or the results of a backend's next checks.
 ///
-/// Scenarios write it `{"op": "<name>", …}`; serde sees it externally tagged, and
-/// [`crate::scenario::read_ops`] moves the tag.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// Scenarios write it `{"op": "<name>", …}`: [`crate::scenario::read_ops`] reads the `op` tag;
+/// serialized, it is externally tagged and [`crate::scenario::op_json`] moves the tag back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GorbOp {
     /// `PUT /service/{vsID}`.
     CreateService {
         /// The service ID.
         vs_id: String,
         /// The body.
-        #[serde(default)]
         options: ServiceOptions,
     },
     /// `DELETE /service/{vsID}`: the service and all its backends (their pulses stop).
@@ -142,10 +142,8 @@ pub enum GorbOp {
         /// The backend ID (global: GORB keys backends by rsID alone).
         rs_id: String,
         /// The body.
-        #[serde(default)]
         options: BackendOptions,
         /// When its first check runs after creation (GORB: random in `[0, interval)`).
-        #[serde(default)]
         first_check_delay_ms: u64,
     },
     /// `PATCH /service/{vsID}/{rsID}`: only `weight` is applied (`UpdateBackend`).
@@ -173,7 +171,6 @@ pub enum GorbOp {
         /// What every one of these checks reports.
         result: StatusType,
         /// How many checks (1 to 10000), default 1.
-        #[serde(default = "one")]
         count: u32,
     },
     /// `GET /service`.
@@ -191,6 +188,17 @@ pub enum GorbOp {
         rs_id: String,
     },
 }
+from_op_enum!(GorbOp {
+    "create_service" => CreateService { vs_id, options = default },
+    "remove_service" => RemoveService { vs_id },
+    "add_backend" => AddBackend { vs_id, rs_id, options = default, first_check_delay_ms = default },
+    "patch_weight" => PatchWeight { vs_id, rs_id, weight },
+    "remove_backend" => RemoveBackend { vs_id, rs_id },
+    "pulse" => Pulse { vs_id, rs_id, result, count = one },
+    "list_services" => ListServices {},
+    "get_service" => GetService { vs_id },
+    "get_backend" => GetBackend { vs_id, rs_id },
+});
 
 fn one() -> u32 {
     1
@@ -322,10 +330,10 @@ pub struct StashEntry<'a> {
 pub struct GorbSim {
     endpoint: Option<IpAddr>,
     now_ms: u64,
-    services: BTreeMap<String, Service>,
-    backends: BTreeMap<String, Backend>,
+    services: VecMap<String, Service>,
+    backends: VecMap<String, Backend>,
     // `run()`'s map lives as long as the daemon: removing a backend does not clear its entry.
-    stash: BTreeMap<(String, String), i32>,
+    stash: VecMap<(String, String), i32>,
 }
 
 impl GorbSim {
@@ -536,7 +544,7 @@ impl GorbSim {
 /// reweights.
 fn check(
     backend: &mut Backend,
-    stash: &mut BTreeMap<(String, String), i32>,
+    stash: &mut VecMap<(String, String), i32>,
     key: &(String, String),
     result: StatusType,
 ) -> PulseStep {

@@ -2,19 +2,21 @@
 
 use std::collections::VecDeque;
 
+use crate::scenario::from_json::from_json_unit_enum;
+
 /// How many past checks the health window keeps (`if len(m.record) > 100`).
 pub const WINDOW: usize = 100;
 
 /// `pulse.StatusType`: the result of one check. Serialized as GORB does, `0` Up and `1` Down;
 /// read from scenarios as `"up"` / `"down"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusType {
     /// `StatusUp` (0): the check succeeded.
     Up,
     /// `StatusDown` (1): the check failed.
     Down,
 }
+from_json_unit_enum!(StatusType { "up" => Up, "down" => Down });
 
 impl StatusType {
     /// The Go value: 0 for Up, 1 for Down.

@@ -4,66 +4,71 @@
 use std::net::IpAddr;
 
 use super::context::GorbError;
+use crate::scenario::from_json::from_json_struct;
 
 /// `ServiceOptions`: the body of `PUT /service/{vsID}`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct ServiceOptions {
     /// Virtual IP; when empty, the daemon's endpoint (the `-i` device's address) is used and
     /// this field **stays empty** in the JSON, as in GORB.
-    #[serde(default)]
     pub host: String,
     /// Virtual port; required (0 is `endpoint information is missing`).
-    #[serde(default)]
     pub port: u16,
     /// `tcp` (default) or `udp`, case-insensitive, stored lower-cased.
-    #[serde(default)]
     pub protocol: String,
     /// The IPVS scheduler name, passed through unvalidated; default `wrr` ("since Pulse will
     /// dynamically reweight backends").
-    #[serde(default)]
     pub method: String,
     /// Parsed and shown, but never passed to IPVS.
-    #[serde(default)]
     pub persistent: bool,
 }
+from_json_struct!(ServiceOptions, deny_unknown_fields {
+    host = default,
+    port = default,
+    protocol = default,
+    method = default,
+    persistent = default,
+});
 
 /// `BackendOptions`: the body of `PUT /service/{vsID}/{rsID}`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BackendOptions {
     /// Real server IP; required.
-    #[serde(default)]
     pub host: String,
     /// Real server port; required.
-    #[serde(default)]
     pub port: u16,
     /// IPVS weight; ≤ 0 at creation becomes 100. Afterwards it is the weight last set by
     /// `UpdateBackend` (PATCH or the pulse loop).
-    #[serde(default)]
     pub weight: i32,
     /// Forwarding method: `nat` (default), `tunnel` or `ipip`, stored lower-cased.
-    #[serde(default)]
     pub method: String,
     /// Health check; absent means the default tcp pulse every `1m`.
-    #[serde(default)]
     pub pulse: Option<PulseOptions>,
 }
+from_json_struct!(BackendOptions, deny_unknown_fields {
+    host = default,
+    port = default,
+    weight = default,
+    method = default,
+    pulse = default,
+});
 
 /// `pulse.Options`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PulseOptions {
     /// `tcp` (default), `http` or `none`, stored lower-cased.
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: String,
     /// `util.ParseInterval` format, default `1m`.
-    #[serde(default)]
     pub interval: String,
     /// Driver arguments (http: `method`, `path`, `expect`), kept as given; `null` when absent.
-    #[serde(default)]
     pub args: Option<serde_json::Value>,
 }
+from_json_struct!(PulseOptions, deny_unknown_fields {
+    kind as "type" = default,
+    interval = default,
+    args = default,
+});
 
 /// A validated service: the options as GORB stores them, and the resolved virtual IP.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,6 +19,7 @@ use std::net::IpAddr;
 use serde_json::{Value, json};
 
 use super::context::{GorbError, GorbOp, GorbOutcome, GorbSim};
+use crate::scenario::from_json::{from_json_struct, from_json_unit_enum};
 use crate::scenario::{
     Playback, ScenarioError, op_json, parse, play_all, read_ops, read_single_op,
 };
@@ -29,22 +30,20 @@ pub const MAX_OPS: usize = 1_000;
 pub const MAX_CHECKS: u64 = 100_000;
 
 /// The one accepted value of the `model` field.
-#[derive(Debug, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy)]
 enum GorbModel {
     Gorb,
 }
+from_json_unit_enum!(GorbModel { "gorb" => Gorb });
 
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct GorbScenario {
     model: GorbModel,
     /// The `-i` device's address, the default service host.
-    #[serde(default)]
     endpoint: Option<String>,
-    #[serde(default)]
     ops: Vec<Value>,
 }
+from_json_struct!(GorbScenario, deny_unknown_fields { model, endpoint = default, ops = default });
 
 /// A GORB scenario being played.
 pub struct GorbPlayback {

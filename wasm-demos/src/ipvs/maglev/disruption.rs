@@ -1,7 +1,5 @@
 //! How much of the table moves when the backend set changes (the paper's resilience evaluation).
 
-use std::collections::{HashMap, HashSet};
-
 /// The entries that differ between two tables over the same M, compared by backend name.
 ///
 /// `minimum` counts the changes no table could avoid: the old entries of removed backends, plus
@@ -29,13 +27,22 @@ impl Disruption {
         new: &[u32],
         new_names: &[&str],
     ) -> Self {
-        let new_index: HashMap<&str, u32> =
+        let mut new_index: Vec<(&str, u32)> =
             new_names.iter().enumerate().map(|(i, name)| (*name, i as u32)).collect();
-        let old_set: HashSet<&str> = old_names.iter().copied().collect();
-        // For each old backend, its index in the new list, if it survived.
-        let old_to_new: Vec<Option<u32>> =
-            old_names.iter().map(|name| new_index.get(name).copied()).collect();
-        let added: Vec<bool> = new_names.iter().map(|name| !old_set.contains(name)).collect();
+        crate::sort::sort(&mut new_index);
+        let mut old_set: Vec<&str> = old_names.to_vec();
+        crate::sort::sort(&mut old_set);
+        // For each old backend, its index in the new list (the last, for a repeated name), if
+        // it survived.
+        let old_to_new: Vec<Option<u32>> = old_names
+            .iter()
+            .map(|name| {
+                let end = new_index.partition_point(|(n, _)| n <= name);
+                end.checked_sub(1).map(|i| new_index[i]).filter(|(n, _)| n == name).map(|(_, i)| i)
+            })
+            .collect();
+        let added: Vec<bool> =
+            new_names.iter().map(|name| old_set.binary_search(name).is_err()).collect();
         let mut changed = 0u32;
         let mut minimum = 0u32;
         for (&o, &n) in old.iter().zip(new) {

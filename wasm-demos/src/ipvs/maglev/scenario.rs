@@ -16,6 +16,7 @@
 use serde_json::{Value, json};
 
 use super::sim::{BackendSpec, MaglevError, MaglevOp, MaglevOutcome, MaglevParams, MaglevSim};
+use crate::scenario::from_json::{from_json_struct, from_json_unit_enum};
 use crate::scenario::{
     Playback, ScenarioError, op_json, parse, play_all, read_ops, read_single_op,
 };
@@ -26,21 +27,20 @@ pub const MAX_OPS: usize = 1_000;
 pub const MAX_TRACE_ENTRIES: u64 = 4_194_304;
 
 /// The one accepted value of the `model` field.
-#[derive(Debug, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy)]
 enum MaglevModel {
     Maglev,
 }
+from_json_unit_enum!(MaglevModel { "maglev" => Maglev });
 
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct MaglevScenario {
     model: MaglevModel,
     table_size: u32,
     backends: Vec<BackendSpec>,
-    #[serde(default)]
     ops: Vec<Value>,
 }
+from_json_struct!(MaglevScenario, deny_unknown_fields { model, table_size, backends, ops = default });
 
 /// A Maglev scenario being played.
 pub struct MaglevPlayback {

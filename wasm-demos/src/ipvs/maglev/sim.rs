@@ -1,11 +1,10 @@
 //! [`MaglevSim`]: a Maglev table over a fixed prime size M and a changing list of backends.
 
-use std::collections::HashSet;
-
 use super::disruption::Disruption;
 use super::permutation::{Permutation, PermutationSource};
 use super::table::{Balance, FillStep, populate};
 use crate::ipvs::siphash::{MH_KEY1, hsiphash};
+use crate::scenario::from_json::{from_json_struct, from_op_enum};
 
 /// The largest table size accepted (a prime): ten times the paper's "large" 65537 and more.
 pub const MAX_TABLE_SIZE: u32 = 1_000_003;
@@ -97,18 +96,18 @@ pub enum MaglevError {
 }
 
 /// A backend as a scenario gives it: a name, and optionally an explicit permutation.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BackendSpec {
     /// The backend's name; hashed for its permutation unless offset and skip are given.
     pub name: String,
     /// Explicit first preference, `0 ≤ offset < M` (with `skip`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u32>,
     /// Explicit step, `1 ≤ skip ≤ M − 1` (with `offset`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip: Option<u32>,
 }
+from_json_struct!(BackendSpec, deny_unknown_fields { name, offset = default, skip = default });
 
 impl BackendSpec {
     /// A backend whose permutation is hashed from its name.
@@ -145,15 +144,14 @@ pub struct MaglevParams {
 
 /// An operation on the table.
 ///
-/// Scenarios write it `{"op": "<name>", …}`; serde sees it externally tagged, and
-/// [`crate::scenario::read_ops`] moves the tag.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// Scenarios write it `{"op": "<name>", …}`: [`crate::scenario::read_ops`] reads the `op` tag;
+/// serialized, it is externally tagged and [`crate::scenario::op_json`] moves the tag back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MaglevOp {
     /// Runs Pseudocode 1 again (the table is always populated; this returns how it was filled).
     Populate {
         /// Return every claim (round, backend, slot, skipped probes).
-        #[serde(default)]
         trace: bool,
     },
     /// Appends a backend at the end of the turn order and rebuilds the table.
@@ -161,10 +159,10 @@ pub enum MaglevOp {
         /// The new backend's name.
         name: String,
         /// Explicit offset (with `skip`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         offset: Option<u32>,
         /// Explicit skip (with `offset`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         skip: Option<u32>,
     },
     /// Removes a backend (the others keep their order) and rebuilds the table.
@@ -181,6 +179,13 @@ pub enum MaglevOp {
         key: String,
     },
 }
+from_op_enum!(MaglevOp {
+    "populate" => Populate { trace = default },
+    "add_backend" => AddBackend { name, offset = default, skip = default },
+    "remove_backend" => RemoveBackend { name },
+    "permutations" => Permutations {},
+    "lookup" => Lookup { key },
+});
 
 /// Where a flow key lands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -228,10 +233,10 @@ impl MaglevSim {
             return Err(MaglevError::TooManyBackends(params.backends.len()));
         }
         let mut backends: Vec<Backend> = Vec::with_capacity(params.backends.len());
-        let mut seen = HashSet::with_capacity(params.backends.len());
-        for spec in params.backends {
+        let duplicate = first_duplicate(&params.backends);
+        for (i, spec) in params.backends.into_iter().enumerate() {
             let backend = make_backend(spec, table_size)?;
-            if !seen.insert(backend.name.clone()) {
+            if duplicate == Some(i) {
                 return Err(MaglevError::DuplicateName(backend.name));
             }
             backends.push(backend);
@@ -374,6 +379,13 @@ fn check_backend_count(n: usize, table_size: u32) -> Result<(), MaglevError> {
         return Err(MaglevError::TooMuchWork { table_size, backends: n });
     }
     Ok(())
+}
+
+/// The index of the first backend whose name an earlier one already has.
+fn first_duplicate(specs: &[BackendSpec]) -> Option<usize> {
+    let mut by_name: Vec<usize> = (0..specs.len()).collect();
+    crate::sort::sort_by_key(&mut by_name, |&i| specs[i].name.as_str());
+    by_name.windows(2).filter(|w| specs[w[0]].name == specs[w[1]].name).map(|w| w[1]).min()
 }
 
 fn make_backend(spec: BackendSpec, table_size: u32) -> Result<Backend, MaglevError> {

@@ -16,6 +16,7 @@
 //! bucket stops the probing.
 
 use crate::ipvs::dest::{DestId, Destinations, RealServer};
+use crate::scenario::from_json::from_json_unit_enum;
 
 /// `IP_VS_SH_TAB_SIZE` and `IP_VS_DH_TAB_SIZE` (`CONFIG_IP_VS_*_TAB_BITS` = 8).
 pub const TAB_SIZE: usize = 256;
@@ -26,8 +27,7 @@ const GOLDEN_RATIO_32: u32 = 0x61C8_8647;
 const OLD_MULTIPLIER: u32 = 2_654_435_761;
 
 /// Which SH/DH hash the modelled kernel uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ShHash {
     /// The 2015-era `(port + ip) * 2654435761 & 0xff`: only the last octet (+ port) matters.
     LastOctet,
@@ -35,6 +35,7 @@ pub enum ShHash {
     #[default]
     Hash32,
 }
+from_json_unit_enum!(ShHash { "last-octet" => LastOctet, "hash32" => Hash32 });
 
 impl ShHash {
     /// The name used in scenarios.

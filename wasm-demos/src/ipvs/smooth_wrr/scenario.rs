@@ -11,6 +11,7 @@
 use serde_json::{Value, json};
 
 use super::sim::{PeerSpec, SmoothWrrError, SmoothWrrOp, SmoothWrrOutcome, SmoothWrrSim};
+use crate::scenario::from_json::{from_json_struct, from_json_unit_enum};
 use crate::scenario::{
     Playback, ScenarioError, op_json, parse, play_all, read_ops, read_single_op,
 };
@@ -21,20 +22,19 @@ pub const MAX_OPS: usize = 1_000;
 pub const MAX_TRACE_WEIGHTS: u64 = 4_194_304;
 
 /// The one accepted value of the `model` field.
-#[derive(Debug, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy)]
 enum SmoothWrrModel {
     SmoothWrr,
 }
+from_json_unit_enum!(SmoothWrrModel { "smooth_wrr" => SmoothWrr });
 
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct SmoothWrrScenario {
     model: SmoothWrrModel,
     peers: Vec<PeerSpec>,
-    #[serde(default)]
     ops: Vec<Value>,
 }
+from_json_struct!(SmoothWrrScenario, deny_unknown_fields { model, peers, ops = default });
 
 /// Caps the trace: at most [`MAX_OPS`] records and [`MAX_TRACE_WEIGHTS`] recorded pick rows
 /// (Σ count × peers).

@@ -1,5 +1,7 @@
 //! [`SmoothWrrSim`]: the upstream peers of one nginx `upstream` block and their weights.
 
+use crate::scenario::from_json::{from_json_struct, from_op_enum};
+
 /// The most peers an upstream may have here.
 pub const MAX_PEERS: usize = 1_000;
 /// The largest weight accepted (nginx accepts any positive `weight=`; the cap keeps every sum
@@ -39,15 +41,14 @@ pub enum SmoothWrrError {
 }
 
 /// A peer as a scenario gives it (`server NAME weight=W;`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PeerSpec {
     /// The server's name.
     pub name: String,
     /// `weight=`, default 1 as in nginx.
-    #[serde(default = "default_weight")]
     pub weight: i64,
 }
+from_json_struct!(PeerSpec, deny_unknown_fields { name, weight = default_weight });
 
 fn default_weight() -> i64 {
     1
@@ -70,15 +71,14 @@ pub struct Peer {
 
 /// An operation.
 ///
-/// Scenarios write it `{"op": "<name>", …}`; serde sees it externally tagged, and
-/// [`crate::scenario::read_ops`] moves the tag.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// Scenarios write it `{"op": "<name>", …}`: [`crate::scenario::read_ops`] reads the `op` tag;
+/// serialized, it is externally tagged and [`crate::scenario::op_json`] moves the tag back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SmoothWrrOp {
     /// Selects `count` peers in a row, as `count` requests would.
     Pick {
         /// How many selections (1 to 10000), default 1.
-        #[serde(default = "default_count")]
         count: u32,
     },
     /// Changes a peer's weight the way open-source nginx does it: by a configuration reload,
@@ -90,6 +90,10 @@ pub enum SmoothWrrOp {
         weight: i64,
     },
 }
+from_op_enum!(SmoothWrrOp {
+    "pick" => Pick { count = default_count },
+    "set_weight" => SetWeight { peer, weight },
+});
 
 fn default_count() -> u32 {
     1
