@@ -202,25 +202,32 @@ pub fn build_with(
         )
     });
     let keep_text = cache.is_some();
-    let streamed = site
-        .sessions
-        .par_iter()
-        .enumerate()
-        .map(|(i, session)| {
-            let mut md = md(&session.source);
-            let page = match &renderer {
-                Some(renderer) if md.errors.is_empty() => Some(renderer.session(i, &md)?),
-                _ => None,
-            };
-            let terms = search::page_terms(&site, i, &md);
-            if !keep_text {
-                md.html = String::new();
-                md.text = String::new();
-            }
-            Ok((md, page, terms))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()
-        .map_err(BuildError::Internal)?;
+    // The listings need nothing of the sessions' Markdown: they render alongside, so that no
+    // core waits at the end of the stream.
+    let (streamed, listings) = rayon::join(
+        || {
+            site.sessions
+                .par_iter()
+                .enumerate()
+                .map(|(i, session)| {
+                    let mut md = md(&session.source);
+                    let page = match &renderer {
+                        Some(renderer) if md.errors.is_empty() => Some(renderer.session(i, &md)?),
+                        _ => None,
+                    };
+                    let terms = search::page_terms(&site, i, &md);
+                    if !keep_text {
+                        md.html = String::new();
+                        md.text = String::new();
+                    }
+                    Ok((md, page, terms))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+        },
+        || renderer.as_ref().map(|renderer| renderer.listings(&categories)),
+    );
+    let streamed = streamed.map_err(BuildError::Internal)?;
+    let listings = listings.transpose().map_err(BuildError::Internal)?;
     let mut sessions = Vec::with_capacity(streamed.len());
     let mut session_pages = Vec::with_capacity(streamed.len());
     let mut terms = Vec::with_capacity(streamed.len());
@@ -277,7 +284,7 @@ pub fn build_with(
     let ((others, search_index), highlight_saved) = rayon::join(
         || {
             rayon::join(
-                || renderer.others(&rendered, catalog.as_ref()),
+                || renderer.with_demos(&rendered, catalog.as_ref()),
                 || search::build_index(&terms),
             )
         },
@@ -289,6 +296,7 @@ pub fn build_with(
         warnings.push(cache_problem(format!("{err:#}; the next build highlights again")));
     }
     let mut outcomes = others.map_err(BuildError::Internal)?;
+    outcomes.extend(listings.into_iter().flatten());
     outcomes.extend(session_pages);
     if let Some(cache) = cache.as_deref_mut() {
         let sources = std::iter::once(&site.home.1)

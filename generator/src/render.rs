@@ -507,34 +507,13 @@ impl<'a> PageRenderer<'a> {
         self.render(&job)
     }
 
-    /// Renders every page but the sessions': home, categories, demos, tags, speakers, 404 and
-    /// search. `rendered.sessions` need only say which demos each session embeds.
-    pub fn others(
-        &self,
-        rendered: &RenderedSite,
-        demos: Option<&DemoCatalog>,
-    ) -> anyhow::Result<Vec<PageOutcome>> {
+    /// Renders the pages that need nothing of the sessions' Markdown: categories (whose own
+    /// Markdown rendered to `categories`), tags, speakers, 404 and search. They can render while
+    /// the sessions stream.
+    pub fn listings(&self, categories: &[RenderedMarkdown]) -> anyhow::Result<Vec<PageOutcome>> {
         let site = self.site;
         let views = &self.views;
-        let demo_list = demo_views(views, rendered, demos);
-        let demo_list = &demo_list;
         let mut jobs: Vec<Job<'_>> = Vec::new();
-        let (home_meta, home_source) = &site.home;
-        let home_description = home_meta.description.as_deref().unwrap_or(&site.config.description);
-        jobs.push(self.job(
-            "index.html".into(),
-            "index.html",
-            display(&home_source.path),
-            (site.config.title.clone(), home_description.to_owned()),
-            Box::new(move || {
-                let mut ctx = Context::new();
-                ctx.insert("content", &rendered.home.html);
-                ctx.insert("home_title", &home_meta.title);
-                ctx.insert("demos", demo_list);
-                ctx
-            }),
-        ));
-
         for (i, category) in site.categories.iter().enumerate() {
             jobs.push(self.job(
                 format!("{}/index.html", category.slug),
@@ -544,7 +523,7 @@ impl<'a> PageRenderer<'a> {
                 Box::new(move || {
                     let mut ctx = Context::new();
                     ctx.insert("category", &views.category(i));
-                    ctx.insert("content", &rendered.categories[i].html);
+                    ctx.insert("content", &categories[i].html);
                     let sessions: Vec<SessionView<'_>> =
                         category.sessions.iter().map(|&s| views.session(s)).collect();
                     ctx.insert("sessions", &sessions);
@@ -552,38 +531,6 @@ impl<'a> PageRenderer<'a> {
                 }),
             ));
         }
-        for demo in demo_list {
-            for (path, template, what) in [
-                (format!("demos/{}/index.html", demo.name), "demo.html", "page"),
-                (format!("demos/{}/embed/index.html", demo.name), "demo-embed.html", "embed page"),
-            ] {
-                jobs.push(self.job(
-                    path,
-                    template,
-                    format!("the {} demo's {what}", demo.name),
-                    (demo.title.to_owned(), demo.description.to_owned()),
-                    Box::new(move || {
-                        let mut ctx = Context::new();
-                        ctx.insert("demo", demo);
-                        ctx
-                    }),
-                ));
-            }
-        }
-        if !demo_list.is_empty() {
-            jobs.push(self.job(
-                "demos/slides/index.html".into(),
-                "slides.html",
-                "the demo slide deck".into(),
-                ("Demos in slides".into(), "The three kernel demos in a reveal.js deck.".into()),
-                Box::new(move || {
-                    let mut ctx = Context::new();
-                    ctx.insert("demos", demo_list);
-                    ctx
-                }),
-            ));
-        }
-
         for (name, sessions) in &site.tags {
             jobs.push(self.job(
                 format!("tags/{name}/index.html"),
@@ -683,6 +630,69 @@ impl<'a> PageRenderer<'a> {
             ("Search".into(), "Search the DockerCon EU 2015 session notes.".into()),
             Box::new(Context::new),
         ));
+
+        jobs.par_iter().map(|job| self.render(job)).collect()
+    }
+
+    /// Renders the home page and the demos' pages, which list the sessions that embed each
+    /// demo: `rendered.sessions` need only say which demos each session embeds.
+    pub fn with_demos(
+        &self,
+        rendered: &RenderedSite,
+        demos: Option<&DemoCatalog>,
+    ) -> anyhow::Result<Vec<PageOutcome>> {
+        let site = self.site;
+        let views = &self.views;
+        let demo_list = demo_views(views, rendered, demos);
+        let demo_list = &demo_list;
+        let mut jobs: Vec<Job<'_>> = Vec::new();
+        let (home_meta, home_source) = &site.home;
+        let home_description = home_meta.description.as_deref().unwrap_or(&site.config.description);
+        jobs.push(self.job(
+            "index.html".into(),
+            "index.html",
+            display(&home_source.path),
+            (site.config.title.clone(), home_description.to_owned()),
+            Box::new(move || {
+                let mut ctx = Context::new();
+                ctx.insert("content", &rendered.home.html);
+                ctx.insert("home_title", &home_meta.title);
+                ctx.insert("demos", demo_list);
+                ctx
+            }),
+        ));
+
+        for demo in demo_list {
+            for (path, template, what) in [
+                (format!("demos/{}/index.html", demo.name), "demo.html", "page"),
+                (format!("demos/{}/embed/index.html", demo.name), "demo-embed.html", "embed page"),
+            ] {
+                jobs.push(self.job(
+                    path,
+                    template,
+                    format!("the {} demo's {what}", demo.name),
+                    (demo.title.to_owned(), demo.description.to_owned()),
+                    Box::new(move || {
+                        let mut ctx = Context::new();
+                        ctx.insert("demo", demo);
+                        ctx
+                    }),
+                ));
+            }
+        }
+        if !demo_list.is_empty() {
+            jobs.push(self.job(
+                "demos/slides/index.html".into(),
+                "slides.html",
+                "the demo slide deck".into(),
+                ("Demos in slides".into(), "The three kernel demos in a reveal.js deck.".into()),
+                Box::new(move || {
+                    let mut ctx = Context::new();
+                    ctx.insert("demos", demo_list);
+                    ctx
+                }),
+            ));
+        }
 
         jobs.par_iter().map(|job| self.render(job)).collect()
     }
