@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::highlight::escape;
@@ -173,15 +174,19 @@ fn sitemap(site: &Site, pages: &[PathBuf]) -> String {
 /// The feeds and metadata files for `site`, whose rendered HTML `pages` are listed in the sitemap.
 pub fn render_feeds(site: &Site, pages: &[PathBuf]) -> Vec<OutputFile> {
     let all: Vec<usize> = (0..site.sessions.len()).collect();
+    // The site feed, the sitemap and the listing each hold every session: built in parallel.
+    let ((feed, sitemap), listing) = rayon::join(
+        || {
+            rayon::join(
+                || atom(site, &site.config.title, "", "atom.xml", &all),
+                || sitemap(site, pages),
+            )
+        },
+        || sessions_json(site),
+    );
     let mut files = vec![
-        OutputFile {
-            rel_path: PathBuf::from("atom.xml"),
-            bytes: atom(site, &site.config.title, "", "atom.xml", &all).into_bytes(),
-        },
-        OutputFile {
-            rel_path: PathBuf::from("sitemap.xml"),
-            bytes: sitemap(site, pages).into_bytes(),
-        },
+        OutputFile { rel_path: PathBuf::from("atom.xml"), bytes: feed.into_bytes() },
+        OutputFile { rel_path: PathBuf::from("sitemap.xml"), bytes: sitemap.into_bytes() },
         OutputFile {
             rel_path: PathBuf::from("robots.txt"),
             bytes: format!(
@@ -190,19 +195,16 @@ pub fn render_feeds(site: &Site, pages: &[PathBuf]) -> Vec<OutputFile> {
             )
             .into_bytes(),
         },
-        OutputFile {
-            rel_path: PathBuf::from("sessions.json"),
-            bytes: sessions_json(site).into_bytes(),
-        },
+        OutputFile { rel_path: PathBuf::from("sessions.json"), bytes: listing.into_bytes() },
     ];
-    for category in &site.categories {
+    files.par_extend(site.categories.par_iter().map(|category| {
         let title = format!("{} · {}", category.meta.title, site.config.title);
         let page = format!("{}/", category.slug);
         let feed = format!("{}/atom.xml", category.slug);
-        files.push(OutputFile {
+        OutputFile {
             rel_path: PathBuf::from(&feed),
             bytes: atom(site, &title, &page, &feed, &category.sessions).into_bytes(),
-        });
-    }
+        }
+    }));
     files
 }

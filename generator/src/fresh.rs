@@ -22,9 +22,10 @@
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use siphasher::sip128::{Hasher128, SipHasher13};
-use walkdir::WalkDir;
+use walkdir::{DirEntry, WalkDir};
 
 use crate::error::{Location, Warning};
 use crate::{BuildOptions, BuildReport};
@@ -69,28 +70,38 @@ pub fn inputs(options: &BuildOptions, out_dir: &Path) -> Option<u128> {
 }
 
 /// Hashes the path, type, size, modification time and inode of `path` and everything under it.
+/// The tree is walked in order; its entries are looked at in parallel.
 fn tree(hasher: &mut SipHasher13, root: &Path, path: &Path, follow_links: bool) -> Option<()> {
     if !path.exists() {
         hasher.write(path.strip_prefix(root).unwrap_or(path).as_os_str().as_encoded_bytes());
         hasher.write_u8(0xff);
         return Some(());
     }
-    for entry in WalkDir::new(path).follow_links(follow_links).sort_by_file_name() {
-        let entry = entry.ok()?;
-        let metadata = entry.metadata().ok()?;
-        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        hasher.write(rel.as_os_str().as_encoded_bytes());
-        hasher.write_u8(0);
-        let kind = metadata.file_type();
-        hasher.write_u8(u8::from(kind.is_dir()) | u8::from(kind.is_symlink()) << 1);
-        hasher.write_u64(metadata.len());
-        let modified = metadata.modified().ok()?;
-        let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
-        hasher.write_u128(since.as_nanos());
-        #[cfg(unix)]
-        hasher.write_u64(std::os::unix::fs::MetadataExt::ino(&metadata));
+    let walk = WalkDir::new(path).follow_links(follow_links).sort_by_file_name();
+    let entries: Vec<DirEntry> = walk.into_iter().collect::<Result<_, _>>().ok()?;
+    let stamps: Option<Vec<u128>> = entries.par_iter().map(|e| entry(root, e)).collect();
+    for stamp in stamps? {
+        hasher.write_u128(stamp);
     }
     Some(())
+}
+
+/// One entry's path, type, size, modification time and inode, hashed.
+fn entry(root: &Path, entry: &DirEntry) -> Option<u128> {
+    let mut hasher = SipHasher13::new();
+    let metadata = entry.metadata().ok()?;
+    let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+    hasher.write(rel.as_os_str().as_encoded_bytes());
+    hasher.write_u8(0);
+    let kind = metadata.file_type();
+    hasher.write_u8(u8::from(kind.is_dir()) | u8::from(kind.is_symlink()) << 1);
+    hasher.write_u64(metadata.len());
+    let modified = metadata.modified().ok()?;
+    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    hasher.write_u128(since.as_nanos());
+    #[cfg(unix)]
+    hasher.write_u64(std::os::unix::fs::MetadataExt::ino(&metadata));
+    Some(hasher.finish128().as_u128())
 }
 
 /// The fingerprint of the output directory as it is now.

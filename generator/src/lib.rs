@@ -329,9 +329,7 @@ pub fn build_with(
 
     let files_written = match (staging, cache.map(|c| &mut c.output)) {
         (Some(staging), _) => {
-            for file in &files {
-                staging.write(file)?;
-            }
+            files.par_iter().try_for_each(|file| staging.write(file))?;
             staging.finish()?
         }
         _ if !options.write => 0,
