@@ -30,7 +30,8 @@ use walkdir::{DirEntry, WalkDir};
 use crate::error::{Location, Warning};
 use crate::{BuildOptions, BuildReport};
 
-const STAMP: &str = ".cache/build-stamp.json";
+/// Where the stamp is, under the site root.
+pub(crate) const STAMP: &str = ".cache/build-stamp.json";
 
 /// What the last full build recorded, to tell whether the next one has anything to do.
 #[derive(Serialize, Deserialize)]

@@ -369,9 +369,8 @@ fn write_run(run: &((Look, Look), String), plain: (Look, Look), out: &mut String
 /// An entry is keyed by a 128-bit SipHash of the language, the code and the identity of the
 /// running executable (its size, modification time and inode), which embeds the grammars, the
 /// themes and this code: any other generator binary misses every entry, so an entry is never
-/// stale. The file ends with a
-/// checksum; one that is unreadable, truncated or from another executable is ignored with a
-/// warning or silently, and rewritten. Deleting it only makes the next build slower. Only the
+/// stale. The file ends with a checksum; one that is unreadable, truncated or from another
+/// executable is ignored with a warning or silently, and rewritten. Deleting it only makes the next build slower. Only the
 /// entries a build used are saved, so the file does not grow with deleted code.
 pub struct HighlightCache {
     path: PathBuf,
@@ -532,7 +531,9 @@ fn decode(bytes: &[u8], executable: u64) -> Decoded {
 /// reading its megabytes on every build.
 pub(crate) fn executable_hash() -> u64 {
     static HASH: LazyLock<u64> = LazyLock::new(|| {
-        let Ok(metadata) = std::env::current_exe().and_then(std::fs::metadata) else { return 0 };
+        let Ok(metadata) = std::env::current_exe().and_then(|exe| crate::fs::metadata(&exe)) else {
+            return 0;
+        };
         let mut hasher = SipHasher13::new();
         hasher.write_u64(metadata.len());
         let modified = metadata.modified().ok().and_then(|m| m.duration_since(UNIX_EPOCH).ok());

@@ -362,7 +362,7 @@ pub fn build_with(
         && let Err(err) = fresh::record(root, inputs, &report)
     {
         report.warnings.push(Warning {
-            path: PathBuf::from(".cache/build-stamp.json"),
+            path: PathBuf::from(fresh::STAMP),
             location: Location::START,
             message: format!("{err:#}; the next build is a full one"),
         });

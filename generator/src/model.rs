@@ -491,16 +491,13 @@ fn parse_file(file: SourceFile) -> Result<Parsed, Diagnostics> {
         body: String::new(),
         body_line_offset: split.body.line_offset,
     };
-    let (mut parsed, diagnostics) = match kind {
-        FileKind::Home => {
-            (Parsed::Home(front_matter::parse(path, &split).map_err(one)?, source), None)
+    let mut diagnostics = Diagnostics::default();
+    let mut parsed = match kind {
+        FileKind::Home => Parsed::Home(front_matter::parse(path, &split).map_err(one)?, source),
+        FileKind::CategoryIndex { category } => {
+            Parsed::Category(category, front_matter::parse(path, &split).map_err(one)?, source)
         }
-        FileKind::CategoryIndex { category } => (
-            Parsed::Category(category, front_matter::parse(path, &split).map_err(one)?, source),
-            None,
-        ),
         FileKind::Session { category, slug } => {
-            let mut diagnostics = Diagnostics::default();
             if !is_slug(&slug) {
                 diagnostics.push(SourceError::new(
                     path,
@@ -516,7 +513,7 @@ fn parse_file(file: SourceFile) -> Result<Parsed, Diagnostics> {
                 }
             };
             check_values(path, &split, &meta, &mut diagnostics);
-            (Parsed::Session(Box::new(Session { category, slug, meta, source })), Some(diagnostics))
+            Parsed::Session(Box::new(Session { category, slug, meta, source }))
         }
     };
     text.drain(..body_start);
@@ -524,7 +521,7 @@ fn parse_file(file: SourceFile) -> Result<Parsed, Diagnostics> {
         Parsed::Home(_, source) | Parsed::Category(_, _, source) => source.body = text,
         Parsed::Session(session) => session.source.body = text,
     }
-    diagnostics.unwrap_or_default().finish(parsed)
+    diagnostics.finish(parsed)
 }
 
 fn check_values(path: &Path, split: &Split<'_>, meta: &SessionMeta, out: &mut Diagnostics) {
