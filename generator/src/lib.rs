@@ -23,6 +23,7 @@
 //! [`serve`] runs the same pipeline on every change, through [`build_with`] and the caches of
 //! [`incremental`], so that it redoes only what the change affects.
 
+pub mod alloc;
 pub mod cli;
 pub mod config;
 pub mod corpus;

@@ -8,13 +8,8 @@ use generator::cli::{Action, Cli};
 use generator::error::BuildError;
 use generator::serve::Server;
 
-// The build allocates and frees many page-sized strings from several threads; mimalloc
-// reuses that memory where glibc's allocator returns it to the kernel and faults it back in.
-// Its `override` feature also serves the C allocations of oniguruma, syntect's regex engine.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
+    generator::alloc::keep_freed_memory();
     let options = match Cli::parse().into_action() {
         Action::Build(options) => options,
         Action::Serve(options) => {
