@@ -416,14 +416,17 @@ pub fn build_wasm(root: &Path) -> Result<Vec<OutputFile>> {
         .web(true)?
         .generate(&out)
         .with_context(|| format!("wasm-bindgen failed on `{}`", wasm.display()))?;
-    ["demos.js", "demos_bg.wasm"]
-        .into_iter()
-        .map(|name| {
-            let bytes = std::fs::read(out.join(name))
-                .with_context(|| format!("wasm-bindgen wrote no `{name}`"))?;
-            Ok(OutputFile { rel_path: PathBuf::from("wasm").join(name), bytes })
-        })
-        .collect()
+    let read = |name: &str| {
+        fs::read(&out.join(name)).with_context(|| format!("wasm-bindgen wrote no `{name}`"))
+    };
+    let glue = String::from_utf8(read("demos.js")?).context("wasm-bindgen's glue is not UTF-8")?;
+    let glue = crate::scripts::minify(&glue).map_err(|(offset, message)| {
+        anyhow::anyhow!("wasm-bindgen's glue does not parse at byte {offset}: {message}")
+    })?;
+    Ok(vec![
+        OutputFile { rel_path: PathBuf::from("wasm/demos.js"), bytes: glue.into_bytes() },
+        OutputFile { rel_path: PathBuf::from("wasm/demos_bg.wasm"), bytes: read("demos_bg.wasm")? },
+    ])
 }
 
 /// Installs the wasm target when rustc has no standard library for it.

@@ -126,6 +126,9 @@ pub enum SourceErrorKind {
     /// A file name that does not make a valid slug.
     #[error("invalid file name `{0}`: use lowercase letters, digits and hyphens")]
     InvalidSlug(String),
+    /// A script under `static/` that does not parse as an ES module.
+    #[error("JavaScript syntax error: {0}")]
+    Script(String),
     /// An `@/…` link to a page that does not exist.
     #[error("broken internal link `{0}`: no such page")]
     BrokenLink(String),

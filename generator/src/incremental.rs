@@ -8,6 +8,7 @@
 //! - a page goes through its template again only when the template set or the page's
 //!   context changed ([`PageCache`]), so editing one session's body re-renders that page
 //!   alone, and editing its title also re-renders the listings that show it;
+//! - a script of `static/` is minified again only when its text changed ([`ScriptCache`]);
 //! - only files whose bytes or sources changed are written ([`crate::output::Written`]).
 //!
 //! Every key holds everything its value is computed from, so nothing here can go stale; an
@@ -21,12 +22,14 @@ use std::path::PathBuf;
 use crate::markdown::{MarkdownContext, RenderedMarkdown, render_markdown};
 use crate::model::Source;
 use crate::output::Written;
+use crate::scripts::ScriptCache;
 
 /// The caches one `serve` session keeps from build to build. Start with `default()`.
 #[derive(Default)]
 pub struct BuildCache {
     pub(crate) markdown: MarkdownCache,
     pub(crate) pages: PageCache,
+    pub(crate) scripts: ScriptCache,
     /// What the output directory holds; `None` until the first build wrote it.
     pub(crate) output: Option<Written>,
 }

@@ -14,7 +14,8 @@
 //!    Markdown is rendered (stages 4 and 6 at once), so a build never holds every page's HTML;
 //! 7. [`demos`]: `wasm-demos` compiled to WebAssembly, with its JS glue, when the site has
 //!    demos and the build writes;
-//! 8. [`output`]: files, `static/` and assets → a staging directory swapped in for `public/`.
+//! 8. [`output`]: files, `static/` (its scripts minified by [`scripts`]) and assets → a
+//!    staging directory swapped in for `public/`.
 //!
 //! Stages 1–6 collect problems instead of stopping at the first one; any problem fails the
 //! build with all of them, sorted, before the output directory is touched (pages already
@@ -41,6 +42,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod scripts;
 pub mod search;
 pub mod serve;
 
@@ -137,9 +139,21 @@ pub fn build_with(
 
     let mut diagnostics = Diagnostics::default();
     let config = load_config(root, options.base_url.as_deref(), &mut diagnostics)?;
-    let (mut discovered, discover_errors) = discover::discover(root, &content_dir);
+    // Minifying the scripts takes as long as the rest of the real site's reading and
+    // parsing, so it runs alongside.
+    let script_cache = cache.as_deref_mut().map(|c| &mut c.scripts);
+    let ((mut discovered, discover_errors), ((scripts, script_errors), templates)) = rayon::join(
+        || discover::discover(root, &content_dir),
+        || {
+            rayon::join(
+                || scripts::static_scripts(root, script_cache),
+                || render::load_templates(root, &root.join("templates")),
+            )
+        },
+    );
     diagnostics.extend(discover_errors);
-    let tera = match render::load_templates(root, &root.join("templates")) {
+    diagnostics.extend(script_errors);
+    let tera = match templates {
         Ok(tera) => Some(tera),
         Err(errors) => {
             diagnostics.extend(errors);
@@ -189,7 +203,7 @@ pub fn build_with(
     let static_dir = root.join("static");
     let staging = match &cache {
         None if options.write && valid_so_far => {
-            Some(output::Staging::create(&static_dir, &discovered.assets, &out_dir)?)
+            Some(output::Staging::create(&static_dir, &discovered.assets, &out_dir, &scripts)?)
         }
         _ => None,
     };
@@ -313,6 +327,7 @@ pub fn build_with(
     let mut files = pages.files;
     files.extend(feeds::render_feeds(&site, &pages.paths));
     files.extend(search_index);
+    files.extend(scripts);
     files.push(OutputFile {
         rel_path: PathBuf::from("css/highlight.css"),
         bytes: highlight_css.into_bytes(),

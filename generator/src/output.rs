@@ -30,7 +30,7 @@ pub fn write_site(
     assets: &[(PathBuf, PathBuf)],
     out_dir: &Path,
 ) -> Result<usize> {
-    let staging = Staging::create(static_dir, assets, out_dir)?;
+    let staging = Staging::create(static_dir, assets, out_dir, files)?;
     for file in files {
         staging.write(file)?;
     }
@@ -51,7 +51,8 @@ pub fn write_site(
 /// trusted and is deleted.
 ///
 /// It starts with the copies of `static/` and of the assets, so that a rendered file written
-/// later wins over a copy at the same path. [`Staging::write`] takes `&self`, for pages
+/// later wins over a copy at the same path; a static file that a file known at the start
+/// replaces (a minified script) is not copied at all. [`Staging::write`] takes `&self`, for pages
 /// written from the threads that render them.
 pub struct Staging {
     dir: PathBuf,
@@ -70,11 +71,13 @@ struct Spare {
 }
 
 impl Staging {
-    /// Creates the staging directory for `out_dir` and copies `static_dir` and `assets` into it.
+    /// Creates the staging directory for `out_dir` and copies `static_dir` and `assets` into it,
+    /// except the files at the paths of `replacing`, which the build writes later.
     pub fn create(
         static_dir: &Path,
         assets: &[(PathBuf, PathBuf)],
         out_dir: &Path,
+        replacing: &[OutputFile],
     ) -> Result<Staging> {
         let parent = parent_of(out_dir);
         fs::create_dir_all(parent)?;
@@ -114,6 +117,9 @@ impl Staging {
             }
         }
         copies.extend(assets.iter().map(|(source, rel)| (rel.clone(), source.clone())));
+        for file in replacing {
+            copies.remove(&file.rel_path);
+        }
         copies.par_iter().try_for_each(|(rel, source)| staging.copy(source, rel))?;
         Ok(staging)
     }

@@ -100,3 +100,23 @@ fn rejects_a_relative_base_url_option() {
         "error: --base-url `/x/` must be an absolute http(s) URL\n",
     );
 }
+
+#[test]
+fn reports_every_script_that_does_not_parse_but_not_vendored_ones() {
+    let site = SiteTest::minimal();
+    let write = |rel: &str, text: &str| {
+        let path = site.root().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("static/js/a.js", "export const a = 1;\nconst = 2;\n");
+    write("static/js/demos/b.js", "export function f(x {\n  return x;\n}\n");
+    write("static/vendor/lib/c.js", "this is not checked: third-party code is copied as it is\n");
+    assert_fails_untouched(
+        &site,
+        &[],
+        "static/js/a.js:2:7: JavaScript syntax error: Unexpected token\n\
+         static/js/demos/b.js:1:21: JavaScript syntax error: Expected `,` or `)` but found `{`\n\
+         error: 2 problem(s) found; nothing was written\n",
+    );
+}

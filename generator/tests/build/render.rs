@@ -254,3 +254,45 @@ fn a_damaged_highlight_cache_is_a_warning_and_is_rewritten() {
 fn forget_the_build(site: &SiteTest) {
     std::fs::remove_file(site.root().join(".cache/build-stamp.json")).expect("the build stamped");
 }
+
+#[test]
+fn scripts_are_minified_and_vendored_ones_copied_as_they_are() {
+    use std::os::unix::fs::MetadataExt;
+    let site = SiteTest::minimal();
+    let vendored = "/*! lib 1.0 | MIT */\nexport const answer   =   42;\n";
+    for (rel, text) in [
+        (
+            "static/js/total.js",
+            "// Adds them up.\nexport function total(items) {\n  let sum = 0;\n  for (const item of items) sum += item;\n  return sum;\n}\n",
+        ),
+        ("static/vendor/lib/lib.js", vendored),
+    ] {
+        let path = site.root().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let build = || {
+        let run = site.run(&["build"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    };
+    build();
+    assert_eq!(
+        site.read("public/js/total.js"),
+        "export function total(e){let t=0;for(let n of e)t+=n;return t}"
+    );
+    assert_eq!(site.read("public/vendor/lib/lib.js"), vendored);
+    // The third build reuses the first one's output as its staging directory: an unchanged
+    // script is left in place, not copied from `static/` and then minified over.
+    let identity = |rel: &str| {
+        let meta = std::fs::metadata(site.root().join(rel)).expect("metadata");
+        (meta.ino(), meta.mtime_nsec(), meta.mtime())
+    };
+    let first = identity("public/js/total.js");
+    for edit in ["\nOne edit.\n", "\nTwo edits.\n"] {
+        let page = site.root().join("content/talks/two.md");
+        let text = std::fs::read_to_string(&page).expect("read");
+        std::fs::write(&page, text + edit).expect("edit");
+        build();
+    }
+    assert_eq!(identity("public/js/total.js"), first);
+}
