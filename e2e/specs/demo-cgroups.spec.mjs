@@ -306,6 +306,8 @@ export const tests = [
         assert.ok(label.trim(), `${id} has an accessible name`);
       }
       assert.equal(await testid(page, 'status').getAttribute('role'), 'status');
+      await page.locator('details.cg-help summary').click();
+      await page.locator('details.cg-help li').first().waitFor();
       const help = (await page.locator('details.cg-help').textContent()).toLowerCase();
       for (const word of ['1 ms ticks', 'load balancing', 'no swap', 'memory.high', 'zombies', 'writeback', 'subtree_control', 'pelt']) {
         assert.ok(help.includes(word), `the help states the simplification “${word}”`);
@@ -321,6 +323,7 @@ export const tests = [
         await clickStep(page, steps);
         await page.locator('details.cg-namesbox summary').click();
         await page.locator('details.cg-help summary').click();
+        await page.locator('details.cg-help li').first().waitFor();
         // Nothing inside the demo reaches past the viewport (the names table scrolls in its box).
         const widest = await page.evaluate(() => {
           const width = document.documentElement.clientWidth;
@@ -444,7 +447,7 @@ export const tests = [
       ];
       const scenario = JSON.stringify({ version: 2, cpus: 4, groups, ops });
       const result = await page.evaluate(async ({ scenario, site }) => {
-        const { loadWasm } = await import(new URL('js/demos.js', site).href);
+        const { loadWasm, helpPanel } = await import(new URL('js/demos.js', site).href);
         const { mount } = await import(new URL('js/demos/cgroups.js', site).href);
         const { glue, memory } = await loadWasm();
         const el = document.createElement('div');
@@ -452,6 +455,7 @@ export const tests = [
         const c = mount(el, {
           glue, memory, catalog: [{ name: 'bench', title: 'bench', summary: '', ops: 0 }], scenario: 'bench',
           scenarioJson: scenario, step: 100, speed: 8, autoplay: false, embed: false, loadScenario: async () => scenario,
+          helpPanel: (details) => helpPanel('cgroups', details),
         });
         const button = el.querySelector('[data-testid="step"]');
         for (let i = 0; i < 20; i++) button.click();

@@ -101,6 +101,7 @@ export const tests = [
       const options = await page.locator(`${q('scenario')} option`).count();
       assert.ok(options >= 20, `the picker lists the curated scenarios (${options})`);
       await page.locator(`${ROOT} .ipvs-help summary`).click();
+      await page.locator(`${ROOT} .ipvs-help li`).first().waitFor();
       const items = await page.locator(`${ROOT} .ipvs-help li`).allTextContents();
       assert.ok(items.length >= 8, `help lists the simplifications (${items.length})`);
       assert.ok(items.some((t) => t.includes('head of the list')), 'help states head insertion');

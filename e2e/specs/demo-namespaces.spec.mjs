@@ -245,6 +245,13 @@ export const tests = [
         const label = await root.locator(`[data-testid="${id}"]`).getAttribute('aria-label');
         assert.ok(label && label.length > 2, `${id} has an aria-label`);
       }
+      // The help loads when opened: how to read the picture, then the simplifications.
+      await root.locator('details.ns-help summary').click();
+      await root.locator('details.ns-help li').first().waitFor();
+      const help = await root.locator('details.ns-help').textContent();
+      for (const phrase of ['NSpid', 'single-threaded', 'No kernel threads', 'IPv4 only']) {
+        assert.ok(help.includes(phrase), `the help states “${phrase}”`);
+      }
       // The demo fits the phone's width: nothing in it sticks out unless inside a scroller.
       const sticking = await root.evaluate((el) => {
         const width = document.documentElement.clientWidth;
@@ -260,7 +267,6 @@ export const tests = [
           .slice(0, 5);
       });
       assert.deepEqual(sticking, [], 'elements of the demo wider than 390 px');
-      assert.ok(await root.locator('details.ns-help').count(), 'help panel');
     },
   },
   {

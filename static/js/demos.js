@@ -45,6 +45,52 @@ export async function loadScenario(kind, name) {
   return r.text();
 }
 
+const helpPromises = new Map();
+
+/**
+ * Fills the help `<details>` of a `kind` demo from `demos/help/<kind>.json` when it opens, so
+ * that the help's texts, half of a demo's script before, load only for those who read them:
+ * the paragraphs of `intro`, then each section (`title`, `items`) that `show(section)` keeps.
+ * Returns a function that draws the help again, for when what `show` keeps changes.
+ */
+export function helpPanel(kind, details, show = () => true) {
+  const body = document.createElement('div');
+  details.append(body);
+  const el = (tag, text) => Object.assign(document.createElement(tag), { textContent: text });
+  let help = null;
+  const draw = () => {
+    if (!help) return;
+    body.replaceChildren(...help.intro.map((t) => el('p', t)));
+    for (const section of help.sections.filter(show)) {
+      const list = document.createElement('ul');
+      list.append(...section.items.map((t) => el('li', t)));
+      body.append(el('h4', section.title), list);
+    }
+  };
+  const open = () => {
+    if (!details.open || help) return;
+    if (!helpPromises.has(kind)) {
+      helpPromises.set(kind, fetch(new URL(`demos/help/${kind}.json`, SITE)).then((r) => {
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        return r.json();
+      }));
+    }
+    helpPromises.get(kind).then(
+      (loaded) => {
+        help = loaded;
+        draw();
+      },
+      (err) => {
+        helpPromises.delete(kind);
+        body.replaceChildren(el('p', `The help could not load (${err.message}): close and open it again.`));
+      },
+    );
+  };
+  details.addEventListener('toggle', open);
+  open();
+  return draw;
+}
+
 /** Shows `message` in `root` as text (never markup) and marks the root as failed. */
 export function showError(root, message) {
   root.replaceChildren();
@@ -91,7 +137,7 @@ export function validateOptions(kind, raw, catalog) {
 /**
  * Mounts the demo `kind` in `root` with validated options. The demo module receives
  * `ctx = { glue, memory, catalog: [{ name, title, summary, ops }], scenario, scenarioJson,
- *          step, speed, autoplay, embed, loadScenario(name) }`
+ *          step, speed, autoplay, embed, loadScenario(name), helpPanel(details, show) }`
  * and returns its controller. Errors are shown in `root`.
  */
 export async function mountDemo(root, kind, raw, { embed = false } = {}) {
@@ -122,6 +168,7 @@ export async function mountDemo(root, kind, raw, { embed = false } = {}) {
       scenarioJson,
       embed,
       loadScenario: (name) => loadScenario(kind, name),
+      helpPanel: (details, show) => helpPanel(kind, details, show),
     });
     root.dataset.state = 'ready';
     return controller;

@@ -41,34 +41,6 @@ const NAMES = [
   ['io limits', 'io.max', 'blkio.throttle.*_device'],
 ];
 
-const HELP = [
-  ['Time and CPUs', [
-    'Time moves in 1 ms ticks (HZ=1000); each CPU runs one thread per tick or nothing. The period and slack timers fire on tick boundaries, and runtime is charged once per tick, so a group can overrun its quota by up to 1 ms (repaid from the pool, as in the kernel).',
-    'A thread goes to the allowed CPU with the fewest runnable threads when it wakes and stays there: there is no load balancing.',
-    'EEVDF (Linux 6.6) picks at 1 ms granularity, with no hrtick; ties go to the first entity in queue order. Later EEVDF changes (6.7+ reweight_eevdf, DELAY_DEQUEUE, custom slices) are not modelled. calc_group_shares uses instantaneous runnable weights instead of PELT load averages.',
-    'Quota refill marks are drawn at multiples of the period; the model forwards each timer from its previous expiry, which is the same unless the period was changed.',
-  ]],
-  ['Memory', [
-    'No per-CPU charge stock: charges are exact, page by page. No swap, so anonymous memory is never reclaimed; reclaim drops clean page cache oldest first across the subtree. No active/inactive LRU, no proportional scan, no dirty writeback, no memory.low/min, no kmem. Page tables count for OOM badness but are not charged.',
-    'memory.high is handled once at the end of each alloc op, for all the pages it charged. The kernel throttles a real fault loop many times in steps of about 64 pages, so the single sleep and the high count shown are this model\u2019s figures, not the kernel\u2019s.',
-    'A charge with nothing killable fails with ENOMEM (the kernel\u2019s fault path would retry); pages charged before it stay charged. On a v1 EBUSY limit write, the page cache dropped while trying stays dropped.',
-    'Group OOM kills happen at once; the kernel sends SIGKILL and the tasks exit later.',
-  ]],
-  ['pids and RLIMIT_NPROC', [
-    'Threads exit and are reaped at once: no zombies, pids are uncharged at exit.',
-    'RLIMIT_NPROC counts every task of the real uid system-wide, threads included; uid 0 and CAP_SYS_RESOURCE bypass it. The per-user limit shown is the one given when each process was spawned (children inherit it).',
-    'v1 counts pids.events max in the forking task\u2019s cgroup; v2 in the cgroup whose limit was hit and its ancestors (pids.events.local: its own hits). The pids_localevents mount option is not modelled.',
-  ]],
-  ['io', [
-    'A bio completes at its dispatch time (no device service time); each io op is one bio, not split; io.stat counts at submission. No io.weight, io.latency or io.cost, and no carry-over after a limit change.',
-    'Buffered writeback is issued at the write through the dirtier\u2019s (v2) or the root\u2019s (v1) throttle group; balance_dirty_pages and dirty expiry are not modelled.',
-  ]],
-  ['Hierarchy', [
-    'On v1 one tree stands for every controller, as if cpu,cpuacct, memory, pids and blkio were mounted with identical hierarchies.',
-    'Not modelled: the v2 \u201cno internal processes\u201d rule and cgroup.subtree_control (every controller is on everywhere), threaded cgroups, rmdir, cpuset, freezer, RT bandwidth, memory.swap.*, the memory_localevents mount option, CPU hotplug.',
-  ]],
-];
-
 const WRITABLE = {
   2: [
     ['cpu.max', '50000 100000'],
@@ -425,20 +397,12 @@ export function mount(root, ctx) {
   const log = h('ol', { class: 'cg-log', 'aria-label': 'Last operations', reversed: true });
   const namesTable = h('table', { class: 'cg-names' });
   const help = h('details', { class: 'cg-help' }, h('summary', { text: 'How to read this, and what is simplified' }));
-  buildHelp();
+  ctx.helpPanel(help);
 
   root.replaceChildren(bar, summary, note, status, stateView, tryIt,
     h('details', { class: 'cg-logbox', open: !compact }, h('summary', { text: 'Log of the last operations' }), log),
     h('details', { class: 'cg-namesbox' }, h('summary', { text: 'cgroup v1 and v2 file names' }), namesTable),
     help);
-
-  function buildHelp() {
-    help.append(h('p', { text: 'The timeline has one row per CPU: each span is the thread that ran, coloured by its cgroup (shades tell threads apart). Hatched spans are CPUs where a throttled group had runnable threads and nothing ran; grey is idle. Marks on top are the quota refills at each period boundary of a group with a quota. Cards show each cgroup\u2019s files under the kernel\u2019s names for this scenario\u2019s cgroup version; a value that just changed is highlighted. Memory bars show anonymous memory (solid) and page cache (light) against memory.high (dashed) and the hard limit (red).' }));
-    help.append(h('p', { text: 'The model is Linux 6.6 (CFS bandwidth, EEVDF, memcg, OOM killer, blk-throttle), except pids, which follows the current kernel/cgroup/pids.c. Simplifications:' }));
-    for (const [title, items] of HELP) {
-      help.append(h('h4', { text: title }), h('ul', null, ...items.map((t) => h('li', { text: t }))));
-    }
-  }
 
   function buildNames() {
     namesTable.replaceChildren(

@@ -28,48 +28,6 @@ const MAX_CHIPS = 120;
 const LOG_SIZE = 40;
 const RECENT = 30;
 
-const HELP = {
-  common: [
-    'Every number shown comes from the same Rust simulation as the native sim runner, compiled to WebAssembly: nothing here talks to a kernel.',
-  ],
-  kernel: [
-    'Linux 6.x IPVS on a 64-bit little-endian host (mh since 4.18, twos since 6.x); the 2015-era SH/DH hash is the scenario setting sh_hash: last-octet.',
-    'One IPv4 virtual service: no IPv6, fwmark services, persistence templates (-p), forwarding methods or one-packet scheduling.',
-    'A new destination goes to the head of the list (adding A, B, C gives C, B, A), as list_add_rcu does.',
-    'Time moves only with “advance clock”, connection states only with est / fin / expire: no protocol timeouts (TIME_WAIT …); fin stands for every non-ESTABLISHED TCP state; UDP connections stay counted inactive.',
-    'No per-CPU or RCU concurrency: operations apply one at a time.',
-    'twos draws come from a seeded SplitMix64 (or the op’s draws), not prandom_u32().',
-    'A deleted destination leaves the trash as soon as no connection, table or cache refers to it; the kernel frees it from a timer.',
-    'lblc/lblcr caches are keyed by exact IP and capped at 16384 entries (their over-size collection never runs); jiffies do not wrap.',
-    'Edit keeps the fields it omits (ipvsadm -e and -E would reset thresholds, weight, scheduler or flags).',
-    'Weights 0…65535 (ipvsadm’s range; the kernel takes up to INT_MAX). Destination names are the simulation’s: the kernel knows destinations by ip:port.',
-    'set_overload is not a kernel interface: it stands for a crossed threshold.',
-    'mh tables are those of 64-bit little-endian hosts (32-bit kernels use HalfSipHash); one sh_hash setting selects the hash for both sh and dh.',
-    'A failed switch to mh (more destinations than slots) keeps the old scheduler; the kernel would leave the service without one.',
-    'The ipvsadm lines are equivalents inferred from man 8 ipvsadm, not commands shown in the talk.',
-    'Caps: 4096 destinations, 100,000 connections, bursts of at most 10,000, a clock step of at most 31 days.',
-  ],
-  maglev: [
-    'The Maglev paper’s Pseudocode 1 (Eisenbud et al., NSDI 2016): no weights, unique backend names, M a prime ≤ 1000003, a fill trace only for M ≤ 65537.',
-    'Offsets and skips come from the kernel mh scheduler’s fixed-key SipHash-1-3 of the name (the paper does not fix its hashes); the paper’s Table 1 gives them directly.',
-    'A lookup hashes the key string as bytes, not a parsed 5-tuple; no connection tracking is modelled, so every flow follows the table.',
-    'Every change rebuilds the table from the permutations, as the paper and ip_vs_mh.c do; “moved” counts slots whose backend differs by name.',
-  ],
-  smooth_wrr: [
-    'The smooth row is nginx’s algorithm (ngx_http_upstream_round_robin.c), not the kernel’s. The kernel row is IPVS wrr with the same weights, set up as the wrr-5-1-1 scenario is: destinations added under wlc, then wrr bound, so cw starts at mw.',
-    'No failures: max_fails/fail_timeout would lower effective_weight, here it always equals weight; no down, backup, max_conns or retry bitmap.',
-    'A weight change is a configuration reload (open-source nginx changes weights only that way): every peer restarts at current_weight 0.',
-    'Weights 1…1000000 (nginx needs at least 1), at most 1000 peers.',
-  ],
-  gorb: [
-    'GORB (kobolog/gorb) REST objects and its pulse → weight loop (core/runtime.go processPulseUpdate): a Down stashes the weight and sets 0; each later Up sets ⌊stash × health⌋, health being the share of Ups over the last ≤ 100 checks; a Down while stashed changes nothing (the flapping quirk).',
-    'Check results come from the scenario or the buttons: the tcp/http drivers are not run; checks are instantaneous and exactly on schedule (real ones drift by their duration).',
-    'Each backend has its own pulse clock (first check after first_check_delay_ms, then every interval); ops apply in the given order, not re-sorted by time.',
-    'Hosts must be IP literals (no DNS). Service flags, dr forwarding, Consul, the store and Prometheus metrics (all after 2015) are not modelled; persistent is shown but, as in GORB, never passed to IPVS.',
-    'Backend IDs in GET /service are sorted (Go iterates a map in random order). No traffic is simulated: the weight is what IPVS would get.',
-  ],
-};
-
 /** The demo's stylesheet link, added once per document. */
 function addCss() {
   let link = Array.from(document.querySelectorAll('link[rel="stylesheet"]')).find((l) => l.href === CSS_HREF);
@@ -252,7 +210,8 @@ export function mount(root, ctx) {
   const state = h('div', { class: 'ipvs-state', 'data-testid': 'state' });
   const controls = h('div', { class: 'ipvs-controls' });
   const logList = h('ol', { class: 'ipvs-log', 'aria-label': 'Last operations, newest first' });
-  const help = h('details', { class: 'ipvs-help' });
+  const help = h('details', { class: 'ipvs-help' }, h('summary', { text: 'How this simulation simplifies the kernel' }));
+  const drawHelp = ctx.helpPanel(help, (section) => !section.model || section.model === root.dataset.model);
 
   // Slides get the compact layout too, even when the element was mounted without `embed`.
   const compact = !!ctx.embed || !!root.closest('.reveal');
@@ -439,10 +398,7 @@ export function mount(root, ctx) {
     view = { kernel: kernelView, maglev: maglevView, smooth_wrr: smoothView, gorb: gorbView }[model]();
     state.replaceChildren(view.el);
     controls.replaceChildren(view.controls);
-    help.replaceChildren(
-      h('summary', { text: 'How this simulation simplifies the kernel' }),
-      h('ul', {}, ...[...HELP[model], ...HELP.common].map((t) => h('li', { text: t }))),
-    );
+    drawHelp();
     // The steps given at mount are applied at once, drawn once at the end.
     fastForward = true;
     try {

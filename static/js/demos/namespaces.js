@@ -29,25 +29,6 @@ const LOG_SIZE = 12;
 const MAX_ROWS = 300; // process rows drawn; the rest are counted
 const NONE = 0xffffffff;
 
-const SIMPLIFICATIONS = [
-  'Modelled on Linux 6.6 (cgroup v2 paths; time namespaces need 5.6+, setns by pidfd 5.8+).',
-  'Processes are single-threaded: no threads, process groups, sessions or CLONE_THREAD.',
-  'No kernel threads: on a real host kthreadd is pid 2 and kernel threads take many low pids, so host pids here are smaller than on a real boot (pids inside new namespaces are exact). pid_max is the kernel default 32768.',
-  'wait is WNOHANG; the initial init reaps its children at once (it stands for systemd).',
-  'Signals: a fixed set, no queueing, no blocked masks; a handler is only recorded as “caught”.',
-  'Credentials: one uid and gid (real = effective = saved), no supplementary groups, no securebits, ambient or inheritable sets. execve keeps every capability of the bounding set for uid 0 in its own user namespace and clears them for anyone else (no file capabilities).',
-  'Opening namespace files uses a reduced ptrace check (same uid or CAP_SYS_PTRACE over the target’s user namespace); binding a mount namespace file is refused.',
-  'umount / is EBUSY even with lazy; a namespace without a root is not modelled.',
-  'setns checks each namespace against the credentials after the user namespace switch (the kernel uses the pre-switch ones, which differs only for namespaces owned outside the joined one).',
-  'Mount propagation visits receivers in namespace-creation order, so with several peer namespaces the ids of propagated copies can differ from the kernel’s; which mounts receive copies is the same. mount_too_revealing is not modelled.',
-  'Every process of a mount namespace sees the namespace root (no per-process chroot or cwd); directories are not modelled (any absolute path can be a mount point); no mount flags (ro, nosuid…); mountinfo is reduced; mount and peer-group ids are lowest-free from 21 and 1.',
-  'Network: IPv4 only besides ::1; connected routes only (no default route, gateways, bridges, ARP or MTU); ip output reduced.',
-  'IPC objects have no permission bits, sizes or contents; cgroup namespaces show paths only (the cgroup controllers are a separate demo).',
-  'Inode numbers: the fixed initial ones (4026531834–4026531839), mnt 4026531840 and net 4026531992 (varies on real hosts); new namespaces count up from 4026532200, lowest free first, without the gaps procfs entries leave on a real kernel.',
-  'uid/gid map numbers above 4294967295 are EINVAL here (the kernel truncates them).',
-  'Limits: at most 20,000 processes, 4,096 namespaces, mounts and devices, 10,000 ops per scenario.',
-];
-
 // ---------------------------------------------------------------- DOM helpers
 
 /** createElement with attributes (strings only; `class`, `text`, aria-* and data-* included). */
@@ -465,14 +446,8 @@ export function mount(root, ctx) {
     h('div', { role: 'region', class: 'ns-script-box', 'aria-label': 'The script' }, h('h3', { text: 'Script' }), script),
     h('div', { role: 'region', class: 'ns-log-box', 'aria-label': 'Log' }, h('h3', { text: 'Log' }), logList),
   );
-  const help = h(
-    'details',
-    { class: 'ns-help' },
-    h('summary', { text: 'How to read this, and what the model simplifies' }),
-    h('p', { text: 'Each scripted command is a syscall or shell command run by the labelled process. Pid namespaces are drawn as nested boxes; a process shows one pid per level, from the host (left) to its own namespace (right), like the NSpid line of /proc/<pid>/status. The table lists each process’s namespaces by inode (/proc/<pid>/ns/*, shortened to the last four digits); a coloured cell is a namespace other than the host’s. “What changed” compares the state before and after the command.' }),
-    h('p', { text: 'Simplifications of kernel behaviour:' }),
-    h('ul', {}, ...SIMPLIFICATIONS.map((t) => h('li', { text: t }))),
-  );
+  const help = h('details', { class: 'ns-help' }, h('summary', { text: 'How to read this, and what the model simplifies' }));
+  ctx.helpPanel(help);
 
   root.replaceChildren(toolbar, summary, status, h('div', { class: 'ns-main' }, current, stateView), controls, lower, help);
 
