@@ -136,3 +136,29 @@ fn a_failed_rebuild_writes_nothing_and_the_next_one_recovers() {
     let fixed = rebuild(&site, &mut cache);
     assert_eq!((fixed.pages_rendered, fixed.files_written), (0, 0));
 }
+
+#[test]
+fn an_edited_script_is_minified_again_alone_and_a_broken_one_fails_the_rebuild() {
+    let site = SiteTest::minimal();
+    let script = site.root().join("static/js/greet.js");
+    std::fs::create_dir_all(script.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&script, "// Says hello.\nexport const greeting = 'hello';\n").expect("write");
+    let mut cache = BuildCache::default();
+    rebuild(&site, &mut cache);
+    assert_eq!(site.read("public/js/greet.js"), "export const greeting=`hello`;");
+
+    std::fs::write(&script, "export const greeting = 'bonjour';\n").expect("write");
+    let edited = rebuild(&site, &mut cache);
+    assert_eq!((edited.pages_rendered, edited.files_written), (0, 1));
+    assert_eq!(site.read("public/js/greet.js"), "export const greeting=`bonjour`;");
+
+    let before = site.snapshot_tree("public");
+    std::fs::write(&script, "export const = 'hi';\n").expect("write");
+    let Err(BuildError::Invalid(errors)) = build_with(&options(&site, "public"), Some(&mut cache))
+    else {
+        panic!("a script that does not parse fails the rebuild");
+    };
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(messages, ["static/js/greet.js:1:14: JavaScript syntax error: Unexpected token"]);
+    assert_eq!(site.snapshot_tree("public"), before);
+}
