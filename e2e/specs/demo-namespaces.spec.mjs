@@ -270,6 +270,26 @@ export const tests = [
     },
   },
   {
+    name: 'a help file that fails to load says so, and the help loads when opened again',
+    allowConsoleErrors: [/status of 503/],
+    fn: async ({ page, baseUrl }) => {
+      let fail = true;
+      await page.route('**/demos/help/namespaces.json', (route) =>
+        fail ? route.fulfill({ status: 503, body: '' }) : route.continue());
+      await page.goto(baseUrl + PAGE);
+      const root = await ready(page);
+      const help = root.locator('details.ns-help');
+      assert.equal(await help.locator('li').count(), 0, 'nothing is fetched before the help opens');
+      await help.locator('summary').click();
+      await help.getByText('The help could not load (HTTP 503): close and open it again.').waitFor();
+      fail = false;
+      await help.locator('summary').click();
+      await help.locator('summary').click();
+      await help.locator('li').first().waitFor();
+      assert.ok(!(await help.textContent()).includes('could not load'), 'the message is replaced');
+    },
+  },
+  {
     name: 'embed page starts at the step given',
     timeout: NATIVE_TIMEOUT,
     viewport: { width: 960, height: 540 },
