@@ -49,7 +49,7 @@ const helpPromises = new Map();
 
 /**
  * Fills the help `<details>` of a `kind` demo from `demos/help/<kind>.json` when it opens, so
- * that the help's texts, half of a demo's script before, load only for those who read them:
+ * that the help's texts (an eighth of the minified UIs, gzipped) load only for those who read them:
  * the paragraphs of `intro`, then each section (`title`, `items`) that `show(section)` keeps.
  * Returns a function that draws the help again, for when what `show` keeps changes.
  */
