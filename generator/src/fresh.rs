@@ -109,38 +109,23 @@ fn stamp(root: &Path, path: &Path, metadata: &std::fs::Metadata) -> Option<u128>
 }
 
 /// The fingerprint of the output directory as it is now: the same stamps as [`tree`] without
-/// following links, but with the directories read in parallel, since the output has one per
-/// page (reading 10,000 of them one after the other was most of an up-to-date build).
+/// following links, with the directories read in parallel ([`crate::fs::walk`]), since the
+/// output has one per page: read one after the other, they were most of an up-to-date build.
 fn output(out_dir: &Path) -> Option<u128> {
     let mut hasher = SipHasher13::new();
     if !out_dir.exists() {
         return tree(&mut hasher, out_dir, out_dir, false).map(|()| hasher.finish128().as_u128());
     }
     hasher.write_u128(stamp(out_dir, out_dir, &std::fs::metadata(out_dir).ok()?)?);
-    for stamp in below(out_dir, out_dir)? {
+    let entries = crate::fs::walk(out_dir).ok()?;
+    let stamps: Option<Vec<u128>> = entries
+        .par_iter()
+        .map(|(path, _)| stamp(out_dir, path, &std::fs::symlink_metadata(path).ok()?))
+        .collect();
+    for stamp in stamps? {
         hasher.write_u128(stamp);
     }
     Some(hasher.finish128().as_u128())
-}
-
-/// The stamps of everything under `dir`, in the order of a depth-first walk sorted by name.
-fn below(root: &Path, dir: &Path) -> Option<Vec<u128>> {
-    let mut entries: Vec<std::fs::DirEntry> =
-        std::fs::read_dir(dir).ok()?.collect::<Result<_, _>>().ok()?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    let parts: Option<Vec<Vec<u128>>> = entries
-        .par_iter()
-        .map(|e| {
-            let path = e.path();
-            let metadata = std::fs::symlink_metadata(&path).ok()?;
-            let mut stamps = vec![stamp(root, &path, &metadata)?];
-            if metadata.is_dir() {
-                stamps.extend(below(root, &path)?);
-            }
-            Some(stamps)
-        })
-        .collect();
-    Some(parts?.concat())
 }
 
 /// The report of the build the stamp records, if the stamp is for these `inputs` and the

@@ -2,9 +2,10 @@
 //! `std::fs` directly.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 /// Reads a file's bytes.
 pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
@@ -100,4 +101,21 @@ pub fn remove_dir_all(path: &Path) -> Result<()> {
 /// Reads a UTF-8 text file (templates and other non-content files).
 pub fn read_to_string(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("failed to read `{}`", path.display()))
+}
+
+/// Everything under `dir`, in the order of a depth-first walk sorted by name (a directory
+/// before what it holds), with each entry's type; links are not followed. Directories are
+/// read in parallel: a site's output has one per page.
+pub fn walk(dir: &Path) -> std::io::Result<Vec<(PathBuf, std::fs::FileType)>> {
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    let parts: Vec<Vec<(PathBuf, std::fs::FileType)>> = entries
+        .par_iter()
+        .map(|entry| {
+            let (path, kind) = (entry.path(), entry.file_type()?);
+            let below = if kind.is_dir() { walk(&path)? } else { Vec::new() };
+            Ok(std::iter::once((path, kind)).chain(below).collect())
+        })
+        .collect::<std::io::Result<_>>()?;
+    Ok(parts.concat())
 }

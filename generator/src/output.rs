@@ -216,10 +216,8 @@ impl Spare {
     /// symlink could send a write outside the staging directory).
     fn scan(dir: &Path) -> Option<Spare> {
         let mut spare = Spare { files: HashSet::new(), dirs: HashSet::new() };
-        for entry in WalkDir::new(dir).min_depth(1) {
-            let entry = entry.ok()?;
-            let rel = entry.path().strip_prefix(dir).ok()?.to_path_buf();
-            let kind = entry.file_type();
+        for (path, kind) in fs::walk(dir).ok()? {
+            let rel = path.strip_prefix(dir).ok()?.to_path_buf();
             if kind.is_file() {
                 spare.files.insert(rel);
             } else if kind.is_dir() {
