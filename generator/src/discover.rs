@@ -141,7 +141,8 @@ fn classify(in_content: &Path) -> Result<FileKind, String> {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, (Location, SourceErrorKind)> {
+/// A source file's text; an error is located at the first byte that is not UTF-8.
+pub(crate) fn read_text(path: &Path) -> Result<String, (Location, SourceErrorKind)> {
     let bytes = fs::read(path)
         .map_err(|err| (Location::START, SourceErrorKind::Unreadable(err.to_string())))?;
     String::from_utf8(bytes).map_err(|err| {

@@ -100,13 +100,9 @@ fn script(
     previous: Option<&HashMap<PathBuf, (String, Vec<u8>)>>,
 ) -> Result<Script, SourceError> {
     let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-    let text = match std::fs::read(path).map(String::from_utf8) {
-        Ok(Ok(text)) => text,
-        Ok(Err(_)) => return Err(SourceError::new(rel, Location::START, SourceErrorKind::NotUtf8)),
-        Err(err) => {
-            let kind = SourceErrorKind::Unreadable(err.to_string());
-            return Err(SourceError::new(rel, Location::START, kind));
-        }
+    let text = match crate::discover::read_text(path) {
+        Ok(text) => text,
+        Err((location, kind)) => return Err(SourceError::new(rel, location, kind)),
     };
     if let Some((source, minified)) = previous.and_then(|p| p.get(&rel))
         && *source == text
