@@ -95,7 +95,10 @@ pub(crate) fn validate_service(
     if options.protocol.is_empty() {
         options.protocol = "tcp".to_owned();
     }
-    options.protocol = options.protocol.to_lowercase();
+    // GORB lowers with `strings.ToLower`. Lowering ASCII alone accepts and rejects the same
+    // strings: the only non-ASCII letter that lowers into ASCII is the Kelvin sign (to `k`),
+    // which no keyword here contains.
+    options.protocol.make_ascii_lowercase();
     if options.protocol != "tcp" && options.protocol != "udp" {
         return Err(GorbError::UnknownProtocol);
     }
@@ -125,7 +128,7 @@ pub(crate) fn validate_backend(mut options: BackendOptions) -> Result<ValidBacke
     if options.method.is_empty() {
         options.method = "nat".to_owned();
     }
-    options.method = options.method.to_lowercase();
+    options.method.make_ascii_lowercase();
     if !matches!(options.method.as_str(), "nat" | "tunnel" | "ipip") {
         return Err(GorbError::UnknownMethod);
     }
@@ -136,7 +139,7 @@ pub(crate) fn validate_backend(mut options: BackendOptions) -> Result<ValidBacke
     if pulse.interval.is_empty() {
         pulse.interval = "1m".to_owned();
     }
-    pulse.kind = pulse.kind.to_lowercase();
+    pulse.kind.make_ascii_lowercase();
     if !matches!(pulse.kind.as_str(), "tcp" | "http" | "none") {
         return Err(GorbError::UnknownPulseType);
     }
@@ -164,7 +167,9 @@ pub fn parse_interval(text: &str) -> Result<i64, GorbError> {
         return Err(GorbError::InvalidIntervalFormat);
     }
     let (number, unit) = text.split_at(digits_start + digits_len);
-    let unit_ns: i64 = match unit.to_lowercase().as_str() {
+    // Go's `(?i)` folds case by `unicode.SimpleFold`: the long s `ſ` matches `s` (the Kelvin
+    // sign, the only other non-ASCII letter folding into ASCII, matches `k`, in no unit).
+    let unit_ns: i64 = match unit.to_ascii_lowercase().replace('ſ', "s").as_str() {
         "s" | "sec" | "seconds" => 1_000_000_000,
         "m" | "min" | "minutes" => 60_000_000_000,
         "h" | "hours" => 3_600_000_000_000,
@@ -205,6 +210,9 @@ mod tests {
         assert_eq!(parse_interval("60"), Err(GorbError::InvalidIntervalFormat));
         assert_eq!(parse_interval("500ms"), Err(GorbError::InvalidIntervalFormat));
         assert_eq!(parse_interval("1.5m"), Err(GorbError::InvalidIntervalFormat));
+        assert_eq!(parse_interval("3ſEC"), Ok(3_000_000_000));
+        assert_eq!(parse_interval("1MINUTEſ"), Ok(60_000_000_000));
+        assert_eq!(parse_interval("1é"), Err(GorbError::InvalidIntervalFormat));
     }
 
     #[test]
