@@ -29,7 +29,7 @@ fn options(root: &Path, out: &Path, write: bool) -> BuildOptions {
 }
 
 fn real_site(c: &mut Criterion) {
-    generator::alloc::keep_freed_memory();
+    generator::alloc::configure();
     let out = tempfile::tempdir().expect("temporary directory");
     let mut group = c.benchmark_group("site/build");
     group.sample_size(20);
@@ -49,7 +49,7 @@ fn real_site(c: &mut Criterion) {
 }
 
 fn corpus(c: &mut Criterion) {
-    generator::alloc::keep_freed_memory();
+    generator::alloc::configure();
     let mut group = c.benchmark_group("corpus/build");
     group.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_secs(1));
     for pages in [1_000, 10_000] {

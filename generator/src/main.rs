@@ -9,7 +9,7 @@ use generator::error::BuildError;
 use generator::serve::Server;
 
 fn main() -> ExitCode {
-    generator::alloc::keep_freed_memory();
+    generator::alloc::configure();
     let options = match Cli::parse().into_action() {
         Action::Build(options) => options,
         Action::Serve(options) => {
