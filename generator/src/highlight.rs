@@ -52,9 +52,56 @@ static THEMES: LazyLock<[ThemeClasses; 2]> = LazyLock::new(|| {
 });
 
 thread_local! {
-    /// The looks of every scope stack met on this thread: theme rules are matched once per
-    /// distinct stack, not once per token.
-    static LOOKS: RefCell<FxHashMap<Vec<Scope>, (Look, Look)>> = RefCell::default();
+    /// The looks met on this thread: theme rules are matched once per distinct scope stack,
+    /// and a look's opening tag written once, not once per token.
+    static LOOKS: RefCell<Looks> = RefCell::default();
+}
+
+/// Scope stacks to what the two themes make of them, as indices into `tags`.
+#[derive(Default)]
+struct Looks {
+    by_stack: FxHashMap<Vec<Scope>, usize>,
+    /// Each distinct pair of looks (light, dark) and its opening tag, empty when both themes
+    /// show the text plainly.
+    tags: Vec<((Look, Look), String)>,
+}
+
+impl Looks {
+    /// The index of the looks of `scopes`, matched against the themes' rules the first time.
+    fn of(&mut self, scopes: &[Scope]) -> usize {
+        if let Some(&i) = self.by_stack.get(scopes) {
+            return i;
+        }
+        let [light, dark] = &*THEMES;
+        let looks = (
+            light.look(light.highlighter.style_for_stack(scopes)),
+            dark.look(dark.highlighter.style_for_stack(scopes)),
+        );
+        let i = match self.tags.iter().position(|(l, _)| *l == looks) {
+            Some(i) => i,
+            None => {
+                self.tags.push((looks, open_tag(looks)));
+                self.tags.len() - 1
+            }
+        };
+        self.by_stack.insert(scopes.to_vec(), i);
+        i
+    }
+}
+
+/// `<span class="…">` for a pair of looks, or nothing when both are the themes' plain text.
+fn open_tag((light, dark): (Look, Look)) -> String {
+    let [light_classes, dark_classes] = &*THEMES;
+    if (light, dark) == (light_classes.plain, dark_classes.plain) {
+        return String::new();
+    }
+    let mut tag = String::from("<span class=\"");
+    let start = tag.len();
+    light_classes.push_classes(light, &mut tag);
+    dark_classes.push_classes(dark, &mut tag);
+    tag.remove(start);
+    tag.push_str("\">");
+    tag
 }
 
 /// A theme's styles as CSS classes. Every colour a token can get is the theme's default or
@@ -258,14 +305,12 @@ impl Highlighter {
     }
 
     fn classed(&self, (set, syntax): (&SyntaxSet, &SyntaxReference), code: &str) -> String {
-        let [light, dark] = &*THEMES;
-        let plain = (light.plain, dark.plain);
         let mut parse = ParseState::new(syntax);
         let mut stack = ScopeStack::new();
         let mut out = String::with_capacity(code.len() * 2);
-        // The run being written: its looks and its escaped text.
-        let mut run = (plain, String::new());
         LOOKS.with_borrow_mut(|looks| {
+            // The run being written: its looks' index and its escaped text.
+            let mut run = (looks.of(&[]), String::new());
             for line in LinesWithEndings::from(code) {
                 // The grammars come with syntect and two-face; a line they cannot parse is
                 // shown unhighlighted rather than failing the build.
@@ -274,20 +319,9 @@ impl Highlighter {
                 let ends = ops.iter().map(|(at, _)| *at).chain([line.len()]);
                 for (i, end) in ends.enumerate() {
                     if end > start {
-                        let scopes = stack.as_slice();
-                        let look = match looks.get(scopes) {
-                            Some(look) => *look,
-                            None => {
-                                let look = (
-                                    light.look(light.highlighter.style_for_stack(scopes)),
-                                    dark.look(dark.highlighter.style_for_stack(scopes)),
-                                );
-                                looks.insert(scopes.to_vec(), look);
-                                look
-                            }
-                        };
+                        let look = looks.of(stack.as_slice());
                         if look != run.0 {
-                            write_run(&run, plain, &mut out);
+                            write_run(&looks.tags[run.0].1, &run.1, &mut out);
                             run.0 = look;
                             run.1.clear();
                         }
@@ -302,7 +336,7 @@ impl Highlighter {
                     }
                 }
             }
-            write_run(&run, plain, &mut out);
+            write_run(&looks.tags[run.0].1, &run.1, &mut out);
             out
         })
     }
@@ -342,25 +376,16 @@ impl Highlighter {
     }
 }
 
-/// Writes a run of tokens with the same looks: bare text when both themes show it plainly.
-fn write_run(run: &((Look, Look), String), plain: (Look, Look), out: &mut String) {
-    let ((light, dark), text) = run;
+/// Writes a run of tokens with the same looks: bare text when `tag`, its opening tag, is empty.
+fn write_run(tag: &str, text: &str, out: &mut String) {
     if text.is_empty() {
         return;
     }
-    if (*light, *dark) == plain {
-        out.push_str(text);
-        return;
-    }
-    let [light_classes, dark_classes] = &*THEMES;
-    out.push_str("<span class=\"");
-    let start = out.len();
-    light_classes.push_classes(*light, out);
-    dark_classes.push_classes(*dark, out);
-    out.remove(start);
-    out.push_str("\">");
+    out.push_str(tag);
     out.push_str(text);
-    out.push_str("</span>");
+    if !tag.is_empty() {
+        out.push_str("</span>");
+    }
 }
 
 /// Highlighted code blocks kept on disk between builds, in `.cache/highlight.bin` under the
@@ -568,16 +593,20 @@ pub fn escape(text: &str) -> String {
 
 /// [`escape`], appending to `out`.
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut rest = text;
+    // The escaped characters are ASCII, so each one found ends a run of whole characters.
+    while let Some(i) = rest.bytes().position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        });
+        rest = &rest[i + 1..];
     }
+    out.push_str(rest);
 }
 
 #[cfg(test)]
