@@ -3,7 +3,8 @@
 // scenario names. Everything shown comes from the wasm simulation's records and frame; every
 // string from a scenario or a record is untrusted, so the DOM is built with textContent only.
 
-const CSS_HREF = new URL('../../css/demo-ipvs.css', import.meta.url).href;
+import { field as labelled, h, paint, setOptions, stylesheet, transport } from './kit.js';
+
 const SCHEDULERS = [
   ['rr', 'round robin'],
   ['wrr', 'weighted round robin'],
@@ -21,41 +22,14 @@ const SCHEDULERS = [
   ['lblcr', 'lblc with replication'],
 ];
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d'];
-const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 const MAX_ROWS = 48;
 const COLS = [null, 'ipvs-addr', 'ipvs-w', 'ipvs-ul', 'ipvs-active', 'ipvs-inactive', 'ipvs-oh', 'ipvs-tally', 'ipvs-flags'];
 const MAX_CHIPS = 120;
 const LOG_SIZE = 40;
 const RECENT = 30;
 
-/** The demo's stylesheet link, added once per document. */
-function addCss() {
-  let link = Array.from(document.querySelectorAll('link[rel="stylesheet"]')).find((l) => l.href === CSS_HREF);
-  if (!link) {
-    link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = CSS_HREF;
-    document.head.append(link);
-  }
-  return link;
-}
-
-/** `h('div', { class: 'x', text: 'y', onclick }, child…)`: an element, never parsed markup. */
-function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs ?? {})) {
-    if (v == null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c != null && c !== false) el.append(c);
-  return el;
-}
-
-function field(label, input, cls) {
-  return h('label', { class: `ipvs-field ${cls ?? ''}` }, h('span', { text: label }), input);
+function field(label, input, cls = '') {
+  return labelled(label, input, `ipvs-field ${cls}`);
 }
 
 function input(attrs) {
@@ -76,15 +50,6 @@ function num(el) {
 function str(el) {
   const v = el.value.trim();
   return v === '' ? undefined : v;
-}
-
-function setOptions(select, values, labels) {
-  const keep = select.value;
-  const same = select.options.length === values.length && values.every((v, i) => select.options[i].value === v && select.options[i].text === (labels?.[i] ?? v));
-  if (!same) {
-    select.replaceChildren(...values.map((v, i) => h('option', { value: v, text: labels?.[i] ?? v })));
-    if (values.includes(keep)) select.value = keep;
-  }
 }
 
 function textColour(bg) {
@@ -109,22 +74,14 @@ function makeCanvas(label, height) {
   const fit = () => {
     // The width comes from the ResizeObserver: reading clientWidth here would force a layout per frame.
     const w = Math.max(120, Math.floor(canvas.boxWidth || canvas.clientWidth || 320));
-    const dpr = Math.min(window.devicePixelRatio || 1, 2);
     const ht = Math.floor(parseFloat(canvas.style.height));
-    if (canvas.width !== Math.floor(w * dpr) || canvas.height !== Math.floor(ht * dpr)) {
-      canvas.width = Math.floor(w * dpr);
-      canvas.height = Math.floor(ht * dpr);
-    }
-    const c = canvas.getContext('2d');
-    c.setTransform(dpr, 0, 0, dpr, 0, 0);
-    c.clearRect(0, 0, w, ht);
-    return { c, w, h: ht };
+    return { c: paint(canvas, w, ht, Math.min(window.devicePixelRatio || 1, 2)), w, h: ht };
   };
   return { canvas, fit };
 }
 
 export function mount(root, ctx) {
-  const css = addCss();
+  const css = stylesheet('ipvs');
   const { glue, memory } = ctx;
   const colours = new Map();
   const colourOf = (name) => {
@@ -149,20 +106,12 @@ export function mount(root, ctx) {
 
   let demo = null;
   let model = '';
-  let scenarioName = ctx.scenario;
-  let scenarioText = ctx.scenarioJson;
   let settings = {};
   let applied = 0;
   let lastRecord = null;
   let view = null;
-  let playing = false;
-  let speed = ctx.speed || 1;
-  let raf = 0;
-  let lastTick = 0;
-  let budget = 0;
   const queue = [];
   let queueAt = 0;
-  let generation = 0;
   const ro =
     'ResizeObserver' in window
       ? new ResizeObserver((entries) => {
@@ -181,32 +130,30 @@ export function mount(root, ctx) {
   const frame = () => new Uint32Array(memory.buffer, demo.frame_ptr(), demo.frame_len());
 
   // ---- chrome: transport, scenario picker, status, log, help ----
-  const stepBtn = button('Step', () => {
-    stopPlay();
-    step(true);
-  }, { 'data-testid': 'step', 'aria-label': 'Apply the next scripted operation' });
-  const playBtn = button('Play', () => (playing ? stopPlay() : startPlay()), {
-    'data-testid': 'play',
-    'aria-label': 'Play the scenario',
-    'aria-pressed': 'false',
+  // The play loop also runs the queued UI ops (a TCP lifecycle's, 700 ms apart at 1×) and the
+  // view's animations, which hold the scripted steps back.
+  const player = transport(root, ctx, 'ipvs', {
+    step: () => step(true),
+    left: () => demo.remaining(),
+    load: (text, name) => create(text, name, 0),
+    reset() {
+      create(player.text, player.name, 0);
+      say('Reset to the start of the scenario.');
+    },
+    frame(now) {
+      if (view.animate?.(now, player.speed)) return true;
+      if (queue.length > 0 && now >= queueAt) {
+        apply(queue.shift());
+        queueAt = now + 700 / player.speed;
+        return true;
+      }
+      return false;
+    },
+    busy: () => queue.length > 0 || !!view?.animating?.(),
+    halt: () => view?.finish?.(),
+    end: () => say('End of the scenario: reset to replay it.'),
   });
-  const resetBtn = button('Reset', () => {
-    stopPlay();
-    create(scenarioText, scenarioName, 0);
-    say('Reset to the start of the scenario.');
-  }, { 'data-testid': 'reset', 'aria-label': 'Reset the scenario' });
-  const speedSel = h('select', { 'aria-label': 'Speed (steps per second)' });
-  const speeds = SPEEDS.includes(speed) ? SPEEDS : [...SPEEDS, speed].sort((a, b) => a - b);
-  speedSel.replaceChildren(...speeds.map((s) => h('option', { value: String(s), text: `${s}×` })));
-  speedSel.value = String(speed);
-  speedSel.addEventListener('change', () => (speed = Number(speedSel.value)));
-  const picker = h('select', { 'data-testid': 'scenario', 'aria-label': 'Scenario' });
-  picker.replaceChildren(...ctx.catalog.map((s) => h('option', { value: s.name, text: s.title || s.name })));
-  picker.value = scenarioName;
-  picker.addEventListener('change', () => switchScenario(picker.value));
   const counter = h('span', { class: 'ipvs-counter', 'aria-live': 'off' });
-  const summary = h('p', { class: 'ipvs-summary' });
-  const status = h('p', { class: 'ipvs-status', role: 'status', 'data-testid': 'status' });
   const state = h('div', { class: 'ipvs-state', 'data-testid': 'state' });
   const controls = h('div', { class: 'ipvs-controls' });
   const logList = h('ol', { class: 'ipvs-log', 'aria-label': 'Last operations, newest first' });
@@ -221,11 +168,11 @@ export function mount(root, ctx) {
     h(
       'div',
       { class: 'ipvs-bar' },
-      h('div', { class: 'ipvs-transport' }, stepBtn, playBtn, resetBtn, field('Speed', speedSel, 'ipvs-inline')),
-      h('div', { class: 'ipvs-pick' }, field('Scenario', picker, 'ipvs-inline'), counter),
+      h('div', { class: 'ipvs-transport' }, player.step, player.play, player.reset, field('Speed', player.speeds, 'ipvs-inline')),
+      h('div', { class: 'ipvs-pick' }, field('Scenario', player.picker, 'ipvs-inline'), counter),
     ),
-    summary,
-    status,
+    player.summary,
+    player.status,
     h(
       'div',
       { class: 'ipvs-main' },
@@ -240,10 +187,7 @@ export function mount(root, ctx) {
     help,
   );
 
-  function say(text, error) {
-    status.textContent = text;
-    status.classList.toggle('ipvs-error', !!error);
-  }
+  const say = player.say;
 
   function log(rec, text) {
     const li = h('li', { class: rec.error ? 'ipvs-error' : null }, h('span', { class: 'ipvs-step', text: `#${applied}` }), ' ', text);
@@ -253,11 +197,9 @@ export function mount(root, ctx) {
 
   function updateCounter() {
     const remaining = demo.remaining();
-    root.dataset.step = String(applied);
-    root.dataset.remaining = String(remaining);
+    player.count(applied, remaining);
     counter.textContent = `${applied} applied · ${remaining} scripted left`;
-    stepBtn.disabled = remaining === 0;
-    if (remaining === 0 && playing && queue.length === 0) stopPlay();
+    if (remaining === 0 && queue.length === 0) player.stop();
   }
 
   function expose() {
@@ -280,12 +222,12 @@ export function mount(root, ctx) {
     lastRecord = rec;
     const words = view.record(rec, animate);
     log(rec, rec.error ? `${words} — error: ${rec.error}` : words);
-    if (rec.error) say(`${words}: ${rec.error}`, true);
+    if (rec.error) say(`${words}: ${rec.error}`, 'error');
     else say(words);
     if (fastForward) return rec;
     view.render();
     updateCounter();
-    if (view.animating?.()) kick();
+    if (view.animating?.()) player.kick();
     return rec;
   }
 
@@ -296,8 +238,8 @@ export function mount(root, ctx) {
     try {
       text = demo.step();
     } catch (err) {
-      stopPlay();
-      say(`The simulation failed: ${err?.message ?? err}`, true);
+      player.stop();
+      say(`The simulation failed: ${err?.message ?? err}`, 'error');
       return null;
     }
     if (text === undefined) {
@@ -315,7 +257,7 @@ export function mount(root, ctx) {
     try {
       text = call();
     } catch (err) {
-      say(`Not applied: ${err?.message ?? err}`, true);
+      say(`Not applied: ${err?.message ?? err}`, 'error');
       return null;
     }
     return accept(text, animate);
@@ -325,52 +267,6 @@ export function mount(root, ctx) {
     return run(() => demo.apply(JSON.stringify(op)));
   }
 
-  // ---- play loop (requestAnimationFrame): scripted steps at `speed` per second, queued UI ops, animations ----
-  function loop(now) {
-    raf = 0;
-    const dt = lastTick ? Math.min(250, now - lastTick) : 0;
-    lastTick = now;
-    let busy = view.animate?.(now, speed) ?? false;
-    if (!busy && queue.length > 0 && now >= queueAt) {
-      apply(queue.shift());
-      queueAt = now + 700 / speed;
-      busy = true;
-    }
-    if (playing && !busy) {
-      budget += (dt / 1000) * speed;
-      if (budget >= 1) {
-        budget = Math.max(0, budget - 1);
-        if (step(true) === null) stopPlay();
-      }
-    }
-    if (playing || queue.length > 0 || (view.animating?.() ?? false)) raf = requestAnimationFrame(loop);
-    else lastTick = 0;
-  }
-
-  function kick() {
-    if (!raf) raf = requestAnimationFrame(loop);
-  }
-
-  function startPlay() {
-    if (demo.remaining() === 0) {
-      say('End of the scenario: reset to replay it.');
-      return;
-    }
-    playing = true;
-    budget = 1;
-    playBtn.textContent = 'Pause';
-    playBtn.setAttribute('aria-pressed', 'true');
-    playBtn.setAttribute('aria-label', 'Pause the scenario');
-    kick();
-  }
-
-  function stopPlay() {
-    playing = false;
-    playBtn.textContent = 'Play';
-    playBtn.setAttribute('aria-pressed', 'false');
-    playBtn.setAttribute('aria-label', 'Play the scenario');
-  }
-
   // ---- (re)creating the demo ----
   function create(text, name, steps) {
     const next = new glue.IpvsDemo(text);
@@ -378,8 +274,6 @@ export function mount(root, ctx) {
     demo?.free();
     demo = next;
     model = demo.model();
-    scenarioText = text;
-    scenarioName = name;
     try {
       settings = JSON.parse(text);
     } catch {
@@ -390,9 +284,6 @@ export function mount(root, ctx) {
     queue.length = 0;
     colours.clear();
     logList.replaceChildren();
-    const entry = ctx.catalog.find((s) => s.name === name);
-    summary.textContent = entry?.summary ?? '';
-    picker.value = name;
     root.dataset.model = model;
     root.dataset.loaded = name;
     view = { kernel: kernelView, maglev: maglevView, smooth_wrr: smoothView, gorb: gorbView }[model]();
@@ -410,21 +301,6 @@ export function mount(root, ctx) {
     updateCounter();
     expose();
     if (steps === 0) say(`Scenario ${name} (${model} model): press Step or Play.`);
-  }
-
-  async function switchScenario(name) {
-    stopPlay();
-    const gen = ++generation;
-    say(`Loading ${name}…`);
-    try {
-      const text = await ctx.loadScenario(name);
-      if (gen !== generation) return;
-      create(text, name, 0);
-    } catch (err) {
-      if (gen !== generation) return;
-      picker.value = scenarioName;
-      say(`Could not load ${name}: ${err?.message ?? err}`, true);
-    }
   }
 
   // ---- shared pieces ----
@@ -596,8 +472,8 @@ export function mount(root, ctx) {
             const name = r?.conns?.[0];
             if (name) {
               queue.push({ op: 'est', conn: name }, { op: 'fin', conn: name }, { op: 'expire', conn: name });
-              queueAt = performance.now() + 700 / speed;
-              kick();
+              queueAt = performance.now() + 700 / player.speed;
+              player.kick();
             }
           }, { 'data-testid': 'lifecycle', title: 'new (SYN_RECV, inactive) → est (active) → fin (inactive) → expire' }),
           field('Clock +ms', tickMs, 'ipvs-inline'),
@@ -654,14 +530,14 @@ export function mount(root, ctx) {
     function makeCompare() {
       const peers = (lastRecord?.dests ?? []).filter((d) => d.weight > 0).map((d) => ({ name: d.name, weight: d.weight }));
       if (peers.length === 0) {
-        say('Add a destination with a weight first: the smooth WRR twin needs peers.', true);
+        say('Add a destination with a weight first: the smooth WRR twin needs peers.', 'error');
         compareToggle.checked = false;
         return null;
       }
       try {
         return twin('smooth', new glue.IpvsDemo(JSON.stringify({ model: 'smooth_wrr', peers, ops: [] })));
       } catch (err) {
-        say(`Compare: ${err?.message ?? err}`, true);
+        say(`Compare: ${err?.message ?? err}`, 'error');
         compareToggle.checked = false;
         return null;
       }
@@ -1297,7 +1173,7 @@ export function mount(root, ctx) {
         while (k.step() !== undefined);
         return twin('kernel', k);
       } catch (err) {
-        say(`Kernel twin: ${err?.message ?? err}`, true);
+        say(`Kernel twin: ${err?.message ?? err}`, 'error');
         toggle.checked = false;
         return null;
       }
@@ -1548,31 +1424,14 @@ export function mount(root, ctx) {
   dark?.addEventListener?.('change', redraw);
   if (!css.sheet) css.addEventListener('load', redraw, { once: true });
 
-  create(scenarioText, scenarioName, ctx.step || 0);
-  if (ctx.autoplay) startPlay();
+  create(player.text, player.name, ctx.step || 0);
+  if (ctx.autoplay) player.start();
 
-  let resumePlay = false;
   return {
-    pause() {
-      resumePlay ||= playing;
-      stopPlay();
-      view?.finish?.();
-      if (raf) cancelAnimationFrame(raf);
-      raf = 0;
-      lastTick = 0;
-    },
-    resume() {
-      if (!demo) return;
-      if (resumePlay) {
-        resumePlay = false;
-        startPlay();
-      } else if (queue.length > 0) kick();
-    },
+    pause: player.pause,
+    resume: player.resume,
     destroy() {
-      stopPlay();
-      generation++;
-      if (raf) cancelAnimationFrame(raf);
-      raf = 0;
+      player.destroy();
       queue.length = 0;
       ro?.disconnect();
       dark?.removeEventListener?.('change', redraw);
