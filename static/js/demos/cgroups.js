@@ -7,13 +7,13 @@
 // `run` leaves its CPU timeline in the frame (4 u32 per span: cpu, start ms, length ms, slot),
 // read through a fresh Uint32Array view after every call and copied at once.
 
-const CSS_HREF = new URL('../../css/demo-cgroups.css', import.meta.url).href;
+import { field, h, paint, setOptions, stylesheet, transport } from './kit.js';
+
 const SLOT_THROTTLED = 0xffffffff;
 const SLOT_IDLE = 0xfffffffe;
 const LOG_LINES = 12;
 const FONT = '11px sans-serif';
 const MAX_CHIPS = 64;
-const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 const MiB = 1024 * 1024;
 // v1 "no limit" reads 9223372036854771712; anything this large is shown as "none".
 const HUGE = 2 ** 62;
@@ -146,27 +146,6 @@ function cardSpec(v) {
   ];
 }
 
-function h(tag, props, ...children) {
-  const e = document.createElement(tag);
-  if (props) {
-    for (const [k, v] of Object.entries(props)) {
-      if (v == null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k === 'text') e.textContent = v;
-      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-      else if (k in e && typeof v !== 'string') e[k] = v;
-      else e.setAttribute(k, v === true ? '' : v);
-    }
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
-
-function ensureCss() {
-  for (const l of document.querySelectorAll('link[rel="stylesheet"]')) if (l.href === CSS_HREF) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: CSS_HREF }));
-}
-
 export function fmtBytes(n) {
   if (typeof n !== 'number') return String(n);
   if (n >= HUGE) return 'none';
@@ -274,9 +253,8 @@ function groupHue(i) {
 }
 
 export function mount(root, ctx) {
-  ensureCss();
+  stylesheet('cgroups');
   const memory = ctx.memory;
-  const catalog = Array.isArray(ctx.catalog) ? ctx.catalog : [];
   const reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
   const darkMode = matchMedia('(prefers-color-scheme: dark)');
   const listeners = [];
@@ -286,18 +264,9 @@ export function mount(root, ctx) {
   };
 
   let demo = null;
-  let scenarioName = ctx.scenario;
-  let scenarioText = ctx.scenarioJson;
   let version = 2;
   let ncpus = 1;
-  let speed = ctx.speed || 1;
-  let playing = false;
-  let resumeOnShow = false;
-  let raf = 0;
-  let lastStepAt = 0;
   let anim = null; // { t0, dur } of the timeline reveal
-  let destroyed = false;
-  let loadToken = 0;
   // Per-scenario state rebuilt on reset.
   let applied = 0;
   let lastRecord = null;
@@ -309,7 +278,6 @@ export function mount(root, ctx) {
   let structure = '';
   let cards = new Map(); // path -> { el, items: [{ it, val, wrap }], bars }
   let chipsSig = '';
-  let pidSig = null;
   let chipOf = new Map();
   let chipOrder = '';
 
@@ -319,27 +287,45 @@ export function mount(root, ctx) {
   if (compact) root.classList.add('cg-embed');
 
   // ---- Controls ---------------------------------------------------------------------------
-  const btnStep = h('button', { type: 'button', 'data-testid': 'step', 'aria-label': 'Step: apply the next scripted operation', text: 'Step' });
-  const btnPlay = h('button', { type: 'button', 'data-testid': 'play', 'aria-label': 'Play', 'aria-pressed': 'false', text: 'Play' });
-  const btnReset = h('button', { type: 'button', 'data-testid': 'reset', 'aria-label': 'Reset the scenario', text: 'Reset' });
-  const speedSel = h('select', { 'aria-label': 'Speed in steps per second', 'data-testid': 'speed' });
-  for (const s of new Set([...SPEEDS, speed].sort((a, b) => a - b))) {
-    speedSel.append(h('option', { value: String(s), text: `${s}×` }));
-  }
-  speedSel.value = String(speed);
-  const scenSel = h('select', { 'aria-label': 'Scenario', 'data-testid': 'scenario' });
-  for (const s of catalog) scenSel.append(h('option', { value: s.name, text: s.title || s.name }));
-  scenSel.value = scenarioName;
+  // The play loop also draws the timeline's reveal after a run.
+  const player = transport(root, ctx, 'cg', {
+    step: () => stepOnce(true),
+    left: () => demo?.remaining() ?? 0,
+    load(text, name) {
+      start(text, 0, name);
+      root.dataset.scenario = name;
+    },
+    reset() {
+      try {
+        start(player.text, 0, player.name);
+      } catch (err) {
+        setStatus(`Reset failed: ${err.message}`, 'error');
+      }
+    },
+    frame(now) {
+      if (!anim) return;
+      drawTimeline(now);
+      if (now - anim.t0 >= anim.dur) {
+        anim = null;
+        drawTimeline();
+      }
+    },
+    busy: () => !!anim,
+    halt() {
+      if (!anim) return;
+      anim = null;
+      drawTimeline();
+    },
+  });
+  const setStatus = player.say;
   const progress = h('span', { class: 'cg-progress', 'aria-live': 'off' });
   const versionBadge = h('span', { class: 'cg-version' });
   const bar = h('div', { class: 'cg-bar', role: 'group', 'aria-label': 'Demo controls' },
-    h('label', { class: 'cg-field cg-scen' }, h('span', { text: 'Scenario' }), scenSel),
-    h('span', { class: 'cg-buttons' }, btnStep, btnPlay, btnReset),
-    h('label', { class: 'cg-field' }, h('span', { text: 'Speed' }), speedSel),
+    field('Scenario', player.picker, 'cg-field cg-scen'),
+    h('span', { class: 'cg-buttons' }, player.step, player.play, player.reset),
+    field('Speed', player.speeds, 'cg-field'),
     versionBadge, progress);
-  const summary = h('p', { class: 'cg-summary' });
   const note = h('p', { class: 'cg-note' });
-  const status = h('p', { class: 'cg-status', role: 'status', 'data-testid': 'status', 'aria-live': 'polite' });
 
   // Interactive controls: each builds one op and calls demo.apply().
   const num = (label, value, min, max, extra = {}) =>
@@ -365,7 +351,7 @@ export function mount(root, ctx) {
   const mkdirPath = h('input', { type: 'text', size: 10, value: '/new', 'aria-label': 'Path of the new cgroup', spellcheck: 'false' });
   const btnMkdir = h('button', { type: 'button', 'data-testid': 'mkdir', text: 'mkdir' });
   const row = (title, ...els) => h('div', { class: 'cg-row' }, h('span', { class: 'cg-row-title', text: title }), ...els);
-  const lab = (text, input) => h('label', { class: 'cg-inline' }, h('span', { text }), input);
+  const lab = (text, input) => field(text, input, 'cg-inline');
   const tryIt = h('details', { class: 'cg-try', open: !compact },
     h('summary', { text: 'Try it: run, spawn, fork, allocate, write a limit' }),
     row('time', lab('run', runMs), h('span', { text: 'ms' }), btnRun),
@@ -399,7 +385,7 @@ export function mount(root, ctx) {
   const help = h('details', { class: 'cg-help' }, h('summary', { text: 'How to read this, and what is simplified' }));
   ctx.helpPanel(help);
 
-  root.replaceChildren(bar, summary, note, status, stateView, tryIt,
+  root.replaceChildren(bar, player.summary, note, player.status, stateView, tryIt,
     h('details', { class: 'cg-logbox', open: !compact }, h('summary', { text: 'Log of the last operations' }), log),
     h('details', { class: 'cg-namesbox' }, h('summary', { text: 'cgroup v1 and v2 file names' }), namesTable),
     help);
@@ -415,11 +401,6 @@ export function mount(root, ctx) {
   }
 
   // ---- Simulation ----------------------------------------------------------------------------
-  function setStatus(text, kind = '') {
-    status.textContent = text;
-    status.className = `cg-status${kind ? ` cg-${kind}` : ''}`;
-  }
-
   function create(text) {
     const d = new ctx.glue.CgroupDemo(text);
     const doc = JSON.parse(text);
@@ -438,7 +419,6 @@ export function mount(root, ctx) {
     colourCache = new Map();
     structure = '';
     chipsSig = '';
-    pidSig = null;
     chipOf = new Map();
     chipOrder = '';
     cards = new Map();
@@ -450,22 +430,19 @@ export function mount(root, ctx) {
     root.demo = { lastRecord: null, timeline: null };
   }
 
-  function start(text, steps) {
+  function start(text, steps, name) {
     const { d, cpus, runs, groups } = create(text);
     scenarioRuns = runs;
     setupGroups = groups;
     demo?.free();
     demo = d;
-    scenarioText = text;
     ncpus = cpus;
     version = demo.version();
     resetState();
     buildNames();
     versionBadge.textContent = `cgroup v${version}`;
-    const entry = catalog.find((s) => s.name === scenarioName);
-    summary.textContent = entry?.summary ?? '';
-    note.textContent = NOTES[scenarioName] ?? '';
-    note.hidden = !NOTES[scenarioName];
+    note.textContent = NOTES[name] ?? '';
+    note.hidden = !NOTES[name];
     writeFile.replaceChildren(...WRITABLE[version].map(([f]) => h('option', { value: f, text: f })));
     writeValue.value = WRITABLE[version][0][1];
     for (let i = 0; i < steps; i++) {
@@ -498,7 +475,7 @@ export function mount(root, ctx) {
         tidGroup,
         quotas: quotasOf(rec),
       };
-      anim = animate && !reduceMotion.matches ? { t0: performance.now(), dur: Math.min(1500, 800 / speed) } : null;
+      anim = animate && !reduceMotion.matches ? { t0: performance.now(), dur: Math.min(1500, 800 / player.speed) } : null;
     }
     if (op.op === 'spawn' && rec.pids?.length) {
       limits.set(rec.pids[0], { nproc: op.nproc ?? null, cap: !!op.cap_sys_resource });
@@ -557,12 +534,10 @@ export function mount(root, ctx) {
       json = demo.step();
     } catch (err) {
       setStatus(`The step failed: ${err.message}`, 'error');
-      stopPlaying();
       return false;
     }
     if (json === undefined) {
       setStatus('End of the scenario: Reset to start again, or use the controls below.');
-      stopPlaying();
       updateButtons();
       return false;
     }
@@ -570,7 +545,6 @@ export function mount(root, ctx) {
     take(rec, animate);
     render(animate);
     setStatus(`Step ${applied}: ${opText(rec.op, version)} \u2192 ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
-    if (demo.remaining() === 0 && playing) stopPlaying();
     return true;
   }
 
@@ -589,57 +563,12 @@ export function mount(root, ctx) {
     setStatus(`${opText(rec.op, version)} \u2192 ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
   }
 
-  // ---- Play loop -----------------------------------------------------------------------------
-  function loop(now) {
-    raf = 0;
-    if (destroyed) return;
-    if (playing && now - lastStepAt >= 1000 / speed) {
-      lastStepAt = now;
-      stepOnce(true);
-    }
-    if (anim) {
-      drawTimeline(now);
-      if (now - anim.t0 >= anim.dur) {
-        anim = null;
-        drawTimeline();
-      }
-    }
-    if (playing || anim) raf = requestAnimationFrame(loop);
-  }
-  const kick = () => {
-    if (!raf && !destroyed) raf = requestAnimationFrame(loop);
-  };
-
-  function startPlaying() {
-    if (!demo || demo.remaining() === 0) return;
-    playing = true;
-    lastStepAt = -Infinity;
-    updateButtons();
-    kick();
-  }
-  function stopPlaying() {
-    playing = false;
-    updateButtons();
-  }
-  function stopLoop() {
-    if (raf) cancelAnimationFrame(raf);
-    raf = 0;
-    if (anim) {
-      anim = null;
-      drawTimeline();
-    }
-  }
-
   function updateButtons() {
-    const left = demo ? demo.remaining() : 0;
-    btnStep.disabled = left === 0;
-    btnPlay.disabled = left === 0 && !playing;
-    btnPlay.textContent = playing ? 'Pause' : 'Play';
-    btnPlay.setAttribute('aria-label', playing ? 'Pause' : 'Play');
-    btnPlay.setAttribute('aria-pressed', String(playing));
+    const left = demo?.remaining() ?? 0;
+    player.count(applied, left);
+    // Play stops at the end of the scenario, and cannot start there.
+    player.play.disabled = !left;
     progress.textContent = `${applied} applied \u00b7 ${left} to go`;
-    root.dataset.step = String(applied);
-    root.dataset.remaining = String(left);
   }
 
   // ---- Rendering -----------------------------------------------------------------------------
@@ -684,7 +613,7 @@ export function mount(root, ctx) {
     renderCards(rec, animate);
     renderProcesses(rec);
     if (!anim) drawTimeline();
-    else kick();
+    else player.kick();
   }
 
   let colourCache = new Map();
@@ -1017,12 +946,7 @@ export function mount(root, ctx) {
     }
     // Process picker for fork / alloc / kill: live processes.
     const live = procs.filter((p) => p.threads > 0).slice(0, 500);
-    const liveSig = live.map((p) => `${p.pid}${p.cgroup}`).join();
-    if (liveSig === pidSig) return;
-    pidSig = liveSig;
-    const keep = pidSel.value;
-    pidSel.replaceChildren(...live.map((p) => h('option', { value: String(p.pid), text: `${p.pid} (${p.cgroup})` })));
-    if (live.some((p) => String(p.pid) === keep)) pidSel.value = keep;
+    setOptions(pidSel, live.map((p) => String(p.pid)), live.map((p) => `${p.pid} (${p.cgroup})`));
     for (const b of [btnFork, btnAlloc, btnKill]) b.disabled = live.length === 0;
   }
 
@@ -1069,15 +993,8 @@ export function mount(root, ctx) {
     if (!canvasW) canvasW = canvas.clientWidth || root.clientWidth;
     const cssW = Math.max(200, canvasW || 600);
     const cssH = top + cpus * rowH + bottom;
-    const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
-      canvas.width = Math.round(cssW * dpr);
-      canvas.height = Math.round(cssH * dpr);
-      canvas.style.height = `${cssH}px`;
-    }
-    const g = canvas.getContext('2d');
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.clearRect(0, 0, cssW, cssH);
+    if (canvas.style.height !== `${cssH}px`) canvas.style.height = `${cssH}px`;
+    const g = paint(canvas, cssW, cssH, window.devicePixelRatio || 1);
     g.textBaseline = 'middle';
     const gutter = cpus > 8 ? 34 : 44;
     const w = cssW - gutter - 6;
@@ -1246,43 +1163,7 @@ export function mount(root, ctx) {
   }
 
   // ---- Events --------------------------------------------------------------------------------
-  listen(btnStep, 'click', () => {
-    stopPlaying();
-    stepOnce(true);
-  });
-  listen(btnPlay, 'click', () => (playing ? stopPlaying() : startPlaying()));
-  listen(btnReset, 'click', () => {
-    stopPlaying();
-    stopLoop();
-    try {
-      start(scenarioText, 0);
-    } catch (err) {
-      setStatus(`Reset failed: ${err.message}`, 'error');
-    }
-  });
-  listen(speedSel, 'change', () => {
-    const s = Number(speedSel.value);
-    if (s >= 0.25 && s <= 8) speed = s;
-  });
-  listen(scenSel, 'change', async () => {
-    const name = scenSel.value;
-    if (!catalog.some((s) => s.name === name)) return;
-    stopPlaying();
-    stopLoop();
-    const token = ++loadToken;
-    setStatus(`Loading ${name}\u2026`);
-    try {
-      const text = await ctx.loadScenario(name);
-      if (token !== loadToken || destroyed) return;
-      scenarioName = name;
-      start(text, 0);
-      root.dataset.scenario = name;
-    } catch (err) {
-      if (token !== loadToken || destroyed) return;
-      scenSel.value = scenarioName;
-      setStatus(`Could not load ${name}: ${err.message}`, 'error');
-    }
-  });
+  // Listeners on the demo's own elements go with them; those on the root and the media query are removed by destroy().
   const int = (input, what) => {
     const v = input.value.trim();
     if (!/^\d+$/.test(v)) throw new Error(`${what}: enter a whole number`);
@@ -1295,26 +1176,26 @@ export function mount(root, ctx) {
       setStatus(`Rejected: ${err.message}`, 'error');
     }
   };
-  listen(btnRun, 'click', guarded(() => applyOp({ op: 'run', ms: int(runMs, 'run ms') })));
-  listen(btnSpawn, 'click', guarded(() => {
+  btnRun.onclick = guarded(() => applyOp({ op: 'run', ms: int(runMs, 'run ms') }));
+  btnSpawn.onclick = guarded(() => {
     const op = { op: 'spawn', cgroup: spawnCg.value, uid: int(spawnUid, 'uid'), threads: int(spawnThreads, 'threads'), busy: spawnBusy.checked };
     if (spawnNproc.value.trim() !== '') op.nproc = int(spawnNproc, 'nproc');
     applyOp(op);
-  }));
+  });
   const pid = () => {
     if (!pidSel.value) throw new Error('no live process: spawn one first');
     return Number(pidSel.value);
   };
-  listen(btnFork, 'click', guarded(() => applyOp({ op: 'fork', pid: pid(), count: int(forkCount, 'fork count') })));
-  listen(btnAlloc, 'click', guarded(() => applyOp({ op: 'alloc', pid: pid(), bytes: int(allocMiB, 'MiB') * MiB })));
-  listen(btnKill, 'click', guarded(() => applyOp({ op: 'kill', pid: pid() })));
-  listen(btnWrite, 'click', guarded(() => applyOp({ op: 'write', cgroup: writeCg.value, file: writeFile.value, value: writeValue.value })));
-  listen(btnMkdir, 'click', guarded(() => applyOp({ op: 'mkdir', cgroup: mkdirPath.value.trim() })));
-  for (const sel of [spawnCg, writeCg]) listen(sel, 'change', () => (sel.dataset.picked = '1'));
-  listen(writeFile, 'change', () => {
+  btnFork.onclick = guarded(() => applyOp({ op: 'fork', pid: pid(), count: int(forkCount, 'fork count') }));
+  btnAlloc.onclick = guarded(() => applyOp({ op: 'alloc', pid: pid(), bytes: int(allocMiB, 'MiB') * MiB }));
+  btnKill.onclick = guarded(() => applyOp({ op: 'kill', pid: pid() }));
+  btnWrite.onclick = guarded(() => applyOp({ op: 'write', cgroup: writeCg.value, file: writeFile.value, value: writeValue.value }));
+  btnMkdir.onclick = guarded(() => applyOp({ op: 'mkdir', cgroup: mkdirPath.value.trim() }));
+  for (const sel of [spawnCg, writeCg]) sel.onchange = () => (sel.dataset.picked = '1');
+  writeFile.onchange = () => {
     const hit = WRITABLE[version].find(([f]) => f === writeFile.value);
     if (hit) writeValue.value = hit[1];
-  });
+  };
   // Keys used by the controls stay with them: slide decks listen for Space and arrows.
   listen(root, 'keydown', (e) => {
     if (e.target !== root && /^( |Enter|Arrow\w+|Home|End|PageUp|PageDown)$/.test(e.key)) e.stopPropagation();
@@ -1342,35 +1223,22 @@ export function mount(root, ctx) {
   }
 
   // ---- Start ---------------------------------------------------------------------------------
-  root.dataset.scenario = scenarioName;
+  root.dataset.scenario = player.name;
   try {
-    start(scenarioText, Math.max(0, Number(ctx.step) || 0));
+    start(player.text, Math.max(0, Number(ctx.step) || 0), player.name);
   } catch (err) {
     setStatus(`The scenario could not start: ${err.message}`, 'error');
     updateButtons();
   }
-  if (ctx.autoplay) startPlaying();
+  if (ctx.autoplay) player.start();
   // reveal.js centred the slide while the demo was loading: let it lay the slide out again.
   if (root.closest?.('.reveal')) requestAnimationFrame(() => window.dispatchEvent(new Event('resize')));
 
   return {
-    pause() {
-      if (playing) {
-        resumeOnShow = true;
-        stopPlaying();
-      }
-      stopLoop();
-    },
-    resume() {
-      if (resumeOnShow && !destroyed) {
-        resumeOnShow = false;
-        startPlaying();
-      }
-    },
+    pause: player.pause,
+    resume: player.resume,
     destroy() {
-      destroyed = true;
-      playing = false;
-      stopLoop();
+      player.destroy();
       for (const off of listeners) off();
       ro?.disconnect();
       cardObserver?.disconnect();
