@@ -5,7 +5,7 @@
 // `mount(root, ctx)` is called by ../demos.js. Everything shown from a scenario or a record is
 // untrusted text: the DOM is built with createElement/textContent only.
 
-const CSS_HREF = new URL('../../css/demo-namespaces.css', import.meta.url).href;
+import { field, h, setOptions, stylesheet, transport } from './kit.js';
 
 /** The `CLONE_NEW*` flags, with the namespace kind and the unshare(1) option each creates. */
 const FLAGS = [
@@ -24,25 +24,11 @@ const TYPE_ORDER = ['pid', 'user', 'uts', 'net', 'mnt', 'ipc', 'cgroup', 'time']
 const INITIAL_INODES = new Set([4026531834, 4026531835, 4026531836, 4026531837, 4026531838, 4026531839, 4026531840, 4026531992]);
 const SIGNALS = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGCHLD', 'SIGSTOP', 'SIGCONT', 'SIGTSTP'];
 const STATE_WORDS = ['running', 'stopped', 'zombie', 'init exiting'];
-const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 const LOG_SIZE = 12;
 const MAX_ROWS = 300; // process rows drawn; the rest are counted
 const NONE = 0xffffffff;
 
-// ---------------------------------------------------------------- DOM helpers
-
-/** createElement with attributes (strings only; `class`, `text`, aria-* and data-* included). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c != null) el.append(c);
-  return el;
-}
+// ---------------------------------------------------------------- helpers
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 function s(tag, attrs = {}, text) {
@@ -50,11 +36,6 @@ function s(tag, attrs = {}, text) {
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   if (text != null) el.textContent = text;
   return el;
-}
-
-function ensureStylesheet() {
-  if ([...document.querySelectorAll('link[rel="stylesheet"]')].some((l) => l.href === CSS_HREF)) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: CSS_HREF }));
 }
 
 const short = (inode) => (inode == null ? '–' : `…${String(inode).slice(-4)}`);
@@ -312,31 +293,16 @@ function readTree(demo, memory) {
 // ---------------------------------------------------------------- mount
 
 export function mount(root, ctx) {
-  ensureStylesheet();
+  stylesheet('namespaces');
   const { glue, memory } = ctx;
-  const catalog = Array.isArray(ctx.catalog) ? ctx.catalog : [];
-  const listeners = [];
-  const on = (el, type, fn) => {
-    el.addEventListener(type, fn);
-    listeners.push([el, type, fn]);
-  };
 
   let demo = null;
-  let scenarioName = ctx.scenario;
-  let scenarioText = ctx.scenarioJson;
   let scriptOps = [];
   let bootState = null;
   let state = null; // the state after the last record (bootState before any)
   let applied = 0;
   let scripted = 0;
   let log = [];
-  let speed = Number(ctx.speed) || 1;
-  let playing = false;
-  let suspended = false;
-  let raf = 0;
-  let lastTick = 0;
-  let acc = 0;
-  let destroyed = false;
   let childSeq = 1;
   root.demo = { lastRecord: null };
 
@@ -346,29 +312,30 @@ export function mount(root, ctx) {
   if (compact) root.classList.add('ns-embed');
 
   // ---- toolbar
-  const picker = h('select', { 'data-testid': 'scenario', 'aria-label': 'Scenario' });
-  for (const entry of catalog) picker.append(h('option', { value: entry.name, text: entry.title || entry.name }));
-  picker.value = scenarioName;
-  const stepBtn = h('button', { type: 'button', 'data-testid': 'step', 'aria-label': 'Step: apply the next command', text: 'Step' });
-  const playBtn = h('button', { type: 'button', 'data-testid': 'play', 'aria-label': 'Play', 'aria-pressed': 'false', text: 'Play' });
-  const resetBtn = h('button', { type: 'button', 'data-testid': 'reset', 'aria-label': 'Reset the scenario', text: 'Reset' });
-  const speedSel = h('select', { 'data-testid': 'speed', 'aria-label': 'Speed (commands per second)' });
-  const speeds = SPEEDS.includes(speed) ? SPEEDS : [...SPEEDS, speed].sort((a, b) => a - b);
-  for (const v of speeds) speedSel.append(h('option', { value: String(v), text: `${v}×` }));
-  speedSel.value = String(speed);
+  const player = transport(root, ctx, 'ns', {
+    step: stepOnce,
+    left: () => demo?.remaining() ?? 0,
+    load: (text) => load(text, 0),
+    reset() {
+      try {
+        load(player.text, 0);
+      } catch (err) {
+        setStatus(`Reset failed: ${err?.message ?? err}`, 'error');
+      }
+    },
+  });
+  const setStatus = player.say;
   const progress = h('span', { class: 'ns-progress', 'aria-live': 'off' });
   const toolbar = h(
     'div',
     { class: 'ns-toolbar', role: 'toolbar', 'aria-label': 'Namespaces demo controls' },
-    h('label', { class: 'ns-field' }, h('span', { text: 'Scenario' }), picker),
-    stepBtn,
-    playBtn,
-    resetBtn,
-    h('label', { class: 'ns-field' }, h('span', { text: 'Speed' }), speedSel),
+    field('Scenario', player.picker, 'ns-field'),
+    player.step,
+    player.play,
+    player.reset,
+    field('Speed', player.speeds, 'ns-field'),
     progress,
   );
-  const summary = h('p', { class: 'ns-summary' });
-  const status = h('p', { class: 'ns-status', role: 'status', 'data-testid': 'status', 'aria-live': 'polite' });
 
   // ---- the current command
   const cmdPrompt = h('span', { class: 'ns-prompt' });
@@ -422,7 +389,7 @@ export function mount(root, ctx) {
   );
   const flagSet = h('fieldset', { class: 'ns-flags' }, h('legend', { text: 'CLONE_NEW*' }), ...flagBoxes);
   const applyBtn = h('button', { type: 'button', 'data-testid': 'apply', 'aria-label': 'Run the action', text: 'Run' });
-  const fld = (label, el) => h('label', { class: 'ns-field' }, h('span', { text: label }), el);
+  const fld = (label, el) => field(label, el, 'ns-field');
   const fAs = fld('as', asSel);
   const fChild = fld('child', childIn);
   const fTarget = fld('target', targetSel);
@@ -449,14 +416,9 @@ export function mount(root, ctx) {
   const help = h('details', { class: 'ns-help' }, h('summary', { text: 'How to read this, and what the model simplifies' }));
   ctx.helpPanel(help);
 
-  root.replaceChildren(toolbar, summary, status, h('div', { class: 'ns-main' }, current, stateView), controls, lower, help);
+  root.replaceChildren(toolbar, player.summary, player.status, h('div', { class: 'ns-main' }, current, stateView), controls, lower, help);
 
   // ---------------------------------------------------------------- behaviour
-
-  function setStatus(text, kind = 'info') {
-    status.textContent = text;
-    status.dataset.kind = kind;
-  }
 
   function parseScenario(text) {
     try {
@@ -488,7 +450,6 @@ export function mount(root, ctx) {
     const fresh = new glue.NamespaceDemo(text);
     demo?.free();
     demo = fresh;
-    scenarioText = text;
     const info = parseScenario(text);
     scriptOps = info.ops;
     bootState = bootStateOf(info);
@@ -508,8 +469,6 @@ export function mount(root, ctx) {
     }
     renderScript();
     render(last, prev);
-    const entry = catalog.find((e) => e.name === scenarioName);
-    summary.textContent = entry?.summary ?? '';
   }
 
   /** Bookkeeping of a new record (no drawing). */
@@ -565,9 +524,7 @@ export function mount(root, ctx) {
     refreshChoices(rows);
     const total = scripted + demo.remaining();
     progress.textContent = `command ${scripted} of ${total}${applied > scripted ? ` (+${applied - scripted} yours)` : ''}`;
-    root.dataset.step = String(applied);
-    root.dataset.remaining = String(demo.remaining());
-    stepBtn.disabled = demo.remaining() === 0;
+    player.count(applied, demo.remaining());
     if (rec) {
       const end = demo.remaining() === 0 ? ' End of the script.' : '';
       if (rec.error != null) setStatus(`${rec.errno ?? 'error'}: the command failed; the state is unchanged.${end}`, 'error');
@@ -882,14 +839,8 @@ export function mount(root, ctx) {
   function refreshChoices(rows) {
     const labels = rows.map((r) => r.label);
     const live = rows.filter((r) => r.state !== 2).map((r) => r.label);
-    const fill = (sel, list) => {
-      const keep = sel.value;
-      if (sel.options.length === list.length && [...sel.options].every((o, i) => o.value === list[i])) return;
-      sel.replaceChildren(...list.map((l) => h('option', { value: l, text: l })));
-      if (list.includes(keep)) sel.value = keep;
-    };
-    fill(asSel, live);
-    fill(targetSel, labels);
+    setOptions(asSel, live);
+    setOptions(targetSel, labels);
     if (labels.includes(childIn.value)) {
       while (labels.includes(`p${childSeq}`)) childSeq += 1;
       childIn.value = `p${childSeq}`;
@@ -940,121 +891,31 @@ export function mount(root, ctx) {
     applyOp(op);
   }
 
-  // ---- play loop
-
-  function frame(now) {
-    raf = 0;
-    if (!playing || suspended || destroyed) return;
-    const dt = lastTick ? Math.min(now - lastTick, 1000) : 0;
-    lastTick = now;
-    acc += dt;
-    const interval = 1000 / speed;
-    let steps = 0;
-    while (acc >= interval && steps < 8) {
-      acc -= interval;
-      steps += 1;
-      if (!stepOnce() || demo.remaining() === 0) {
-        setPlaying(false);
-        return;
-      }
-    }
-    raf = requestAnimationFrame(frame);
-  }
-
-  function startLoop() {
-    if (raf || destroyed) return;
-    lastTick = 0;
-    raf = requestAnimationFrame(frame);
-  }
-
-  function stopLoop() {
-    if (raf) cancelAnimationFrame(raf);
-    raf = 0;
-  }
-
-  function setPlaying(value) {
-    playing = value && !!demo && demo.remaining() > 0;
-    playBtn.textContent = playing ? 'Pause' : 'Play';
-    playBtn.setAttribute('aria-label', playing ? 'Pause' : 'Play');
-    playBtn.setAttribute('aria-pressed', String(playing));
-    if (playing && !suspended) {
-      acc = 1000 / speed; // the first step comes at once
-      startLoop();
-    } else stopLoop();
-  }
-
-  // ---- events
-
-  on(stepBtn, 'click', () => {
-    setPlaying(false);
-    stepOnce();
-  });
-  on(playBtn, 'click', () => setPlaying(!playing));
-  on(resetBtn, 'click', () => {
-    setPlaying(false);
-    try {
-      load(scenarioText, 0);
-    } catch (err) {
-      setStatus(`Reset failed: ${err?.message ?? err}`, 'error');
-    }
-  });
-  on(speedSel, 'change', () => {
-    const v = Number(speedSel.value);
-    if (Number.isFinite(v) && v >= 0.25 && v <= 8) speed = v;
-  });
-  on(picker, 'change', async () => {
-    const name = picker.value;
-    setPlaying(false);
-    setStatus(`Loading ${name}…`);
-    let text;
-    try {
-      text = await ctx.loadScenario(name);
-    } catch (err) {
-      setStatus(`Could not load ${name}: ${err?.message ?? err}`, 'error');
-      picker.value = scenarioName;
-      return;
-    }
-    if (destroyed) return;
-    try {
-      scenarioName = name;
-      load(text, 0);
-    } catch (err) {
-      setStatus(`Scenario ${name} is invalid: ${err?.message ?? err}`, 'error');
-    }
-  });
-  on(actSel, 'change', syncFields);
-  on(applyBtn, 'click', runAction);
-  on(controls, 'keydown', (e) => {
+  actSel.onchange = syncFields;
+  applyBtn.onclick = runAction;
+  controls.onkeydown = (e) => {
     if (e.key === 'Enter' && e.target instanceof HTMLInputElement && e.target.type !== 'checkbox') {
       e.preventDefault();
       runAction();
     }
-  });
+  };
 
   syncFields();
   try {
-    load(scenarioText, Math.max(0, Number(ctx.step) || 0));
+    load(player.text, Math.max(0, Number(ctx.step) || 0));
   } catch (err) {
     setStatus(`The scenario is invalid: ${err?.message ?? err}`, 'error');
   }
-  if (ctx.autoplay) setPlaying(true);
+  if (ctx.autoplay) player.start();
 
   return {
-    pause() {
-      suspended = true;
-      stopLoop();
-    },
-    resume() {
-      suspended = false;
-      if (playing) startLoop();
-    },
+    pause: player.pause,
+    resume: player.resume,
     destroy() {
-      destroyed = true;
-      stopLoop();
-      for (const [el, type, fn] of listeners) el.removeEventListener(type, fn);
-      listeners.length = 0;
+      player.destroy();
       demo?.free();
       demo = null;
+      root.replaceChildren();
     },
   };
 }
