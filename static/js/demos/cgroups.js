@@ -146,7 +146,7 @@ function cardSpec(v) {
   ];
 }
 
-export function fmtBytes(n) {
+function fmtBytes(n) {
   if (typeof n !== 'number') return String(n);
   if (n >= HUGE) return 'none';
   if (n >= MiB) {

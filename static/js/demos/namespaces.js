@@ -54,7 +54,7 @@ const capsWords = (hex) => {
 // ---------------------------------------------------------------- ops and records in words
 
 /** A shell-like rendering of one op, e.g. `unshare --mount --pid --fork bash`. */
-export function commandText(op) {
+function commandText(op) {
   if (!op || typeof op !== 'object') return String(op);
   const t = op.target ? `<${op.target}>` : 'self';
   const flags = (list) => (Array.isArray(list) ? list.join('|') : '');
@@ -134,7 +134,7 @@ function promptOf(op, state) {
 }
 
 /** The result of a record in words: `→ pid 4 (pid 1 inside)`, `✗ EPERM: …`. */
-export function resultText(rec) {
+function resultText(rec) {
   if (rec.error != null) return `✗ ${rec.error}`;
   if ('reaped' in rec) {
     return rec.reaped == null ? '→ nothing has exited yet' : `→ reaped ${rec.reaped} (pid ${rec.pid}, ${rec.status})`;
@@ -160,7 +160,7 @@ export function resultText(rec) {
 const HOST_PID_NS = 4026531836;
 
 /** A sentence on why a record came out as it did, for the walkthrough's notable moments. */
-export function hintOf(rec, prev) {
+function hintOf(rec, prev) {
   const op = rec.op ?? {};
   const actor = (rec.state ?? prev)?.processes?.find((p) => p.label === op.as);
   if (rec.errno === 'ENOMEM' && /PIDNS_ADDING/.test(rec.error ?? '')) {
@@ -209,7 +209,7 @@ function psLines(ps) {
 }
 
 /** What changed between two states, as lines (`+ …`, `− …`, `~ …`). */
-export function stateDiff(prev, cur) {
+function stateDiff(prev, cur) {
   const out = [];
   if (!prev || !cur) return out;
   const pmap = new Map(prev.processes.map((p) => [p.label, p]));
