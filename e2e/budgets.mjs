@@ -7,7 +7,7 @@
 //
 // - Sizes: the wasm, the JS glue, the loaders, each demo's UI module and the kit the UIs share,
 //   raw and gzip -9 (node's zlib at level 9), each, in total, and per demo page (glue + loader +
-//   demo-page.js + the kit + that demo's UI).
+//   the kit + that demo's UI).
 // - Time to interactive of /demos/<kind>/: from navigation start (performance.timeOrigin) to
 //   the demo root's data-state="ready" with its step button enabled, seen by a MutationObserver
 //   installed before the page's scripts run. Each run gets a fresh browser context: a cold load
@@ -76,7 +76,6 @@ async function sizes() {
     ['wasm', 'wasm/demos_bg.wasm'],
     ['glue', 'wasm/demos.js'],
     ['loader', 'js/demos.js'],
-    ['loader', 'js/demo-page.js'],
     ['loader', 'js/slides.js'],
     ...KINDS.map((k) => ['ui', `js/demos/${k}.js`]),
     ['ui', 'js/demos/kit.js'],
@@ -89,7 +88,7 @@ async function sizes() {
   const sum = (pred) => [...out].filter(([f, v]) => pred(f, v)).reduce((a, [, v]) => ({ raw: a.raw + v.raw, gz: a.gz + v.gz }), { raw: 0, gz: 0 });
   const js = sum((f, v) => v.group !== 'wasm');
   const perPage = Object.fromEntries(
-    KINDS.map((k) => [k, sum((f) => ['wasm/demos.js', 'js/demos.js', 'js/demo-page.js', 'js/demos/kit.js', `js/demos/${k}.js`].includes(f))]),
+    KINDS.map((k) => [k, sum((f) => ['wasm/demos.js', 'js/demos.js', 'js/demos/kit.js', `js/demos/${k}.js`].includes(f))]),
   );
   return { files: out, js, perPage };
 }
@@ -97,7 +96,7 @@ async function sizes() {
 function sizeTable(s) {
   const rows = [...s.files].map(([f, v]) => [`\`${f}\``, bytes(v.raw), bytes(v.gz), kib(v.gz)]);
   rows.push(['**all JS** (glue + loaders + 3 UIs + kit)', bytes(s.js.raw), bytes(s.js.gz), kib(s.js.gz)]);
-  for (const k of KINDS) rows.push([`one demo page: ${k} (glue + demos.js + demo-page.js + kit.js + ${k}.js)`, bytes(s.perPage[k].raw), bytes(s.perPage[k].gz), kib(s.perPage[k].gz)]);
+  for (const k of KINDS) rows.push([`one demo page: ${k} (glue + demos.js + kit.js + ${k}.js)`, bytes(s.perPage[k].raw), bytes(s.perPage[k].gz), kib(s.perPage[k].gz)]);
   return table(['file', 'raw bytes', 'gzip -9 bytes', 'gzip -9'], rows);
 }
 

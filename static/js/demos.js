@@ -2,6 +2,8 @@
 //
 // - Every element with `data-demo="<kind>"` (and optionally `data-scenario`, `data-step`,
 //   `data-speed`, `data-autoplay`) is mounted by `./demos/<kind>.js`.
+// - The element with `data-demo-page="<kind>"` of a demo's own page or embed page mounts at once,
+//   with the options of the page's URL (`?scenario=…&step=…&speed=…&autoplay=true`).
 // - `<ipvs-demo>`, `<cgroups-demo>` and `<namespaces-demo>` custom elements do the same with
 //   attributes (`scenario`, `step`, `speed`, `autoplay`), for any HTML deck.
 // - Both mount when they come near the viewport, not before: a write-up's demo further down the
@@ -14,6 +16,7 @@
 // destroy() }`; `ctx` is described at `mountDemo` below.
 
 const KINDS = ['ipvs', 'cgroups', 'namespaces'];
+const OPTIONS = ['scenario', 'step', 'speed', 'autoplay'];
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const SITE = new URL('../', import.meta.url);
 
@@ -30,7 +33,7 @@ export function loadWasm() {
 }
 
 /** `{ ipvs: [{ name, title, summary, ops }], … }`: the curated scenarios. */
-export function loadCatalog() {
+function loadCatalog() {
   catalogPromise ??= fetch(new URL('demos/scenarios.json', SITE)).then((r) => {
     if (!r.ok) throw new Error(`demo catalog: HTTP ${r.status}`);
     return r.json();
@@ -39,7 +42,7 @@ export function loadCatalog() {
 }
 
 /** The scenario file's text. */
-export async function loadScenario(kind, name) {
+async function loadScenario(kind, name) {
   const r = await fetch(new URL(`demos/scenarios/${kind}/${name}.json`, SITE));
   if (!r.ok) throw new Error(`scenario ${kind}/${name}: HTTP ${r.status}`);
   return r.text();
@@ -92,7 +95,7 @@ export function helpPanel(kind, details, show = () => true) {
 }
 
 /** Shows `message` in `root` as text (never markup) and marks the root as failed. */
-export function showError(root, message) {
+function showError(root, message) {
   root.replaceChildren();
   const p = document.createElement('p');
   p.className = 'demo-error';
@@ -106,7 +109,7 @@ export function showError(root, message) {
  * Validates options from markup or a URL: a known kind, a scenario of its catalog, a step
  * within the scenario, a speed in 0.25–8. Returns `{ options }` or `{ error }`.
  */
-export function validateOptions(kind, raw, catalog) {
+function validateOptions(kind, raw, catalog) {
   if (!KINDS.includes(kind)) return { error: `Unknown demo “${kind}”: expected ${KINDS.join(', ')}.` };
   const list = catalog[kind] ?? [];
   const scenario = raw.scenario ?? list[0]?.name;
@@ -140,7 +143,7 @@ export function validateOptions(kind, raw, catalog) {
  *          step, speed, autoplay, embed, loadScenario(name), helpPanel(details, show) }`
  * and returns its controller. Errors are shown in `root`.
  */
-export async function mountDemo(root, kind, raw, { embed = false } = {}) {
+async function mountDemo(root, kind, raw, { embed = false } = {}) {
   root.dataset.state = 'loading';
   try {
     // The wasm and the demo's module load while the catalog is fetched and the options checked.
@@ -210,14 +213,16 @@ function whenNear(el, start) {
   return observer;
 }
 
+/** The raw options, `get(name)` reading each from an element or a URL. */
+const optionsOf = (get) => Object.fromEntries(OPTIONS.map((k) => [k, get(k) ?? undefined]));
+
 function mountMarked() {
   for (const el of document.querySelectorAll('[data-demo]')) {
     if (el.dataset.mounted) continue;
     el.dataset.mounted = '1';
     let controller = null;
-    const d = el.dataset;
     whenNear(el, () => {
-      mountDemo(el, d.demo, { scenario: d.scenario, step: d.step, speed: d.speed, autoplay: d.autoplay }).then((c) => {
+      mountDemo(el, el.dataset.demo, optionsOf((k) => el.dataset[k])).then((c) => {
         controller = c;
       });
     });
@@ -234,8 +239,9 @@ for (const kind of KINDS) {
         if (this.started) return;
         this.started = true;
         this.controller = null;
-        const a = (n) => this.getAttribute(n) ?? undefined;
-        const autoplay = this.hasAttribute('autoplay') ? 'true' : undefined;
+        const raw = optionsOf((k) => this.getAttribute(k));
+        // `autoplay` is a boolean attribute: there means on.
+        raw.autoplay = this.hasAttribute('autoplay') ? 'true' : undefined;
         const mounting = (this.mounting = {});
         // `paused`: held from the start, mounted on the first resume() (a deck's later slides).
         if (this.hasAttribute('paused')) this.held = true;
@@ -243,7 +249,7 @@ for (const kind of KINDS) {
           if (this.begun || this.held) return;
           this.begun = true;
           this.nearby?.disconnect();
-          mountDemo(this, kind, { scenario: a('scenario'), step: a('step'), speed: a('speed'), autoplay }, { embed: true }).then((c) => {
+          mountDemo(this, kind, raw, { embed: true }).then((c) => {
             if (this.mounting !== mounting) {
               c?.destroy();
               return;
@@ -283,3 +289,9 @@ for (const kind of KINDS) {
 }
 
 mountMarked();
+
+// A bad value in the URL is shown as a message in the page, never interpreted as markup.
+const params = new URLSearchParams(window.location.search);
+for (const root of document.querySelectorAll('[data-demo-page]')) {
+  mountDemo(root, root.dataset.demoPage, optionsOf((k) => params.get(k)), { embed: root.dataset.embed === 'true' });
+}

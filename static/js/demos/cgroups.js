@@ -7,7 +7,7 @@
 // `run` leaves its CPU timeline in the frame (4 u32 per span: cpu, start ms, length ms, slot),
 // read through a fresh Uint32Array view after every call and copied at once.
 
-import { field, h, paint, setOptions, stylesheet, transport } from './kit.js';
+import { field, h, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 const SLOT_THROTTLED = 0xffffffff;
 const SLOT_IDLE = 0xfffffffe;
@@ -523,8 +523,7 @@ export function mount(root, ctx) {
       h('span', { class: 'cg-log-op', text: opText(rec.op, version) }),
       h('span', { class: 'cg-log-res', text: ` \u2192 ${resultText(rec, prevRecord)}` }));
     li.value = applied;
-    log.prepend(li);
-    while (log.childElementCount > LOG_LINES) log.lastElementChild.remove();
+    prepend(log, li, LOG_LINES);
   }
 
   function stepOnce(animate) {

@@ -3,7 +3,7 @@
 // scenario names. Everything shown comes from the wasm simulation's records and frame; every
 // string from a scenario or a record is untrusted, so the DOM is built with textContent only.
 
-import { field as labelled, h, paint, setOptions, stylesheet, transport } from './kit.js';
+import { field as labelled, h, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 const SCHEDULERS = [
   ['rr', 'round robin'],
@@ -40,16 +40,15 @@ function button(text, onclick, attrs) {
   return h('button', { type: 'button', text, onclick, ...attrs });
 }
 
-/** A number from a text field, the raw text when it is not one (the sim names the bad field), or undefined when empty. */
-function num(el) {
-  const v = el.value.trim();
-  if (v === '') return undefined;
-  return /^-?\d+$/.test(v) ? Number(v) : v;
+/** A text field's text, or undefined when empty. */
+function str(el) {
+  return el.value.trim() || undefined;
 }
 
-function str(el) {
-  const v = el.value.trim();
-  return v === '' ? undefined : v;
+/** A number from a text field, the raw text when it is not one (the sim names the bad field), or undefined when empty. */
+function num(el) {
+  const v = str(el);
+  return v && /^-?\d+$/.test(v) ? Number(v) : v;
 }
 
 function textColour(bg) {
@@ -67,19 +66,6 @@ function list(items, max = 16) {
   return items.length > max ? `${shown} … (${items.length})` : shown;
 }
 
-/** A canvas sized to its box and the device pixel ratio; `draw(ctx, w, h)` repaints it. */
-function makeCanvas(label, height) {
-  const canvas = h('canvas', { role: 'img', 'aria-label': label, class: 'ipvs-canvas' });
-  canvas.style.height = `${height}px`;
-  const fit = () => {
-    // The width comes from the ResizeObserver: reading clientWidth here would force a layout per frame.
-    const w = Math.max(120, Math.floor(canvas.boxWidth || canvas.clientWidth || 320));
-    const ht = Math.floor(parseFloat(canvas.style.height));
-    return { c: paint(canvas, w, ht, Math.min(window.devicePixelRatio || 1, 2)), w, h: ht };
-  };
-  return { canvas, fit };
-}
-
 export function mount(root, ctx) {
   const css = stylesheet('ipvs');
   const { glue, memory } = ctx;
@@ -92,13 +78,8 @@ export function mount(root, ctx) {
   const theme = () => {
     if (themeCache) return themeCache;
     const s = getComputedStyle(root);
-    const t = {
-      fg: s.getPropertyValue('--ipvs-fg').trim() || '#1b2330',
-      soft: s.getPropertyValue('--ipvs-soft').trim() || '#4a5566',
-      line: s.getPropertyValue('--ipvs-border').trim() || '#d5dde8',
-      empty: s.getPropertyValue('--ipvs-empty').trim() || '#e8edf3',
-      mark: s.getPropertyValue('--ipvs-mark').trim() || '#1b2330',
-    };
+    const v = (name, fallback) => s.getPropertyValue(`--ipvs-${name}`).trim() || fallback;
+    const t = { fg: v('fg', '#1b2330'), soft: v('soft', '#4a5566'), line: v('border', '#d5dde8'), empty: v('empty', '#e8edf3'), mark: v('mark', '#1b2330') };
     // Until the stylesheet has loaded the variables are empty: use the fallbacks, uncached.
     if (s.getPropertyValue('--ipvs-fg')) themeCache = t;
     return t;
@@ -190,9 +171,7 @@ export function mount(root, ctx) {
   const say = player.say;
 
   function log(rec, text) {
-    const li = h('li', { class: rec.error ? 'ipvs-error' : null }, h('span', { class: 'ipvs-step', text: `#${applied}` }), ' ', text);
-    logList.prepend(li);
-    while (logList.childElementCount > LOG_SIZE) logList.lastElementChild.remove();
+    prepend(logList, h('li', { class: rec.error ? 'ipvs-error' : null }, h('span', { class: 'ipvs-step', text: `#${applied}` }), ' ', text), LOG_SIZE);
   }
 
   function updateCounter() {
@@ -238,7 +217,6 @@ export function mount(root, ctx) {
     try {
       text = demo.step();
     } catch (err) {
-      player.stop();
       say(`The simulation failed: ${err?.message ?? err}`, 'error');
       return null;
     }
@@ -274,11 +252,8 @@ export function mount(root, ctx) {
     demo?.free();
     demo = next;
     model = demo.model();
-    try {
-      settings = JSON.parse(text);
-    } catch {
-      settings = {};
-    }
+    // The simulation has just parsed the text.
+    settings = JSON.parse(text);
     applied = 0;
     lastRecord = null;
     queue.length = 0;
@@ -326,15 +301,19 @@ export function mount(root, ctx) {
     return s;
   }
 
-  function canvasBox(label, height, draw) {
-    const cv = makeCanvas(label, height);
-    ro?.observe(cv.canvas);
-    cv.draw = () => {
-      if (!cv.canvas.isConnected) return;
-      const g = cv.fit();
-      draw(g.c, g.w, g.h, theme());
+  /** A canvas sized to its box and the device pixel ratio; `draw()` repaints it with `paint(ctx, w, h, theme)`. */
+  function canvasBox(label, height, paintIt) {
+    const canvas = h('canvas', { role: 'img', 'aria-label': label, class: 'ipvs-canvas' });
+    canvas.style.height = `${height}px`;
+    ro?.observe(canvas);
+    const draw = () => {
+      if (!canvas.isConnected) return;
+      // The width comes from the ResizeObserver: reading clientWidth here would force a layout per frame.
+      const w = Math.max(120, Math.floor(canvas.boxWidth || canvas.clientWidth || 320));
+      const ht = Math.floor(parseFloat(canvas.style.height));
+      paintIt(paint(canvas, w, ht, Math.min(window.devicePixelRatio || 1, 2)), w, ht, theme());
     };
-    return cv;
+    return { canvas, draw };
   }
 
   // ======================= kernel model =======================

@@ -30,6 +30,12 @@ export const field = (text, el, cls) => h('label', { class: cls }, h('span', { t
 /** `n word`, or `n words` when n is not 1. */
 export const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** Puts `li` first in `list`, which keeps its `max` first items. */
+export function prepend(list, li, max) {
+  list.prepend(li);
+  while (list.childElementCount > max) list.lastElementChild.remove();
+}
+
 /** The link of `css/demo-<kind>.css`, added to the document unless it is there already. */
 export function stylesheet(kind) {
   const href = new URL(`../../css/demo-${kind}.css`, import.meta.url).href;

@@ -5,7 +5,7 @@
 // `mount(root, ctx)` is called by ../demos.js. Everything shown from a scenario or a record is
 // untrusted text: the DOM is built with createElement/textContent only.
 
-import { field, h, setOptions, stylesheet, transport } from './kit.js';
+import { field, h, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 /** The `CLONE_NEW*` flags, with the namespace kind and the unshare(1) option each creates. */
 const FLAGS = [
@@ -31,9 +31,9 @@ const NONE = 0xffffffff;
 // ---------------------------------------------------------------- helpers
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-function s(tag, attrs = {}, text) {
+function s(tag, attrs, text) {
   const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
   if (text != null) el.textContent = text;
   return el;
 }
@@ -152,7 +152,7 @@ function resultText(rec) {
   if (Array.isArray(rec.output)) {
     if (rec.output.length === 0) return '→ (no output)';
     if (rec.output.length === 1) return `→ ${rec.output[0]}`;
-    return `→ ${rec.output.length} line${rec.output.length === 1 ? '' : 's'}`;
+    return `→ ${rec.output.length} lines`;
   }
   return '→ ok';
 }
@@ -181,11 +181,10 @@ function hintOf(rec, prev) {
       return 'Killing a pid namespace’s init kills every process in it (nested namespaces too).';
     }
   }
-  if (op.op === 'ps' && Array.isArray(rec.ps) && actor && actor.ns.pid !== HOST_PID_NS && rec.ps.some((e) => e.label === 'init')) {
-    return 'ps reads /proc, and the /proc mounted here still shows the host’s pid namespace: mount a fresh /proc to see only the container.';
-  }
   if (op.op === 'ps' && Array.isArray(rec.ps) && actor && actor.ns.pid !== HOST_PID_NS) {
-    return 'Only processes with a pid in this namespace (its own and nested ones), numbered from its init, pid 1: the /proc mounted here belongs to it.';
+    return rec.ps.some((e) => e.label === 'init')
+      ? 'ps reads /proc, and the /proc mounted here still shows the host’s pid namespace: mount a fresh /proc to see only the container.'
+      : 'Only processes with a pid in this namespace (its own and nested ones), numbered from its init, pid 1: the /proc mounted here belongs to it.';
   }
   if (op.op === 'ip_link' && Array.isArray(rec.output) && rec.output.length === 1 && /lo: state DOWN/.test(rec.output[0])) {
     return 'A new network namespace has only lo, and it is down: no address, no route.';
@@ -265,9 +264,9 @@ function stateDiff(prev, cur) {
     }
   }
   for (const [, o] of pn) if (!cn.has(`${o.type}:${o.inode}`)) out.push(['del', `${nsName(o.type, o.inode)} destroyed (no process, fd or mount refers to it)`]);
-  // New processes and namespaces first, pid member counts last.
+  // New processes and namespaces first, pid member counts last (the sort is stable).
   const rank = ([kind, text]) => (kind === 'add' && !text.includes(': ') ? 0 : / members: /.test(text) ? 3 : kind === 'add' ? 1 : 2);
-  return out.map((d, i) => [rank(d), i, d]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
+  return out.sort((a, b) => rank(a) - rank(b));
 }
 
 // ---------------------------------------------------------------- the frame
@@ -276,9 +275,7 @@ function stateDiff(prev, cur) {
 function readTree(demo, memory) {
   // labels() allocates, so it comes before the view; the view is re-created after every call.
   const labels = demo.labels().split('\n');
-  const ptr = demo.frame_ptr();
-  const len = demo.frame_len();
-  const f = new Uint32Array(memory.buffer, ptr, len);
+  const f = new Uint32Array(memory.buffer, demo.frame_ptr(), demo.frame_len());
   const rows = [];
   for (let i = 0, r = 0; i + 4 <= f.length; r += 1) {
     const n = f[i + 3];
@@ -298,11 +295,9 @@ export function mount(root, ctx) {
 
   let demo = null;
   let scriptOps = [];
-  let bootState = null;
-  let state = null; // the state after the last record (bootState before any)
+  let state = null; // the state after the last record (the booted host's before any)
   let applied = 0;
   let scripted = 0;
-  let log = [];
   let childSeq = 1;
   root.demo = { lastRecord: null };
 
@@ -420,23 +415,11 @@ export function mount(root, ctx) {
 
   // ---------------------------------------------------------------- behaviour
 
-  function parseScenario(text) {
-    try {
-      const doc = JSON.parse(text);
-      return { ops: Array.isArray(doc.ops) ? doc.ops : [], hostname: doc.hostname, uptime: doc.uptime_secs };
-    } catch {
-      return { ops: [] };
-    }
-  }
-
   /** The booted host's state, from a throwaway handle running one read-only op. */
-  function bootStateOf(info) {
-    const doc = { ops: [{ op: 'hostname', as: 'init' }] };
-    if (info.hostname != null) doc.hostname = info.hostname;
-    if (info.uptime != null) doc.uptime_secs = info.uptime;
+  function bootStateOf({ hostname, uptime_secs }) {
     let probe = null;
     try {
-      probe = new glue.NamespaceDemo(JSON.stringify(doc));
+      probe = new glue.NamespaceDemo(JSON.stringify({ hostname, uptime_secs, ops: [{ op: 'hostname', as: 'init' }] }));
       return JSON.parse(probe.step()).state;
     } catch {
       return null;
@@ -450,13 +433,13 @@ export function mount(root, ctx) {
     const fresh = new glue.NamespaceDemo(text);
     demo?.free();
     demo = fresh;
-    const info = parseScenario(text);
-    scriptOps = info.ops;
-    bootState = bootStateOf(info);
-    state = bootState;
+    // The simulation has just parsed the text.
+    const doc = JSON.parse(text);
+    scriptOps = Array.isArray(doc.ops) ? doc.ops : [];
+    state = bootStateOf(doc);
     applied = 0;
     scripted = 0;
-    log = [];
+    logList.replaceChildren();
     root.demo.lastRecord = null;
     let last = null;
     let prev = state;
@@ -477,8 +460,11 @@ export function mount(root, ctx) {
     if (isScripted) scripted += 1;
     state = rec.state ?? state;
     root.demo.lastRecord = rec;
-    log.unshift(rec);
-    if (log.length > LOG_SIZE) log.length = LOG_SIZE;
+    prepend(
+      logList,
+      h('li', { class: rec.error != null ? 'ns-err' : null, value: rec.step }, h('code', { text: `${rec.op?.as ?? ''}: ${commandText(rec.op)}` }), ` ${resultText(rec)}`),
+      LOG_SIZE,
+    );
   }
 
   function stepOnce() {
@@ -519,19 +505,15 @@ export function mount(root, ctx) {
     renderMatrix(prev);
     renderNet();
     renderCards();
-    renderLog();
     markScript();
     refreshChoices(rows);
-    const total = scripted + demo.remaining();
-    progress.textContent = `command ${scripted} of ${total}${applied > scripted ? ` (+${applied - scripted} yours)` : ''}`;
-    player.count(applied, demo.remaining());
-    if (rec) {
-      const end = demo.remaining() === 0 ? ' End of the script.' : '';
-      if (rec.error != null) setStatus(`${rec.errno ?? 'error'}: the command failed; the state is unchanged.${end}`, 'error');
-      else setStatus(`Command ${rec.step}: ${resultText(rec).replace(/^→ /, '')}.${end}`.replace(/\.\./, '.'));
-    } else {
-      setStatus(`Ready: ${demo.remaining()} commands to step through.`);
-    }
+    const left = demo.remaining();
+    progress.textContent = `command ${scripted} of ${scripted + left}${applied > scripted ? ` (+${applied - scripted} yours)` : ''}`;
+    player.count(applied, left);
+    const end = left ? '' : ' End of the script.';
+    if (!rec) setStatus(`Ready: ${left} commands to step through.`);
+    else if (rec.error != null) setStatus(`${rec.errno ?? 'error'}: the command failed; the state is unchanged.${end}`, 'error');
+    else setStatus(`Command ${rec.step}: ${resultText(rec).replace(/^→ /, '')}.${end}`.replace(/\.\./, '.'));
   }
 
   function renderCurrent(rec, prev) {
@@ -594,7 +576,7 @@ export function mount(root, ctx) {
         h('span', { class: 'ns-box-meta', text: node.level === 0 ? 'the host (level 0)' : `level ${node.level}` }),
       );
       if (info && info.adding === false) head.append(h('span', { class: 'ns-badge ns-dead', text: 'init died: forks get ENOMEM' }));
-      const box = h('div', { class: `ns-box lvl-${node.level % 6}`, 'data-ns': String(node.inode) }, head);
+      const box = h('div', { class: `ns-box lvl-${node.level % 6}`, 'data-ns': node.inode }, head);
       const ul = h('ul', { class: 'ns-procs' });
       const inNs = new Set(node.members.map((r) => r.id));
       const kids = new Map();
@@ -626,24 +608,22 @@ export function mount(root, ctx) {
     const pids = h('span', { class: 'ns-nspid', 'data-testid': 'nspid', title: 'NSpid: one pid per pid namespace level, host first' });
     r.levels.forEach((lv, k) => {
       if (k > 0) pids.append(' ');
-      pids.append(h('span', { class: `ns-pid lvl-${k % 6}`, title: `pid ${lv.pid} in ${nsName('pid', lv.ns)}`, text: String(lv.pid) }));
+      pids.append(h('span', { class: `ns-pid lvl-${k % 6}`, title: `pid ${lv.pid} in ${nsName('pid', lv.ns)}`, text: lv.pid }));
     });
-    const li = h('li', { class: `ns-proc st-${r.state}`, 'data-label': r.label, style: null }, pids);
-    li.style.setProperty('--depth', String(depth));
-    li.append(h('span', { class: 'ns-label', text: r.label }));
-    if (p) li.append(h('span', { class: 'ns-comm', text: p.comm }));
-    if (r.state !== 0) li.append(h('span', { class: `ns-badge st-b${r.state}`, text: STATE_WORDS[r.state] ?? String(r.state) }));
-    if (p) {
-      li.append(h('span', { class: 'ns-uid', title: `uid ${p.uid} in its user namespace, ${p.kuid} on the host`, text: p.uid === p.kuid ? `uid ${p.uid}` : `uid ${p.uid} (host ${p.kuid})` }));
-      if (p.subreaper) li.append(h('span', { class: 'ns-badge', text: 'subreaper' }));
-    }
-    const parent = r.parent != null ? byId.get(r.parent) : null;
-    if (parent && parent.levels.length !== r.levels.length) {
-      li.append(h('span', { class: 'ns-parent', text: `parent ${parent.label} (outside, pid ${parent.levels[parent.levels.length - 1]?.pid})` }));
-    } else if (depth === 0 && level > 0 && parent) {
-      li.append(h('span', { class: 'ns-parent', text: `parent ${parent.label}` }));
-    }
-    return li;
+    const parent = byId.get(r.parent);
+    return h(
+      'li',
+      { class: `ns-proc st-${r.state}`, 'data-label': r.label, style: `--depth: ${depth}` },
+      pids,
+      h('span', { class: 'ns-label', text: r.label }),
+      p && h('span', { class: 'ns-comm', text: p.comm }),
+      r.state !== 0 && h('span', { class: `ns-badge st-b${r.state}`, text: STATE_WORDS[r.state] ?? r.state }),
+      p && h('span', { class: 'ns-uid', title: `uid ${p.uid} in its user namespace, ${p.kuid} on the host`, text: p.uid === p.kuid ? `uid ${p.uid}` : `uid ${p.uid} (host ${p.kuid})` }),
+      p?.subreaper && h('span', { class: 'ns-badge', text: 'subreaper' }),
+      parent && parent.levels.length !== r.levels.length
+        ? h('span', { class: 'ns-parent', text: `parent ${parent.label} (outside, pid ${parent.levels[parent.levels.length - 1]?.pid})` })
+        : parent && depth === 0 && level > 0 && h('span', { class: 'ns-parent', text: `parent ${parent.label}` }),
+    );
   }
 
   function renderMatrix(prev) {
@@ -667,7 +647,7 @@ export function mount(root, ctx) {
         const td = h('td', { text: short(v), title: v == null ? 'not held (zombie)' : nsName(c.replace(/_for_children$/, ''), v) });
         if (v != null && !INITIAL_INODES.has(v)) {
           td.classList.add('ns-new');
-          td.style.setProperty('--h', String(hueOf(v)));
+          td.style.setProperty('--h', hueOf(v));
         }
         if (old && old.ns[c] !== v) td.classList.add('ns-changed');
         tr.append(td);
@@ -703,7 +683,7 @@ export function mount(root, ctx) {
     const height = 40 + Math.max(...cols.map((c) => Math.max(1, c.devs.length))) * ROW + 10;
     const width = cols.length * W + (cols.length - 1) * GAP;
     const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'ns-net-svg', role: 'img', 'data-testid': 'net' });
-    svg.style.setProperty('--cols', String(cols.length));
+    svg.style.setProperty('--cols', cols.length);
     const title = s('title', {}, `Network namespaces and their devices: ${cols.map((c) => `${nsName('net', c.n.inode)} has ${c.devs.map((d) => `${d.name} ${d.state}`).join(', ') || 'no device'}`).join('; ')}`);
     svg.append(title);
     const pos = new Map(); // `${col}:${index}` → {x, y}
@@ -756,10 +736,10 @@ export function mount(root, ctx) {
     const users = state.processes.filter((p) => p.ns[n.type] === n.inode || (n.type === 'pid' && p.ns.pid === n.inode)).map((p) => p.label);
     const c = h(
       'div',
-      { class: `ns-card${INITIAL_INODES.has(n.inode) ? ' host' : ''}`, 'data-ns': String(n.inode) },
+      { class: `ns-card${INITIAL_INODES.has(n.inode) ? ' host' : ''}`, 'data-ns': n.inode },
       h('div', { class: 'ns-card-head' }, h('strong', { text: nsName(n.type, n.inode) }), h('span', { class: 'ns-box-meta', text: users.length ? users.join(', ') : 'no process' })),
     );
-    if (!INITIAL_INODES.has(n.inode)) c.style.setProperty('--h', String(hueOf(n.inode)));
+    if (!INITIAL_INODES.has(n.inode)) c.style.setProperty('--h', hueOf(n.inode));
     c.append(...body);
     return c;
   }
@@ -787,15 +767,15 @@ export function mount(root, ctx) {
         who.get(k).push(p.label);
       }
       return [
-        kv('level', String(n.level)),
-        kv('owner uid', String(n.owner_uid)),
+        kv('level', n.level),
+        kv('owner uid', n.owner_uid),
         kv('uid_map', (n.uid_map ?? []).join('; ') || '(not written: ids show as 65534)'),
         kv('gid_map', (n.gid_map ?? []).join('; ') || '(not written)'),
         kv('setgroups', n.setgroups),
         ...[...who].map(([k, labels]) => h('div', { class: 'ns-who', text: `${labels.join(', ')}: ${k}` })),
       ];
     });
-    sect('pid', groups.get('pid'), (n) => [kv('level', String(n.level)), kv('members', String(n.members)), kv('new pids', n.adding ? 'allowed' : 'refused (ENOMEM): init died')]);
+    sect('pid', groups.get('pid'), (n) => [kv('level', n.level), kv('members', n.members), kv('new pids', n.adding ? 'allowed' : 'refused (ENOMEM): init died')]);
     sect('mnt: mount tables', groups.get('mnt'), (n) => {
       const list = n.mounts ?? [];
       const pre = h('pre', { class: 'ns-mounts', text: list.join('\n') });
@@ -811,27 +791,19 @@ export function mount(root, ctx) {
     cards.replaceChildren(...sections);
   }
 
-  function renderLog() {
-    logList.replaceChildren(
-      ...log.map((rec) =>
-        h('li', { class: rec.error != null ? 'ns-err' : null, value: String(rec.step) }, h('code', { text: `${rec.op?.as ?? ''}: ${commandText(rec.op)}` }), ` ${resultText(rec)}`),
-      ),
-    );
-  }
-
   function renderScript() {
     script.replaceChildren(...scriptOps.map((op) => h('li', {}, h('code', { text: `${op?.as ?? ''}: ${commandText(op)}` }))));
   }
 
   function markScript() {
-    const items = script.children;
-    for (let i = 0; i < items.length; i += 1) {
-      items[i].className = i < scripted - 1 ? 'done' : i === scripted - 1 ? 'now' : '';
-    }
-    items[scripted - 1]?.setAttribute('aria-current', 'step');
-    for (let i = 0; i < items.length; i += 1) if (i !== scripted - 1) items[i].removeAttribute('aria-current');
-    if (!compact && scripted > 0 && items[scripted - 1] && script.scrollHeight > script.clientHeight) {
-      const el = items[scripted - 1];
+    const items = [...script.children];
+    const el = items[scripted - 1];
+    items.forEach((li, i) => {
+      li.className = li === el ? 'now' : i < scripted ? 'done' : '';
+      if (li === el) li.setAttribute('aria-current', 'step');
+      else li.removeAttribute('aria-current');
+    });
+    if (!compact && el && script.scrollHeight > script.clientHeight) {
       script.scrollTop = Math.max(0, el.offsetTop - script.offsetTop - script.clientHeight / 2);
     }
   }
