@@ -185,7 +185,7 @@ function scaleScenarios() {
 
 /** In the page: mounts the scenario through the loader modules, steps once per frame, then plays. */
 async function benchInPage({ site, kind, cls, setup, json, frames, warmup }) {
-  const { loadWasm, helpPanel } = await import(new URL('js/demos.js', site).href);
+  const { loadWasm } = await import(new URL('js/demos.js', site).href);
   const { mount } = await import(new URL(`js/demos/${kind}.js`, site).href);
   const { glue, memory } = await loadWasm();
   let wasmMs = 0;
@@ -206,7 +206,6 @@ async function benchInPage({ site, kind, cls, setup, json, frames, warmup }) {
   const ctx = (step) => ({
     glue, memory, catalog: [{ name: 'bench', title: 'bench', summary: '', ops: 0 }], scenario: 'bench',
     scenarioJson: json, step, speed: 8, autoplay: false, embed: false, loadScenario: async () => json,
-    helpPanel: (details, show) => helpPanel(kind, details, show),
   });
   try {
     await nextFrame();

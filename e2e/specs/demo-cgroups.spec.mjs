@@ -447,7 +447,7 @@ export const tests = [
       ];
       const scenario = JSON.stringify({ version: 2, cpus: 4, groups, ops });
       const result = await page.evaluate(async ({ scenario, site }) => {
-        const { loadWasm, helpPanel } = await import(new URL('js/demos.js', site).href);
+        const { loadWasm } = await import(new URL('js/demos.js', site).href);
         const { mount } = await import(new URL('js/demos/cgroups.js', site).href);
         const { glue, memory } = await loadWasm();
         const el = document.createElement('div');
@@ -455,7 +455,6 @@ export const tests = [
         const c = mount(el, {
           glue, memory, catalog: [{ name: 'bench', title: 'bench', summary: '', ops: 0 }], scenario: 'bench',
           scenarioJson: scenario, step: 100, speed: 8, autoplay: false, embed: false, loadScenario: async () => scenario,
-          helpPanel: (details) => helpPanel('cgroups', details),
         });
         const button = el.querySelector('[data-testid="step"]');
         for (let i = 0; i < 20; i++) button.click();

@@ -13,7 +13,8 @@
 //   `import.meta.url`, so the site works under a sub-path.
 //
 // A demo module exports `mount(root, ctx)` and returns a controller `{ pause(), resume(),
-// destroy() }`; `ctx` is described at `mountDemo` below.
+// destroy() }`; `ctx` is described at `mountDemo` below. What the three demo modules share is in
+// `./demos/kit.js`.
 
 const KINDS = ['ipvs', 'cgroups', 'namespaces'];
 const OPTIONS = ['scenario', 'step', 'speed', 'autoplay'];
@@ -46,52 +47,6 @@ async function loadScenario(kind, name) {
   const r = await fetch(new URL(`demos/scenarios/${kind}/${name}.json`, SITE));
   if (!r.ok) throw new Error(`scenario ${kind}/${name}: HTTP ${r.status}`);
   return r.text();
-}
-
-const helpPromises = new Map();
-
-/**
- * Fills the help `<details>` of a `kind` demo from `demos/help/<kind>.json` when it opens, so
- * that the help's texts (an eighth of the minified UIs, gzipped) load only for those who read them:
- * the paragraphs of `intro`, then each section (`title`, `items`) that `show(section)` keeps.
- * Returns a function that draws the help again, for when what `show` keeps changes.
- */
-export function helpPanel(kind, details, show = () => true) {
-  const body = document.createElement('div');
-  details.append(body);
-  const el = (tag, text) => Object.assign(document.createElement(tag), { textContent: text });
-  let help = null;
-  const draw = () => {
-    if (!help) return;
-    body.replaceChildren(...help.intro.map((t) => el('p', t)));
-    for (const section of help.sections.filter(show)) {
-      const list = document.createElement('ul');
-      list.append(...section.items.map((t) => el('li', t)));
-      body.append(el('h4', section.title), list);
-    }
-  };
-  const open = () => {
-    if (!details.open || help) return;
-    if (!helpPromises.has(kind)) {
-      helpPromises.set(kind, fetch(new URL(`demos/help/${kind}.json`, SITE)).then((r) => {
-        if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        return r.json();
-      }));
-    }
-    helpPromises.get(kind).then(
-      (loaded) => {
-        help = loaded;
-        draw();
-      },
-      (err) => {
-        helpPromises.delete(kind);
-        body.replaceChildren(el('p', `The help could not load (${err.message}): close and open it again.`));
-      },
-    );
-  };
-  details.addEventListener('toggle', open);
-  open();
-  return draw;
 }
 
 /** Shows `message` in `root` as text (never markup) and marks the root as failed. */
@@ -140,7 +95,7 @@ function validateOptions(kind, raw, catalog) {
 /**
  * Mounts the demo `kind` in `root` with validated options. The demo module receives
  * `ctx = { glue, memory, catalog: [{ name, title, summary, ops }], scenario, scenarioJson,
- *          step, speed, autoplay, embed, loadScenario(name), helpPanel(details, show) }`
+ *          step, speed, autoplay, embed, loadScenario(name) }`
  * and returns its controller. Errors are shown in `root`.
  */
 async function mountDemo(root, kind, raw, { embed = false } = {}) {
@@ -171,7 +126,6 @@ async function mountDemo(root, kind, raw, { embed = false } = {}) {
       scenarioJson,
       embed,
       loadScenario: (name) => loadScenario(kind, name),
-      helpPanel: (details, show) => helpPanel(kind, details, show),
     });
     root.dataset.state = 'ready';
     return controller;

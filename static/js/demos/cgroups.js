@@ -7,7 +7,7 @@
 // `run` leaves its CPU timeline in the frame (4 u32 per span: cpu, start ms, length ms, slot),
 // read through a fresh Uint32Array view after every call and copied at once.
 
-import { field, h, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
+import { field, h, helpPanel, paint, plural, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 const SLOT_THROTTLED = 0xffffffff;
 const SLOT_IDLE = 0xfffffffe;
@@ -158,6 +158,8 @@ function fmtBytes(n) {
 }
 
 const fmtMs = (us) => `${+(us / 1000).toFixed(1)} ms`;
+/** `x` as a CSS percentage of `scale`, at most 100%. */
+const percentOf = (x, scale) => `${Math.min(100, (100 * (x || 0)) / (scale || 1)).toFixed(2)}%`;
 const finite = (n) => typeof n === 'number' && n < HUGE;
 
 function controllerOf(file) {
@@ -230,7 +232,7 @@ function resultText(rec, prev) {
     parts.push(`t = ${rec.time_ms} ms`);
     for (const [path, c] of Object.entries(rec.cgroups ?? {})) {
       const d = (c['cpu.stat']?.nr_throttled ?? 0) - (prev?.cgroups?.[path]?.['cpu.stat']?.nr_throttled ?? 0);
-      if (d > 0) parts.push(`${path} throttled in ${d} period${d > 1 ? 's' : ''}`);
+      if (d > 0) parts.push(`${path} throttled in ${plural(d, 'period')}`);
     }
   }
   return parts.length ? parts.join('; ') : 'ok';
@@ -382,13 +384,11 @@ export function mount(root, ctx) {
     h('h3', { class: 'cg-h', text: 'Processes and users' }), forkStat, users, chips);
   const log = h('ol', { class: 'cg-log', 'aria-label': 'Last operations', reversed: true });
   const namesTable = h('table', { class: 'cg-names' });
-  const help = h('details', { class: 'cg-help' }, h('summary', { text: 'How to read this, and what is simplified' }));
-  ctx.helpPanel(help);
 
   root.replaceChildren(bar, player.summary, note, player.status, stateView, tryIt,
     h('details', { class: 'cg-logbox', open: !compact }, h('summary', { text: 'Log of the last operations' }), log),
     h('details', { class: 'cg-namesbox' }, h('summary', { text: 'cgroup v1 and v2 file names' }), namesTable),
-    help);
+    helpPanel('cgroups', 'cg', 'How to read this, and what is simplified').el);
 
   function buildNames() {
     namesTable.replaceChildren(
@@ -451,7 +451,7 @@ export function mount(root, ctx) {
       take(JSON.parse(json), false);
     }
     render(false);
-    setStatus(steps > 0 && lastRecord ? `Step ${applied}: ${opText(lastRecord.op, version)} \u2192 ${resultText(lastRecord, prevRecord)}` : 'Ready: press Step or Play.');
+    setStatus(steps > 0 && lastRecord ? `Step ${applied}: ${opText(lastRecord.op, version)} → ${resultText(lastRecord, prevRecord)}` : 'Ready: press Step or Play.');
   }
 
   /** Books a record: timeline from the frame, derived tallies, log line. */
@@ -521,7 +521,7 @@ export function mount(root, ctx) {
   function logLine(rec) {
     const li = h('li', { class: rec.error || rec.fork_failed || rec.killed ? 'cg-bad' : null },
       h('span', { class: 'cg-log-op', text: opText(rec.op, version) }),
-      h('span', { class: 'cg-log-res', text: ` \u2192 ${resultText(rec, prevRecord)}` }));
+      h('span', { class: 'cg-log-res', text: ` → ${resultText(rec, prevRecord)}` }));
     li.value = applied;
     prepend(log, li, LOG_LINES);
   }
@@ -543,7 +543,7 @@ export function mount(root, ctx) {
     const rec = JSON.parse(json);
     take(rec, animate);
     render(animate);
-    setStatus(`Step ${applied}: ${opText(rec.op, version)} \u2192 ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
+    setStatus(`Step ${applied}: ${opText(rec.op, version)} → ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
     return true;
   }
 
@@ -559,7 +559,7 @@ export function mount(root, ctx) {
     const rec = JSON.parse(json);
     take(rec, true);
     render(true);
-    setStatus(`${opText(rec.op, version)} \u2192 ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
+    setStatus(`${opText(rec.op, version)} → ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
   }
 
   function updateButtons() {
@@ -567,7 +567,7 @@ export function mount(root, ctx) {
     player.count(applied, left);
     // Play stops at the end of the scenario, and cannot start there.
     player.play.disabled = !left;
-    progress.textContent = `${applied} applied \u00b7 ${left} to go`;
+    progress.textContent = `${applied} applied · ${left} to go`;
   }
 
   // ---- Rendering -----------------------------------------------------------------------------
@@ -575,7 +575,7 @@ export function mount(root, ctx) {
     const rec = lastRecord;
     updateButtons();
     if (!rec) {
-      clock.textContent = `t = 0 ms \u00b7 ${ncpus} CPU${ncpus > 1 ? 's' : ''}`;
+      clock.textContent = `t = 0 ms · ${plural(ncpus, 'CPU')}`;
       lastOp.textContent = 'No operation applied yet.';
       tlBox.hidden = !scenarioRuns;
       // Before the first op there is no record: show the hierarchy the scenario sets up.
@@ -598,8 +598,8 @@ export function mount(root, ctx) {
       drawTimeline();
       return;
     }
-    clock.textContent = `t = ${rec.time_ms} ms \u00b7 ${ncpus} CPU${ncpus > 1 ? 's' : ''}`;
-    lastOp.replaceChildren(h('code', { text: opText(rec.op, version) }), h('span', { text: ` \u2192 ${resultText(rec, prevRecord)}` }));
+    clock.textContent = `t = ${rec.time_ms} ms · ${plural(ncpus, 'CPU')}`;
+    lastOp.replaceChildren(h('code', { text: opText(rec.op, version) }), h('span', { text: ` → ${resultText(rec, prevRecord)}` }));
     lastOp.classList.toggle('cg-bad', !!(rec.error || rec.fork_failed));
     if (rec.content != null) {
       content.hidden = false;
@@ -671,7 +671,7 @@ export function mount(root, ctx) {
     legendMs.set('idle', idle);
     legend.append(h('li', null, h('span', { class: 'cg-swatch cg-hatch' }), h('span', { text: 'throttled' }), thr));
     legend.append(h('li', null, h('span', { class: 'cg-swatch cg-idle' }), h('span', { text: 'idle' }), idle));
-    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-refill', 'aria-hidden': 'true', text: '\u25bc' }), h('span', { text: 'quota refill (period)' })));
+    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-refill', 'aria-hidden': 'true', text: '▼' }), h('span', { text: 'quota refill (period)' })));
     if (timeline) timeline.labelled = false;
   }
   let legendMs = new Map();
@@ -810,7 +810,7 @@ export function mount(root, ctx) {
         const high = version === 2 ? c['memory.high'] : undefined;
         const peak = version === 2 ? c['memory.peak'] : c['memory.max_usage_in_bytes'];
         const scale = finite(max) ? max : finite(high) ? high * 1.5 : Math.max(cur || 0, peak || 0) * 1.25;
-        const pct = (x) => `${Math.min(100, (100 * (x || 0)) / (scale || 1)).toFixed(2)}%`;
+        const pct = (x) => percentOf(x, scale);
         const on = typeof cur === 'number' && scale > 0;
         mb.el.hidden = !on;
         if (on) {
@@ -831,10 +831,8 @@ export function mount(root, ctx) {
         const on = typeof cur === 'number' && typeof max === 'number';
         pb.el.hidden = !on;
         if (on) {
-          const scale = typeof max === 'number' ? Math.max(max, cur) : Math.max(cur, c['pids.peak'] ?? 0) * 1.25;
-          pb.cur.style.width = `${Math.min(100, (100 * cur) / (scale || 1)).toFixed(2)}%`;
-          pb.max.hidden = typeof max !== 'number';
-          if (typeof max === 'number') pb.max.style.left = `${Math.min(100, (100 * max) / (scale || 1)).toFixed(2)}%`;
+          pb.cur.style.width = percentOf(cur, Math.max(max, cur));
+          pb.max.style.left = percentOf(max, Math.max(max, cur));
         }
       }
       const k = killedIn.get(path);
@@ -876,7 +874,7 @@ export function mount(root, ctx) {
     }
     const fails = rec && (rec.fork_failed != null || (rec.error && /^EAGAIN/.test(rec.error)));
     forkStat.hidden = !rec || (eagain === 0 && !fails);
-    forkStat.textContent = `EAGAIN returned to the forking programs so far: ${eagain}${rec?.fork_error ? ` \u00b7 last: ${rec.fork_error}` : ''}`;
+    forkStat.textContent = `EAGAIN returned to the forking programs so far: ${eagain}${rec?.fork_error ? ` · last: ${rec.fork_error}` : ''}`;
     // Users: tasks per uid (RLIMIT_NPROC counts them system-wide) and the limits seen.
     const nproc = rec?.nproc ?? {};
     const uids = Object.keys(nproc);
@@ -913,7 +911,7 @@ export function mount(root, ctx) {
         rows.push(h('div', { class: 'cg-urow', 'data-uid': u },
           h('code', { text: `uid ${u}` }), strip,
           h('span', { class: 'cg-val', 'data-key': `nproc:${u}`, text: String(nproc[u]) }),
-          h('span', { class: 'cg-limit', text: ` task${nproc[u] === 1 ? '' : 's'}${desc ? ` \u00b7 ${desc}` : ''}` })));
+          h('span', { class: 'cg-limit', text: ` task${nproc[u] === 1 ? '' : 's'}${desc ? ` · ${desc}` : ''}` })));
       }
       users.replaceChildren(...rows);
     }
@@ -922,7 +920,7 @@ export function mount(root, ctx) {
     const list = procs.slice(0, MAX_CHIPS).map((p) => {
       const st = stateOf.get(p.pid) ?? (p.threads ? 'sleeping' : 'exited');
       const cls = `cg-chip${p.threads === 0 ? ' cg-dead' : ''}${rec?.killed?.includes(p.pid) ? ' cg-killed' : ''}`;
-      const txt = ` ${p.cgroup} \u00b7 uid ${p.uid}${p.threads > 1 ? ` \u00b7 ${p.threads} threads` : ''}${p.rss_bytes ? ` \u00b7 ${fmtBytes(p.rss_bytes)}` : ''} \u00b7 ${st.replace(/_/g, ' ')}`;
+      const txt = ` ${p.cgroup} · uid ${p.uid}${p.threads > 1 ? ` · ${p.threads} threads` : ''}${p.rss_bytes ? ` · ${fmtBytes(p.rss_bytes)}` : ''} · ${st.replace(/_/g, ' ')}`;
       let chip = chipOf.get(p.pid);
       if (!chip || chip.cgroup !== p.cgroup) {
         const sw = h('span', { class: 'cg-swatch', style: `background:${colour(p.cgroup)}` });
@@ -935,7 +933,7 @@ export function mount(root, ctx) {
       return chip.li;
     });
     const failed = rec ? rec.fork_failed || (rec.error && /^EAGAIN/.test(rec.error) ? 1 : 0) : 0;
-    if (failed) list.push(h('li', { class: 'cg-chip cg-fail', text: `\u2715 ${failed} ${rec.op?.op === 'clone' ? 'clone' : rec.op?.op === 'spawn' ? 'spawn' : 'fork'}${failed > 1 ? 's' : ''} refused: ${rec.fork_error ?? rec.error}` }));
+    if (failed) list.push(h('li', { class: 'cg-chip cg-fail', text: `✕ ${failed} ${rec.op?.op === 'clone' ? 'clone' : rec.op?.op === 'spawn' ? 'spawn' : 'fork'}${failed > 1 ? 's' : ''} refused: ${rec.fork_error ?? rec.error}` }));
     if (procs.length > MAX_CHIPS) list.push(h('li', { class: 'cg-chip cg-more', text: `+${procs.length - MAX_CHIPS} more` }));
     if (!procs.length) list.push(h('li', { class: 'cg-chip cg-more', text: 'no process yet' }));
     const order = list.map((li) => li.dataset.pid ?? li.textContent).join('|');
@@ -993,17 +991,15 @@ export function mount(root, ctx) {
     const cssW = Math.max(200, canvasW || 600);
     const cssH = top + cpus * rowH + bottom;
     if (canvas.style.height !== `${cssH}px`) canvas.style.height = `${cssH}px`;
+    // Text is drawn from glyph sprites (see text() below), never with fillText.
     const g = paint(canvas, cssW, cssH, window.devicePixelRatio || 1);
-    g.textBaseline = 'middle';
     const gutter = cpus > 8 ? 34 : 44;
     const w = cssW - gutter - 6;
     g.fillStyle = bgSoft;
     g.fillRect(gutter, top, w, cpus * rowH);
-    g.fillStyle = soft;
     if (cpus <= 32) for (let c = 0; c < cpus; c++) text(g, `CPU ${c}`, 2, top + c * rowH + rowH / 2, soft);
     else text(g, `${cpus} CPUs`, 2, top + 6, soft);
     if (!tl) {
-      g.fillStyle = soft;
       text(g, 'No run yet: a run op draws each CPU here.', gutter + 8, top + Math.min(cpus * rowH, 44) / 2, soft);
       canvas.setAttribute('aria-label', 'CPU timeline: no run yet');
       tlCaption.textContent = '';
@@ -1081,7 +1077,6 @@ export function mount(root, ctx) {
       g.setLineDash([]);
     });
     // Axis.
-    g.fillStyle = soft;
     g.strokeStyle = border;
     const axisY = top + cpus * rowH + 9;
     const ticks = niceTicks(tl.len, Math.max(2, Math.floor(w / 80)));
@@ -1116,7 +1111,7 @@ export function mount(root, ctx) {
     if (perGroup.size > 8) words.push(`${perGroup.size - 8} more groups ran`);
     if (thrMs) words.push(`throttled ${thrMs} ms`);
     canvas.setAttribute('aria-label', `CPU timeline from ${tl.start} to ${end} ms on ${tl.ncpus} CPUs: ${words.join(', ') || 'idle'}`);
-    tlCaption.textContent = `${tl.start}\u2013${end} ms on ${tl.ncpus} CPU${tl.ncpus > 1 ? 's' : ''}${tl.quotas.length ? ` \u00b7 quota: ${tl.quotas.slice(0, 4).map((q) => `${q.path} ${q.quota / 1000} ms per ${q.period / 1000} ms`).join(', ')}${tl.quotas.length > 4 ? ` and ${tl.quotas.length - 4} more` : ''}` : ''}${tl.truncated ? ' \u00b7 truncated: more spans than the timeline keeps' : ''}`;
+    tlCaption.textContent = `${tl.start}–${end} ms on ${plural(tl.ncpus, 'CPU')}${tl.quotas.length ? ` · quota: ${tl.quotas.slice(0, 4).map((q) => `${q.path} ${q.quota / 1000} ms per ${q.period / 1000} ms`).join(', ')}${tl.quotas.length > 4 ? ` and ${tl.quotas.length - 4} more` : ''}` : ''}${tl.truncated ? ' · truncated: more spans than the timeline keeps' : ''}`;
   }
 
   // Canvas text is slow to shape on every frame, and tick labels change with every run: each

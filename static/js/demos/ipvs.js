@@ -3,7 +3,7 @@
 // scenario names. Everything shown comes from the wasm simulation's records and frame; every
 // string from a scenario or a record is untrusted, so the DOM is built with textContent only.
 
-import { field as labelled, h, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
+import { field as labelled, h, helpPanel, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 const SCHEDULERS = [
   ['rr', 'round robin'],
@@ -138,8 +138,7 @@ export function mount(root, ctx) {
   const state = h('div', { class: 'ipvs-state', 'data-testid': 'state' });
   const controls = h('div', { class: 'ipvs-controls' });
   const logList = h('ol', { class: 'ipvs-log', 'aria-label': 'Last operations, newest first' });
-  const help = h('details', { class: 'ipvs-help' }, h('summary', { text: 'How this simulation simplifies the kernel' }));
-  const drawHelp = ctx.helpPanel(help, (section) => !section.model || section.model === root.dataset.model);
+  const help = helpPanel('ipvs', 'ipvs', 'How this simulation simplifies the kernel', (section) => !section.model || section.model === root.dataset.model);
 
   // Slides get the compact layout too, even when the element was mounted without `embed`.
   const compact = !!ctx.embed || !!root.closest('.reveal');
@@ -165,7 +164,7 @@ export function mount(root, ctx) {
         h('details', { class: 'ipvs-history', open: !compact }, h('summary', { text: 'Log' }), logList),
       ),
     ),
-    help,
+    help.el,
   );
 
   const say = player.say;
@@ -264,7 +263,7 @@ export function mount(root, ctx) {
     view = { kernel: kernelView, maglev: maglevView, smooth_wrr: smoothView, gorb: gorbView }[model]();
     state.replaceChildren(view.el);
     controls.replaceChildren(view.controls);
-    drawHelp();
+    help.draw();
     // The steps given at mount are applied at once, drawn once at the end.
     fastForward = true;
     try {

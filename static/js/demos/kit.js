@@ -4,6 +4,7 @@
 // the DOM with textContent only: scenario and record text is untrusted.
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+const helps = new Map();
 
 /**
  * `h('div', { class: 'x', text: 'y', onclick }, child…)`: an element, never parsed markup. Null
@@ -43,6 +44,46 @@ export function stylesheet(kind) {
     [...document.querySelectorAll('link[rel="stylesheet"]')].find((l) => l.href === href) ??
     document.head.appendChild(h('link', { rel: 'stylesheet', href }))
   );
+}
+
+/**
+ * The help panel of a `kind` demo: a `<details class="<p>-help">` titled `title`, filled from
+ * `demos/help/<kind>.json` when it first opens, so that the help's texts (an eighth of the
+ * minified UIs, gzipped) load only for those who read them: the paragraphs of `intro`, then each
+ * section (`title`, `items`) that `show(section)` keeps. Returns `{ el, draw }`; `draw()` draws
+ * the help again, for when what `show` keeps changes.
+ */
+export function helpPanel(kind, p, title, show = () => true) {
+  const body = h('div');
+  let help = null;
+  const draw = () => {
+    if (!help) return;
+    body.replaceChildren(...help.intro.map((text) => h('p', { text })));
+    for (const s of help.sections.filter(show)) body.append(h('h4', { text: s.title }), h('ul', {}, ...s.items.map((text) => h('li', { text }))));
+  };
+  const el = h('details', {
+    class: `${p}-help`,
+    ontoggle() {
+      if (!el.open || help) return;
+      if (!helps.has(kind)) {
+        helps.set(kind, fetch(new URL(`../../demos/help/${kind}.json`, import.meta.url)).then((r) => {
+          if (!r.ok) throw new Error(`HTTP ${r.status}`);
+          return r.json();
+        }));
+      }
+      helps.get(kind).then(
+        (loaded) => {
+          help = loaded;
+          draw();
+        },
+        (err) => {
+          helps.delete(kind);
+          body.replaceChildren(h('p', { text: `The help could not load (${err.message}): close and open it again.` }));
+        },
+      );
+    },
+  }, h('summary', { text: title }), body);
+  return { el, draw };
 }
 
 /** Gives `select` these options (`labels` shown) unless it has them already; keeps its choice if still offered. */

@@ -5,7 +5,7 @@
 // `mount(root, ctx)` is called by ../demos.js. Everything shown from a scenario or a record is
 // untrusted text: the DOM is built with createElement/textContent only.
 
-import { field, h, prepend, setOptions, stylesheet, transport } from './kit.js';
+import { field, h, helpPanel, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 /** The `CLONE_NEW*` flags, with the namespace kind and the unshare(1) option each creates. */
 const FLAGS = [
@@ -408,10 +408,8 @@ export function mount(root, ctx) {
     h('div', { role: 'region', class: 'ns-script-box', 'aria-label': 'The script' }, h('h3', { text: 'Script' }), script),
     h('div', { role: 'region', class: 'ns-log-box', 'aria-label': 'Log' }, h('h3', { text: 'Log' }), logList),
   );
-  const help = h('details', { class: 'ns-help' }, h('summary', { text: 'How to read this, and what the model simplifies' }));
-  ctx.helpPanel(help);
 
-  root.replaceChildren(toolbar, player.summary, player.status, h('div', { class: 'ns-main' }, current, stateView), controls, lower, help);
+  root.replaceChildren(toolbar, player.summary, player.status, h('div', { class: 'ns-main' }, current, stateView), controls, lower, helpPanel('namespaces', 'ns', 'How to read this, and what the model simplifies').el);
 
   // ---------------------------------------------------------------- behaviour
 
