@@ -63,85 +63,87 @@ const WRITABLE = {
   ],
 };
 
-/** Card rows per version: [section, [{ file, key?, kind, show? }]]. */
+/**
+ * Card rows per version: [section, rows, bar?]; a row is [kind, 'file' or 'file key', show?],
+ * the kind n (a number), b (bytes), s (a string) or l (lines).
+ */
 function cardSpec(v) {
-  const ev = (file, key, show) => ({ file, key, kind: 'n', show });
   const nonzero = (c, it) => (it.key ? c[it.file]?.[it.key] : c[it.file]) !== 0;
   const burst = (c) => (v === 2 ? c['cpu.max.burst'] : c['cpu.cfs_burst_us']) !== 0;
   if (v === 2) {
     return [
       ['cpu', [
-        { file: 'cpu.max', kind: 's' },
-        { file: 'cpu.max.burst', kind: 'n', show: burst },
-        { file: 'cpu.weight', kind: 'n' },
-        ev('cpu.stat', 'usage_usec'),
-        ev('cpu.stat', 'nr_periods'),
-        ev('cpu.stat', 'nr_throttled'),
-        ev('cpu.stat', 'throttled_usec'),
-        ev('cpu.stat', 'nr_bursts', burst),
-        ev('cpu.stat', 'burst_usec', burst),
+        ['s', 'cpu.max'],
+        ['n', 'cpu.max.burst', burst],
+        ['n', 'cpu.weight'],
+        ['n', 'cpu.stat usage_usec'],
+        ['n', 'cpu.stat nr_periods'],
+        ['n', 'cpu.stat nr_throttled'],
+        ['n', 'cpu.stat throttled_usec'],
+        ['n', 'cpu.stat nr_bursts', burst],
+        ['n', 'cpu.stat burst_usec', burst],
       ]],
       ['memory', [
-        { file: 'memory.current', kind: 'b' },
-        { file: 'memory.high', kind: 'b', show: (c) => c['memory.high'] !== 'max' },
-        { file: 'memory.max', kind: 'b' },
-        { file: 'memory.peak', kind: 'b' },
-        { file: 'memory.stat', key: 'anon', kind: 'b' },
-        { file: 'memory.stat', key: 'file', kind: 'b' },
-        ev('memory.events', 'high', (c) => c['memory.high'] !== 'max' || c['memory.events']?.high !== 0),
-        ev('memory.events', 'max'),
-        ev('memory.events', 'oom'),
-        ev('memory.events', 'oom_kill'),
-        ev('memory.events', 'oom_group_kill', nonzero),
-        { file: 'memory.oom.group', kind: 'n', show: nonzero },
+        ['b', 'memory.current'],
+        ['b', 'memory.high', (c) => c['memory.high'] !== 'max'],
+        ['b', 'memory.max'],
+        ['b', 'memory.peak'],
+        ['b', 'memory.stat anon'],
+        ['b', 'memory.stat file'],
+        ['n', 'memory.events high', (c) => c['memory.high'] !== 'max' || c['memory.events']?.high !== 0],
+        ['n', 'memory.events max'],
+        ['n', 'memory.events oom'],
+        ['n', 'memory.events oom_kill'],
+        ['n', 'memory.events oom_group_kill', nonzero],
+        ['n', 'memory.oom.group', nonzero],
       ], 'mem'],
       ['pids', [
-        { file: 'pids.current', kind: 'n' },
-        { file: 'pids.max', kind: 'n' },
-        { file: 'pids.peak', kind: 'n' },
-        ev('pids.events', 'max'),
-        ev('pids.events.local', 'max'),
+        ['n', 'pids.current'],
+        ['n', 'pids.max'],
+        ['n', 'pids.peak'],
+        ['n', 'pids.events max'],
+        ['n', 'pids.events.local max'],
       ], 'pids'],
       ['io', [
-        { file: 'io.max', kind: 'l' },
-        { file: 'io.stat', kind: 'l' },
+        ['l', 'io.max'],
+        ['l', 'io.stat'],
       ], 'io'],
     ];
   }
   return [
     ['cpu', [
-      { file: 'cpu.cfs_quota_us', kind: 'n' },
-      { file: 'cpu.cfs_period_us', kind: 'n' },
-      { file: 'cpu.cfs_burst_us', kind: 'n', show: burst },
-      { file: 'cpu.shares', kind: 'n' },
-      { file: 'cpuacct.usage', kind: 'n' },
-      ev('cpu.stat', 'nr_periods'),
-      ev('cpu.stat', 'nr_throttled'),
-      ev('cpu.stat', 'throttled_time'),
-      ev('cpu.stat', 'nr_bursts', burst),
-      ev('cpu.stat', 'burst_time', burst),
+      ['n', 'cpu.cfs_quota_us'],
+      ['n', 'cpu.cfs_period_us'],
+      ['n', 'cpu.cfs_burst_us', burst],
+      ['n', 'cpu.shares'],
+      ['n', 'cpuacct.usage'],
+      ['n', 'cpu.stat nr_periods'],
+      ['n', 'cpu.stat nr_throttled'],
+      ['n', 'cpu.stat throttled_time'],
+      ['n', 'cpu.stat nr_bursts', burst],
+      ['n', 'cpu.stat burst_time', burst],
     ]],
     ['memory', [
-      { file: 'memory.usage_in_bytes', kind: 'b' },
-      { file: 'memory.limit_in_bytes', kind: 'b' },
-      { file: 'memory.max_usage_in_bytes', kind: 'b' },
-      { file: 'memory.stat', key: 'rss', kind: 'b' },
-      { file: 'memory.stat', key: 'cache', kind: 'b' },
-      { file: 'memory.failcnt', kind: 'n' },
-      ev('memory.oom_control', 'oom_kill_disable'),
-      ev('memory.oom_control', 'under_oom'),
-      ev('memory.oom_control', 'oom_kill'),
+      ['b', 'memory.usage_in_bytes'],
+      ['b', 'memory.limit_in_bytes'],
+      ['b', 'memory.max_usage_in_bytes'],
+      ['b', 'memory.stat rss'],
+      ['b', 'memory.stat cache'],
+      ['n', 'memory.failcnt'],
+      ['n', 'memory.oom_control oom_kill_disable'],
+      ['n', 'memory.oom_control under_oom'],
+      ['n', 'memory.oom_control oom_kill'],
     ], 'mem'],
     ['pids', [
-      { file: 'pids.current', kind: 'n' },
-      { file: 'pids.max', kind: 'n' },
-      { file: 'pids.peak', kind: 'n' },
-      ev('pids.events', 'max'),
+      ['n', 'pids.current'],
+      ['n', 'pids.max'],
+      ['n', 'pids.peak'],
+      ['n', 'pids.events max'],
     ], 'pids'],
     ['blkio', [
-      { file: 'blkio.throttle.read_bps_device', kind: 'l' },
-      { file: 'blkio.throttle.write_bps_device', kind: 'l' },
-      { file: 'blkio.throttle.io_service_bytes', kind: 'l', show: (c) => (c['blkio.throttle.io_service_bytes'] ?? []).length > 1 },
+      ['l', 'blkio.throttle.read_bps_device'],
+      ['l', 'blkio.throttle.write_bps_device'],
+      ['l', 'blkio.throttle.io_service_bytes', (c) => (c['blkio.throttle.io_service_bytes'] ?? []).length > 1],
     ], 'io'],
   ];
 }
@@ -259,11 +261,6 @@ export function mount(root, ctx) {
   const memory = ctx.memory;
   const reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
   const darkMode = matchMedia('(prefers-color-scheme: dark)');
-  const listeners = [];
-  const listen = (target, type, fn) => {
-    target.addEventListener(type, fn);
-    listeners.push(() => target.removeEventListener(type, fn));
-  };
 
   let demo = null;
   let version = 2;
@@ -329,29 +326,54 @@ export function mount(root, ctx) {
     versionBadge, progress);
   const note = h('p', { class: 'cg-note' });
 
-  // Interactive controls: each builds one op and calls demo.apply().
-  const num = (label, value, min, max, extra = {}) =>
-    h('input', { type: 'number', value: String(value), min: String(min), max: String(max), 'aria-label': label, ...extra });
+  // Interactive controls: each button builds one op for demo.apply(); a bad field is reported, not applied.
+  const num = (label, value, min, max, extra = {}) => h('input', { type: 'number', value, min, max, 'aria-label': label, ...extra });
+  const int = (input, what) => {
+    const v = input.value.trim();
+    if (!/^\d+$/.test(v)) throw new Error(`${what}: enter a whole number`);
+    return Number(v);
+  };
+  const pid = () => {
+    if (!pidSel.value) throw new Error('no live process: spawn one first');
+    return Number(pidSel.value);
+  };
+  const act = (text, op) =>
+    h('button', {
+      type: 'button',
+      'data-testid': text.toLowerCase(),
+      text,
+      onclick() {
+        try {
+          applyOp(op());
+        } catch (err) {
+          setStatus(`Rejected: ${err.message}`, 'error');
+        }
+      },
+    });
   const runMs = num('Milliseconds to run', 100, 1, 600000, { 'data-testid': 'run-ms' });
-  const btnRun = h('button', { type: 'button', 'data-testid': 'run', text: 'Run' });
+  const btnRun = act('Run', () => ({ op: 'run', ms: int(runMs, 'run ms') }));
   const spawnCg = h('select', { 'aria-label': 'Cgroup for the new process', 'data-testid': 'spawn-cgroup' });
   const spawnThreads = num('Threads of the new process', 1, 1, 1024);
   const spawnUid = num('uid of the new process', 0, 0, 4294967295);
   const spawnNproc = h('input', { type: 'text', inputMode: 'numeric', placeholder: 'unlimited', size: 6, 'aria-label': 'ulimit nproc of the new process (empty: unlimited)' });
   const spawnBusy = h('input', { type: 'checkbox', checked: true, 'aria-label': 'The new process is busy (wants the CPU)' });
-  const btnSpawn = h('button', { type: 'button', 'data-testid': 'spawn', text: 'Spawn' });
+  const btnSpawn = act('Spawn', () => {
+    const op = { op: 'spawn', cgroup: spawnCg.value, uid: int(spawnUid, 'uid'), threads: int(spawnThreads, 'threads'), busy: spawnBusy.checked };
+    if (spawnNproc.value.trim() !== '') op.nproc = int(spawnNproc, 'nproc');
+    return op;
+  });
   const pidSel = h('select', { 'aria-label': 'Process', 'data-testid': 'pid' });
   const forkCount = num('Number of forks', 1, 1, 10000, { 'data-testid': 'fork-count' });
-  const btnFork = h('button', { type: 'button', 'data-testid': 'fork', text: 'Fork' });
+  const btnFork = act('Fork', () => ({ op: 'fork', pid: pid(), count: int(forkCount, 'fork count') }));
   const allocMiB = num('MiB to allocate', 16, 1, 1024, { 'data-testid': 'alloc-mib' });
-  const btnAlloc = h('button', { type: 'button', 'data-testid': 'alloc', text: 'Alloc' });
-  const btnKill = h('button', { type: 'button', 'data-testid': 'kill', text: 'Kill' });
+  const btnAlloc = act('Alloc', () => ({ op: 'alloc', pid: pid(), bytes: int(allocMiB, 'MiB') * MiB }));
+  const btnKill = act('Kill', () => ({ op: 'kill', pid: pid() }));
   const writeCg = h('select', { 'aria-label': 'Cgroup to write to', 'data-testid': 'write-cgroup' });
   const writeFile = h('select', { 'aria-label': 'Limit file', 'data-testid': 'write-file' });
   const writeValue = h('input', { type: 'text', size: 14, 'aria-label': 'Value to write', 'data-testid': 'write-value', spellcheck: 'false' });
-  const btnWrite = h('button', { type: 'button', 'data-testid': 'write', text: 'Write' });
+  const btnWrite = act('Write', () => ({ op: 'write', cgroup: writeCg.value, file: writeFile.value, value: writeValue.value }));
   const mkdirPath = h('input', { type: 'text', size: 10, value: '/new', 'aria-label': 'Path of the new cgroup', spellcheck: 'false' });
-  const btnMkdir = h('button', { type: 'button', 'data-testid': 'mkdir', text: 'mkdir' });
+  const btnMkdir = act('mkdir', () => ({ op: 'mkdir', cgroup: mkdirPath.value.trim() }));
   const row = (title, ...els) => h('div', { class: 'cg-row' }, h('span', { class: 'cg-row-title', text: title }), ...els);
   const lab = (text, input) => field(text, input, 'cg-inline');
   const tryIt = h('details', { class: 'cg-try', open: !compact },
@@ -391,21 +413,21 @@ export function mount(root, ctx) {
     helpPanel('cgroups', 'cg', 'How to read this, and what is simplified').el);
 
   function buildNames() {
+    // The columns are v2 then v1; the scenario's own is marked.
+    const cur = (i) => (version === 2 - i ? 'cg-cur' : null);
     namesTable.replaceChildren(
       h('thead', null, h('tr', null, h('th', { text: 'knob' }),
-        h('th', { class: version === 2 ? 'cg-cur' : null, text: version === 2 ? 'v2 (this scenario)' : 'v2' }),
-        h('th', { class: version === 1 ? 'cg-cur' : null, text: version === 1 ? 'v1 (this scenario)' : 'v1' }))),
-      h('tbody', null, ...NAMES.map(([k, a, b]) => h('tr', null, h('td', { text: k }),
-        h('td', { class: version === 2 ? 'cg-cur' : null }, h('code', { text: a })),
-        h('td', { class: version === 1 ? 'cg-cur' : null }, h('code', { text: b }))))));
+        ...['v2', 'v1'].map((v, i) => h('th', { class: cur(i), text: cur(i) ? `${v} (this scenario)` : v })))),
+      h('tbody', null, ...NAMES.map(([k, ...names]) => h('tr', null, h('td', { text: k }),
+        ...names.map((n, i) => h('td', { class: cur(i) }, h('code', { text: n })))))));
   }
 
   // ---- Simulation ----------------------------------------------------------------------------
   function create(text) {
     const d = new ctx.glue.CgroupDemo(text);
+    // The simulation has just parsed the text: `ops` is there, `cpus` and `groups` may not be.
     const doc = JSON.parse(text);
-    const groups = Array.isArray(doc.groups) ? doc.groups.filter((g) => typeof g?.path === 'string') : [];
-    return { d, cpus: Number(doc.cpus) || 1, runs: Array.isArray(doc.ops) && doc.ops.some((o) => o?.op === 'run'), groups };
+    return { d, cpus: doc.cpus || 1, runs: doc.ops.some((o) => o?.op === 'run'), groups: doc.groups ?? [] };
   }
 
   function resetState() {
@@ -451,8 +473,11 @@ export function mount(root, ctx) {
       take(JSON.parse(json), false);
     }
     render(false);
-    setStatus(steps > 0 && lastRecord ? `Step ${applied}: ${opText(lastRecord.op, version)} → ${resultText(lastRecord, prevRecord)}` : 'Ready: press Step or Play.');
+    setStatus(steps > 0 && lastRecord ? `Step ${applied}: ${words(lastRecord)}` : 'Ready: press Step or Play.');
   }
+
+  /** What the op of `rec`, the last record, did. */
+  const words = (rec) => `${opText(rec.op, version)} → ${resultText(rec, prevRecord)}`;
 
   /** Books a record: timeline from the frame, derived tallies, log line. */
   function take(rec, animate) {
@@ -495,7 +520,7 @@ export function mount(root, ctx) {
         return timeline ? decodeTimeline(timeline) : null;
       },
     };
-    if (animate !== null) logLine(rec);
+    logLine(rec);
   }
 
   function quotasOf(rec) {
@@ -540,10 +565,7 @@ export function mount(root, ctx) {
       updateButtons();
       return false;
     }
-    const rec = JSON.parse(json);
-    take(rec, animate);
-    render(animate);
-    setStatus(`Step ${applied}: ${opText(rec.op, version)} → ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
+    show(json, animate, true);
     return true;
   }
 
@@ -556,10 +578,15 @@ export function mount(root, ctx) {
       setStatus(`Rejected: ${err.message}`, 'error');
       return;
     }
+    show(json, true, false);
+  }
+
+  /** Books and draws the record `json`, and says what its op (a scripted one if `scripted`) did. */
+  function show(json, animate, scripted) {
     const rec = JSON.parse(json);
-    take(rec, true);
-    render(true);
-    setStatus(`${opText(rec.op, version)} → ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
+    take(rec, animate);
+    render(animate);
+    setStatus(`${scripted ? `Step ${applied}: ` : ''}${words(rec)}`, rec.error ? 'warn' : '');
   }
 
   function updateButtons() {
@@ -708,10 +735,11 @@ export function mount(root, ctx) {
         sec.append(bars.pids.el);
       }
       const kv = h('div', { class: 'cg-kvs' });
-      for (const it of list) {
-        const name = it.key ? `${it.file} ${it.key}` : it.file;
-        const val = h('span', { class: 'cg-val', 'data-cgroup': path, 'data-key': it.key ? `${it.file}:${it.key}` : it.file });
-        const wrap = h('span', { class: it.kind === 'l' ? 'cg-kv cg-kv-lines' : 'cg-kv' }, h('code', { text: name }), ' ', val);
+      for (const [kind, name, show] of list) {
+        const [file, key] = name.split(' ');
+        const it = { kind, file, key, show };
+        const val = h('span', { class: 'cg-val', 'data-cgroup': path, 'data-key': name.replace(' ', ':') });
+        const wrap = h('span', { class: kind === 'l' ? 'cg-kv cg-kv-lines' : 'cg-kv' }, h('code', { text: name }), ' ', val);
         kv.append(wrap);
         items.push({ it, val, wrap, last: undefined, shown: true });
       }
@@ -1157,43 +1185,16 @@ export function mount(root, ctx) {
   }
 
   // ---- Events --------------------------------------------------------------------------------
-  // Listeners on the demo's own elements go with them; those on the root and the media query are removed by destroy().
-  const int = (input, what) => {
-    const v = input.value.trim();
-    if (!/^\d+$/.test(v)) throw new Error(`${what}: enter a whole number`);
-    return Number(v);
-  };
-  const guarded = (fn) => () => {
-    try {
-      fn();
-    } catch (err) {
-      setStatus(`Rejected: ${err.message}`, 'error');
-    }
-  };
-  btnRun.onclick = guarded(() => applyOp({ op: 'run', ms: int(runMs, 'run ms') }));
-  btnSpawn.onclick = guarded(() => {
-    const op = { op: 'spawn', cgroup: spawnCg.value, uid: int(spawnUid, 'uid'), threads: int(spawnThreads, 'threads'), busy: spawnBusy.checked };
-    if (spawnNproc.value.trim() !== '') op.nproc = int(spawnNproc, 'nproc');
-    applyOp(op);
-  });
-  const pid = () => {
-    if (!pidSel.value) throw new Error('no live process: spawn one first');
-    return Number(pidSel.value);
-  };
-  btnFork.onclick = guarded(() => applyOp({ op: 'fork', pid: pid(), count: int(forkCount, 'fork count') }));
-  btnAlloc.onclick = guarded(() => applyOp({ op: 'alloc', pid: pid(), bytes: int(allocMiB, 'MiB') * MiB }));
-  btnKill.onclick = guarded(() => applyOp({ op: 'kill', pid: pid() }));
-  btnWrite.onclick = guarded(() => applyOp({ op: 'write', cgroup: writeCg.value, file: writeFile.value, value: writeValue.value }));
-  btnMkdir.onclick = guarded(() => applyOp({ op: 'mkdir', cgroup: mkdirPath.value.trim() }));
   for (const sel of [spawnCg, writeCg]) sel.onchange = () => (sel.dataset.picked = '1');
   writeFile.onchange = () => {
     const hit = WRITABLE[version].find(([f]) => f === writeFile.value);
     if (hit) writeValue.value = hit[1];
   };
   // Keys used by the controls stay with them: slide decks listen for Space and arrows.
-  listen(root, 'keydown', (e) => {
+  const keepKeys = (e) => {
     if (e.target !== root && /^( |Enter|Arrow\w+|Home|End|PageUp|PageDown)$/.test(e.key)) e.stopPropagation();
-  });
+  };
+  root.addEventListener('keydown', keepKeys);
   const redraw = () => {
     hatch = null;
     theme = null;
@@ -1201,7 +1202,7 @@ export function mount(root, ctx) {
     colourCache = new Map();
     if (!anim) drawTimeline();
   };
-  listen(darkMode, 'change', redraw);
+  darkMode.addEventListener('change', redraw);
   let ro = null;
   if ('ResizeObserver' in window) {
     let lastW = 0;
@@ -1233,7 +1234,8 @@ export function mount(root, ctx) {
     resume: player.resume,
     destroy() {
       player.destroy();
-      for (const off of listeners) off();
+      root.removeEventListener('keydown', keepKeys);
+      darkMode.removeEventListener('change', redraw);
       ro?.disconnect();
       cardObserver?.disconnect();
       demo?.free();
