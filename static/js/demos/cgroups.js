@@ -645,17 +645,12 @@ export function mount(root, ctx) {
   let colourCache = new Map();
   function colour(path, shade = 0, alpha = 1) {
     const key = `${path}|${shade}|${alpha}`;
-    let c = colourCache.get(key);
-    if (!c) {
-      c = colourOf(path, shade, alpha);
-      colourCache.set(key, c);
-    }
-    return c;
+    return colourCache.get(key) ?? colourCache.set(key, colourOf(path, shade, alpha)).get(key);
   }
   function colourOf(path, shade, alpha) {
     const i = colorOf.get(path) ?? -1;
     const dark = darkMode.matches;
-    if (i < 0) return dark ? `hsla(215,10%,${55 + shade}%,${alpha})` : `hsla(215,10%,${50 + shade}%,${alpha})`;
+    if (i < 0) return `hsla(215,10%,${(dark ? 55 : 50) + shade}%,${alpha})`;
     return `hsla(${groupHue(i).toFixed(0)},${dark ? 60 : 65}%,${(dark ? 58 : 45) + shade}%,${alpha})`;
   }
 
@@ -684,21 +679,19 @@ export function mount(root, ctx) {
       sel.replaceChildren(...opts());
       sel.value = sel.dataset.picked && paths.includes(keep) ? keep : (paths[1] ?? paths[0]);
     }
-    // Legend entries.
-    legend.replaceChildren();
+    // Legend entries, each with the milliseconds of the last run (filled by drawTimeline).
     legendMs = new Map();
-    for (const path of paths) {
+    const entry = (key, swatch, label) => {
       const ms = h('span', { class: 'cg-legend-ms' });
-      legendMs.set(path, ms);
-      legend.append(h('li', null, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path }), ms));
-    }
-    const thr = h('span', { class: 'cg-legend-ms' });
-    const idle = h('span', { class: 'cg-legend-ms' });
-    legendMs.set('throttled', thr);
-    legendMs.set('idle', idle);
-    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-hatch' }), h('span', { text: 'throttled' }), thr));
-    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-idle' }), h('span', { text: 'idle' }), idle));
-    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-refill', 'aria-hidden': 'true', text: '▼' }), h('span', { text: 'quota refill (period)' })));
+      legendMs.set(key, ms);
+      return h('li', null, swatch, label, ms);
+    };
+    legend.replaceChildren(
+      ...paths.map((path) => entry(path, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path }))),
+      entry('throttled', h('span', { class: 'cg-swatch cg-hatch' }), h('span', { text: 'throttled' })),
+      entry('idle', h('span', { class: 'cg-swatch cg-idle' }), h('span', { text: 'idle' })),
+      h('li', null, h('span', { class: 'cg-swatch cg-refill', 'aria-hidden': 'true', text: '▼' }), h('span', { text: 'quota refill (period)' })),
+    );
     if (timeline) timeline.labelled = false;
   }
   let legendMs = new Map();
@@ -706,34 +699,23 @@ export function mount(root, ctx) {
   function buildCard(path, spec) {
     const items = [];
     const bars = {};
-    const el = h('article', { class: 'cg-card', 'data-cgroup': path });
-    cardObserver?.observe(el);
-    el.append(h('h4', { class: 'cg-card-title' }, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path })));
     const badge = h('span', { class: 'cg-badge', hidden: true });
-    el.firstChild.append(badge);
     const setup = h('p', { class: 'cg-setup', hidden: true });
-    el.append(setup);
+    const el = h('article', { class: 'cg-card', 'data-cgroup': path },
+      h('h4', { class: 'cg-card-title' }, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path }), badge),
+      setup);
+    cardObserver?.observe(el);
+    const part = (cls, bg) => h('span', { class: `cg-m-${cls}`, style: bg && `background:${bg}` });
     for (const [section, list, barKind] of spec) {
       const sec = h('div', { class: `cg-sec cg-sec-${section.replace(/\W/g, '')}` }, h('span', { class: 'cg-sec-title', text: section }));
-      if (barKind === 'mem') {
-        bars.mem = {
-          el: h('div', { class: 'cg-mbar', 'aria-hidden': 'true' }),
-          anon: h('span', { class: 'cg-m-anon' }),
-          file: h('span', { class: 'cg-m-file' }),
-          high: h('span', { class: 'cg-m-high' }),
-          max: h('span', { class: 'cg-m-max' }),
-        };
-        bars.mem.anon.style.background = colour(path);
-        bars.mem.file.style.background = colour(path, 22, 0.5);
-        bars.mem.el.append(bars.mem.anon, bars.mem.file, bars.mem.high, bars.mem.max);
-        sec.append(bars.mem.el);
-      }
-      if (barKind === 'pids') {
-        bars.pids = { el: h('div', { class: 'cg-mbar cg-pbar', 'aria-hidden': 'true' }), cur: h('span', { class: 'cg-m-anon' }), max: h('span', { class: 'cg-m-max' }) };
-        bars.pids.cur.style.background = colour(path);
-        bars.pids.el.append(bars.pids.cur, bars.pids.max);
-        sec.append(bars.pids.el);
-      }
+      // The memory and pids bars: `{ el, ...parts }`, the parts in drawing order.
+      const bar = (cls, parts) => {
+        const b = { ...parts, el: h('div', { class: cls, 'aria-hidden': 'true' }, ...Object.values(parts)) };
+        sec.append(b.el);
+        return b;
+      };
+      if (barKind === 'mem') bars.mem = bar('cg-mbar', { anon: part('anon', colour(path)), file: part('file', colour(path, 22, 0.5)), high: part('high'), max: part('max') });
+      if (barKind === 'pids') bars.pids = bar('cg-mbar cg-pbar', { cur: part('anon', colour(path)), max: part('max') });
       const kv = h('div', { class: 'cg-kvs' });
       for (const [kind, name, show] of list) {
         const [file, key] = name.split(' ');

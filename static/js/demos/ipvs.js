@@ -32,12 +32,19 @@ function field(label, input, cls = '') {
   return labelled(label, input, `ipvs-field ${cls}`);
 }
 
-function input(attrs) {
-  return h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...attrs });
+/** A text field named `label`, `size` characters wide, with `attrs` (`value`, `placeholder`…). */
+function input(label, size, attrs) {
+  return h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', 'aria-label': label, size, ...attrs });
 }
 
-function button(text, onclick, attrs) {
-  return h('button', { type: 'button', text, onclick, ...attrs });
+/** A text field for a number, with a numeric keypad on touch screens. */
+function numeric(label, size, value) {
+  return input(label, size, { inputmode: 'numeric', value });
+}
+
+/** A button labelled `text` (with the test id `testid`) that calls `onclick`. */
+function button(text, testid, onclick, attrs) {
+  return h('button', { type: 'button', text, 'data-testid': testid, onclick, ...attrs });
 }
 
 /** A text field's text, or undefined when empty. */
@@ -375,15 +382,15 @@ export function mount(root, ctx) {
     schedSel.addEventListener('change', () => {
       [fbLabel.textContent, portLabel.textContent] = flagNames();
     });
-    const dName = input({ 'aria-label': 'Destination name', size: 6 });
-    const dAddr = input({ 'aria-label': 'Destination address ip:port', size: 13 });
-    const dW = input({ 'aria-label': 'Weight', inputmode: 'numeric', size: 4, value: '1' });
-    const dU = input({ 'aria-label': 'Upper threshold (0 = none)', inputmode: 'numeric', size: 4, value: '0' });
-    const dL = input({ 'aria-label': 'Lower threshold (0 = none)', inputmode: 'numeric', size: 4, value: '0' });
-    const src = input({ 'aria-label': 'Client address ip:port (empty: 192.0.2.1:1024)', size: 15, placeholder: '192.0.2.1:1024' });
-    const dst = input({ 'aria-label': 'Packet destination IP (empty: the virtual IP)', size: 12, placeholder: vip.split(':')[0] });
-    const count = input({ 'aria-label': 'Burst size', inputmode: 'numeric', size: 5, value: '10' });
-    const tickMs = input({ 'aria-label': 'Clock step in ms', inputmode: 'numeric', size: 8, value: '60000' });
+    const dName = input('Destination name', 6);
+    const dAddr = input('Destination address ip:port', 13);
+    const dW = numeric('Weight', 4, '1');
+    const dU = numeric('Upper threshold (0 = none)', 4, '0');
+    const dL = numeric('Lower threshold (0 = none)', 4, '0');
+    const src = input('Client address ip:port (empty: 192.0.2.1:1024)', 15, { placeholder: '192.0.2.1:1024' });
+    const dst = input('Packet destination IP (empty: the virtual IP)', 12, { placeholder: vip.split(':')[0] });
+    const count = numeric('Burst size', 5, '10');
+    const tickMs = numeric('Clock step in ms', 8, '60000');
     const connSel = h('select', { 'aria-label': 'Connection' });
     // A name no live connection uses, not even as the prefix of a burst's `<name>-<i>`.
     const connName = () => {
@@ -411,10 +418,10 @@ export function mount(root, ctx) {
         field('Scheduler', schedSel),
         h('label', { class: 'ipvs-check' }, fb, fbLabel),
         h('label', { class: 'ipvs-check' }, port, portLabel),
-        button('Apply', () => {
+        button('Apply', 'edit-service', () => {
           const [f1, f2] = flagNames();
           apply({ op: 'edit_service', scheduler: schedSel.value, flags: [fb.checked && f1, port.checked && f2].filter(Boolean) });
-        }, { 'data-testid': 'edit-service' }),
+        }),
       ),
       h(
         'fieldset',
@@ -425,9 +432,9 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('Add', () => apply({ op: 'add_dest', name: dName.value, addr: dAddr.value.trim(), weight: num(dW) ?? 1, u_threshold: num(dU) ?? 0, l_threshold: num(dL) ?? 0 }), { 'data-testid': 'add-dest' }),
-          button('Edit', () => apply({ op: 'edit_dest', dest: dName.value, weight: num(dW), u_threshold: num(dU), l_threshold: num(dL) }), { 'data-testid': 'edit-dest' }),
-          button('Delete', () => apply({ op: 'del_dest', dest: dName.value }), { 'data-testid': 'del-dest' }),
+          button('Add', 'add-dest', () => apply({ op: 'add_dest', name: dName.value, addr: dAddr.value.trim(), weight: num(dW) ?? 1, u_threshold: num(dU) ?? 0, l_threshold: num(dL) ?? 0 })),
+          button('Edit', 'edit-dest', () => apply({ op: 'edit_dest', dest: dName.value, weight: num(dW), u_threshold: num(dU), l_threshold: num(dL) })),
+          button('Delete', 'del-dest', () => apply({ op: 'del_dest', dest: dName.value })),
         ),
       ),
       h(
@@ -438,14 +445,14 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('One connection', () => apply({ op: 'new', conn: connName(), ...packet() }), { 'data-testid': 'send-one' }),
+          button('One connection', 'send-one', () => apply({ op: 'new', conn: connName(), ...packet() })),
           field('Burst', count, 'ipvs-inline'),
-          button('Send burst', () => apply({ op: 'new', conn: connName(), ...packet(), count: num(count) }), { 'data-testid': 'send-burst' }),
+          button('Send burst', 'send-burst', () => apply({ op: 'new', conn: connName(), ...packet(), count: num(count) })),
         ),
         h(
           'div',
           { class: 'ipvs-row' },
-          button('TCP lifecycle', () => {
+          button('TCP lifecycle', 'lifecycle', () => {
             const r = apply({ op: 'new', conn: connName(), ...packet() });
             const name = r?.conns?.[0];
             if (name) {
@@ -453,9 +460,9 @@ export function mount(root, ctx) {
               queueAt = performance.now() + 700 / player.speed;
               player.kick();
             }
-          }, { 'data-testid': 'lifecycle', title: 'new (SYN_RECV, inactive) → est (active) → fin (inactive) → expire' }),
+          }, { title: 'new (SYN_RECV, inactive) → est (active) → fin (inactive) → expire' }),
           field('Clock +ms', tickMs, 'ipvs-inline'),
-          button('Advance clock', () => apply({ op: 'tick', ms: num(tickMs) })),
+          button('Advance clock', null, () => apply({ op: 'tick', ms: num(tickMs) })),
         ),
       ),
       h(
@@ -466,9 +473,9 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('est', () => connSel.value && apply({ op: 'est', conn: connSel.value }), { 'aria-label': 'Established (counted active)' }),
-          button('fin', () => connSel.value && apply({ op: 'fin', conn: connSel.value }), { 'aria-label': 'FIN_WAIT (counted inactive)' }),
-          button('expire', () => connSel.value && apply({ op: 'expire', conn: connSel.value }), { 'aria-label': 'Expire (uncounted)' }),
+          button('est', null, () => connSel.value && apply({ op: 'est', conn: connSel.value }), { 'aria-label': 'Established (counted active)' }),
+          button('fin', null, () => connSel.value && apply({ op: 'fin', conn: connSel.value }), { 'aria-label': 'FIN_WAIT (counted inactive)' }),
+          button('expire', null, () => connSel.value && apply({ op: 'expire', conn: connSel.value }), { 'aria-label': 'Expire (uncounted)' }),
         ),
       ),
       h('label', { class: 'ipvs-check' }, compareToggle, h('span', { text: 'Compare the pick sequence with nginx smooth WRR' })),
@@ -630,7 +637,7 @@ export function mount(root, ctx) {
         rowsKey = key;
         rows = shown.map((d) => {
           const cells = COLS.slice(1).map((cls) => h('td', { class: cls }));
-          const name = button(d.name, () => fillForm(lastRecord.dests.find((x) => x.name === d.name)), { class: 'ipvs-dest', 'aria-label': `Edit ${d.name}` });
+          const name = button(d.name, null, () => fillForm(lastRecord.dests.find((x) => x.name === d.name)), { class: 'ipvs-dest', 'aria-label': `Edit ${d.name}` });
           name.prepend(swatch(d.name));
           const tr = h('tr', { 'data-dest': d.name }, h('th', { scope: 'row' }, name), ...cells);
           return { tr, cells };
@@ -863,11 +870,11 @@ export function mount(root, ctx) {
     const cv = canvasBox('The Maglev lookup table, one cell per slot coloured by backend; moved slots are marked', 120, draw);
     const el = h('div', { class: 'ipvs-maglev' }, info, fillLine, cv.canvas, slotsText, beforeText, disruption, lookupLine, backendList, perms);
 
-    const addName = input({ 'aria-label': 'New backend name', size: 10 });
-    const addOff = input({ 'aria-label': 'Offset (optional, with skip)', size: 4, inputmode: 'numeric' });
-    const addSkip = input({ 'aria-label': 'Skip (optional, with offset)', size: 4, inputmode: 'numeric' });
+    const addName = input('New backend name', 10);
+    const addOff = numeric('Offset (optional, with skip)', 4);
+    const addSkip = numeric('Skip (optional, with offset)', 4);
     const removeSel = h('select', { 'aria-label': 'Backend to remove' });
-    const key = input({ 'aria-label': 'Flow key', size: 18, value: '10.0.0.1:51000' });
+    const key = input('Flow key', 18, { value: '10.0.0.1:51000' });
     const controlsEl = h(
       'div',
       {},
@@ -875,18 +882,18 @@ export function mount(root, ctx) {
         'fieldset',
         {},
         h('legend', { text: 'Table' }),
-        button('Populate slot by slot', () => apply({ op: 'populate', trace: true }), { 'data-testid': 'populate' }),
-        button('Permutations', () => apply({ op: 'permutations' })),
+        button('Populate slot by slot', 'populate', () => apply({ op: 'populate', trace: true })),
+        button('Permutations', null, () => apply({ op: 'permutations' })),
       ),
       h(
         'fieldset',
         {},
         h('legend', { text: 'Backends' }),
-        h('div', { class: 'ipvs-row' }, field('Remove', removeSel), button('Remove', () => apply({ op: 'remove_backend', name: removeSel.value }), { 'data-testid': 'remove-backend' })),
+        h('div', { class: 'ipvs-row' }, field('Remove', removeSel), button('Remove', 'remove-backend', () => apply({ op: 'remove_backend', name: removeSel.value }))),
         h('div', { class: 'ipvs-row' }, field('Name', addName), field('Offset', addOff), field('Skip', addSkip)),
-        button('Add backend', () => apply({ op: 'add_backend', name: addName.value, offset: num(addOff), skip: num(addSkip) }), { 'data-testid': 'add-backend' }),
+        button('Add backend', 'add-backend', () => apply({ op: 'add_backend', name: addName.value, offset: num(addOff), skip: num(addSkip) })),
       ),
-      h('fieldset', {}, h('legend', { text: 'Lookup' }), field('Key', key), button('Look up', () => apply({ op: 'lookup', key: key.value }), { 'data-testid': 'lookup-btn' })),
+      h('fieldset', {}, h('legend', { text: 'Lookup' }), field('Key', key), button('Look up', 'lookup-btn', () => apply({ op: 'lookup', key: key.value }))),
     );
 
     function snapshot() {
@@ -1112,9 +1119,9 @@ export function mount(root, ctx) {
     const steps = h('ol', { class: 'ipvs-trace ipvs-mono', 'aria-label': 'How each smooth pick was made' });
     const el = h('div', { class: 'ipvs-smooth' }, compareBox, h('div', { class: 'ipvs-scroll' }, peersTable), h('p', { class: 'ipvs-label', text: 'last picks: current_weight += weight, take the largest, subtract the total' }), steps);
 
-    const count = input({ 'aria-label': 'Number of picks', inputmode: 'numeric', size: 4, value: '7' });
+    const count = numeric('Number of picks', 4, '7');
     const peerSel = h('select', { 'aria-label': 'Peer' });
-    const weight = input({ 'aria-label': 'New weight', inputmode: 'numeric', size: 5, value: '3' });
+    const weight = numeric('New weight', 5, '3');
     const toggle = h('input', { type: 'checkbox', checked: true, 'data-testid': 'compare' });
     toggle.addEventListener('change', () => {
       compare = toggle.checked ? makeCompare() : compare?.destroy() ?? null;
@@ -1123,13 +1130,13 @@ export function mount(root, ctx) {
     const controlsEl = h(
       'div',
       {},
-      h('fieldset', {}, h('legend', { text: 'Requests' }), field('Picks', count, 'ipvs-inline'), button('Pick', () => apply({ op: 'pick', count: num(count) }), { 'data-testid': 'pick' })),
+      h('fieldset', {}, h('legend', { text: 'Requests' }), field('Picks', count, 'ipvs-inline'), button('Pick', 'pick', () => apply({ op: 'pick', count: num(count) }))),
       h(
         'fieldset',
         {},
         h('legend', { text: 'Reload with a new weight' }),
         h('div', { class: 'ipvs-row' }, field('Peer', peerSel), field('Weight', weight)),
-        button('Set weight', () => apply({ op: 'set_weight', peer: peerSel.value, weight: num(weight) }), { 'data-testid': 'set-weight' }),
+        button('Set weight', 'set-weight', () => apply({ op: 'set_weight', peer: peerSel.value, weight: num(weight) })),
       ),
       h('label', { class: 'ipvs-check' }, toggle, h('span', { text: 'Run the kernel’s wrr side by side' })),
     );
@@ -1200,13 +1207,13 @@ export function mount(root, ctx) {
     const el = h('div', { class: 'ipvs-gorb' }, svcLine, cards, cv.canvas, h('p', { class: 'ipvs-label', text: 'last checks' }), checks, rest, response);
 
     const rsSel = h('select', { 'aria-label': 'Backend' });
-    const count = input({ 'aria-label': 'Number of checks', inputmode: 'numeric', size: 4, value: '1' });
-    const weight = input({ 'aria-label': 'Weight', inputmode: 'numeric', size: 5, value: '50' });
-    const nId = input({ 'aria-label': 'New backend ID', size: 8 });
-    const nHost = input({ 'aria-label': 'Host IP', size: 11, value: '172.17.0.9' });
-    const nPort = input({ 'aria-label': 'Port', size: 5, inputmode: 'numeric', value: '8080' });
-    const nW = input({ 'aria-label': 'Weight (0 or less: 100)', size: 4, inputmode: 'numeric', value: '100' });
-    const nInt = input({ 'aria-label': 'Pulse interval, e.g. 5s or 1m', size: 4, value: '5s' });
+    const count = numeric('Number of checks', 4, '1');
+    const weight = numeric('Weight', 5, '50');
+    const nId = input('New backend ID', 8);
+    const nHost = input('Host IP', 11, { value: '172.17.0.9' });
+    const nPort = numeric('Port', 5, '8080');
+    const nW = numeric('Weight (0 or less: 100)', 4, '100');
+    const nInt = input('Pulse interval, e.g. 5s or 1m', 4, { value: '5s' });
     const backend = () => (lastRecord?.backends ?? []).find((b) => b.rs_id === rsSel.value);
     const ids = () => {
       const b = backend();
@@ -1223,11 +1230,11 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('Pulse up', () => apply({ op: 'pulse', ...ids(), result: 'up', count: num(count) }), { 'data-testid': 'pulse-up' }),
-          button('Pulse down', () => apply({ op: 'pulse', ...ids(), result: 'down', count: num(count) }), { 'data-testid': 'pulse-down' }),
-          button('GET', () => apply({ op: 'get_backend', ...ids() })),
+          button('Pulse up', 'pulse-up', () => apply({ op: 'pulse', ...ids(), result: 'up', count: num(count) })),
+          button('Pulse down', 'pulse-down', () => apply({ op: 'pulse', ...ids(), result: 'down', count: num(count) })),
+          button('GET', null, () => apply({ op: 'get_backend', ...ids() })),
         ),
-        h('div', { class: 'ipvs-row' }, field('Weight', weight, 'ipvs-inline'), button('PATCH weight', () => apply({ op: 'patch_weight', ...ids(), weight: num(weight) }), { 'data-testid': 'patch' })),
+        h('div', { class: 'ipvs-row' }, field('Weight', weight, 'ipvs-inline'), button('PATCH weight', 'patch', () => apply({ op: 'patch_weight', ...ids(), weight: num(weight) }))),
       ),
       h(
         'fieldset',
@@ -1238,7 +1245,7 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('PUT backend', () => {
+          button('PUT backend', null, () => {
             const r = apply({
               op: 'add_backend',
               vs_id: lastRecord?.services?.[0]?.vs_id ?? '',
@@ -1247,7 +1254,7 @@ export function mount(root, ctx) {
             });
             if (r && !r.error) rsSel.value = r.op.rs_id;
           }),
-          button('DELETE backend', () => apply({ op: 'remove_backend', ...ids() })),
+          button('DELETE backend', null, () => apply({ op: 'remove_backend', ...ids() })),
         ),
       ),
     );
