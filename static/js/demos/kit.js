@@ -210,9 +210,6 @@ export function transport(root, ctx, p, o) {
     ),
     summary: h('p', { class: `${p}-summary`, text: summaryOf(ctx, ctx.scenario) }),
     status: h('p', { class: `${p}-status`, role: 'status', 'data-testid': 'status', 'aria-live': 'polite' }),
-    get playing() {
-      return playing;
-    },
     say(text, kind) {
       t.status.textContent = text;
       t.status.dataset.kind = kind ?? '';
