@@ -137,7 +137,6 @@ async function mountDemo(root, kind, raw, { embed = false } = {}) {
 
 /** Pauses a mounted demo while it is off screen or its slide is hidden. */
 function pauseWhenHidden(el, getController) {
-  if (!('IntersectionObserver' in window)) return;
   new IntersectionObserver((entries) => {
     const c = getController();
     if (!c) return;
@@ -151,10 +150,6 @@ function pauseWhenHidden(el, getController) {
  * about to be seen. Returns the observer, to disconnect.
  */
 function whenNear(el, start) {
-  if (!('IntersectionObserver' in window)) {
-    start();
-    return null;
-  }
   const observer = new IntersectionObserver(
     (entries) => {
       if (!entries.some((e) => e.isIntersecting)) return;

@@ -7,7 +7,7 @@
 // `run` leaves its CPU timeline in the frame (4 u32 per span: cpu, start ms, length ms, slot),
 // read through a fresh Uint32Array view after every call and copied at once.
 
-import { field, h, helpPanel, paint, plural, prepend, setOptions, stylesheet, transport } from './kit.js';
+import { darkMode, field, h, helpPanel, paint, plural, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 const SLOT_THROTTLED = 0xffffffff;
 const SLOT_IDLE = 0xfffffffe;
@@ -260,7 +260,6 @@ export function mount(root, ctx) {
   stylesheet('cgroups');
   const memory = ctx.memory;
   const reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
-  const darkMode = matchMedia('(prefers-color-scheme: dark)');
 
   let demo = null;
   let version = 2;
@@ -281,7 +280,7 @@ export function mount(root, ctx) {
   let chipOrder = '';
 
   // Compact in an embed frame and on a reveal.js slide (a custom element there has no embed flag).
-  const compact = !!ctx.embed || !!root.closest?.('.reveal .slides');
+  const compact = !!ctx.embed || !!root.closest('.reveal .slides');
   root.classList.add('cg-demo');
   if (compact) root.classList.add('cg-embed');
 
@@ -445,7 +444,7 @@ export function mount(root, ctx) {
     chipOrder = '';
     cards = new Map();
     cardPass = null;
-    cardObserver?.disconnect();
+    cardObserver.disconnect();
     cardGrid.replaceChildren();
     log.replaceChildren();
     content.hidden = true;
@@ -663,7 +662,7 @@ export function mount(root, ctx) {
     const spec = cardSpec(version);
     for (const [path, card] of cards) {
       if (path in cgs) continue;
-      cardObserver?.unobserve(card.el);
+      cardObserver.unobserve(card.el);
       card.el.remove();
       cards.delete(path);
     }
@@ -704,7 +703,7 @@ export function mount(root, ctx) {
     const el = h('article', { class: 'cg-card', 'data-cgroup': path },
       h('h4', { class: 'cg-card-title' }, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path }), badge),
       setup);
-    cardObserver?.observe(el);
+    cardObserver.observe(el);
     const part = (cls, bg) => h('span', { class: `cg-m-${cls}`, style: bg && `background:${bg}` });
     for (const [section, list, barKind] of spec) {
       const sec = h('div', { class: `cg-sec cg-sec-${section.replace(/\W/g, '')}` }, h('span', { class: 'cg-sec-title', text: section }));
@@ -749,7 +748,7 @@ export function mount(root, ctx) {
     const cpuOn = scenarioRuns || !!timeline || cpuRelevant(rec);
     cardPass = { rec, animate, killedIn, memOn, cpuOn };
     // With many cgroups only the cards on screen are updated; the others when they scroll in.
-    const lazy = cardObserver && cards.size > 24;
+    const lazy = cards.size > 24;
     for (const [path, card] of cards) {
       if (lazy && !card.visible && !card.hide) card.stale = true;
       else updateCard(path, card, cardPass);
@@ -757,17 +756,15 @@ export function mount(root, ctx) {
   }
 
   let cardPass = null;
-  const cardObserver = 'IntersectionObserver' in window
-    ? new IntersectionObserver((entries) => {
-      for (const e of entries) {
-        const path = e.target.dataset.cgroup;
-        const card = cards.get(path);
-        if (!card || card.el !== e.target) continue;
-        card.visible = e.isIntersecting;
-        if (card.visible && card.stale && cardPass) updateCard(path, card, { ...cardPass, animate: false });
-      }
-    }, { rootMargin: '300px' })
-    : null;
+  const cardObserver = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const path = e.target.dataset.cgroup;
+      const card = cards.get(path);
+      if (!card || card.el !== e.target) continue;
+      card.visible = e.isIntersecting;
+      if (card.visible && card.stale && cardPass) updateCard(path, card, { ...cardPass, animate: false });
+    }
+  }, { rootMargin: '300px' });
 
   function updateCard(path, card, { rec, animate, killedIn, memOn, cpuOn }) {
     {
@@ -1185,19 +1182,16 @@ export function mount(root, ctx) {
     if (!anim) drawTimeline();
   };
   darkMode.addEventListener('change', redraw);
-  let ro = null;
-  if ('ResizeObserver' in window) {
-    let lastW = 0;
-    ro = new ResizeObserver(() => {
-      const wNow = canvas.clientWidth;
-      if (wNow !== lastW) {
-        lastW = wNow;
-        canvasW = wNow;
-        redraw();
-      }
-    });
-    ro.observe(canvas);
-  }
+  let lastW = 0;
+  const ro = new ResizeObserver(() => {
+    const wNow = canvas.clientWidth;
+    if (wNow !== lastW) {
+      lastW = wNow;
+      canvasW = wNow;
+      redraw();
+    }
+  });
+  ro.observe(canvas);
 
   // ---- Start ---------------------------------------------------------------------------------
   root.dataset.scenario = player.name;
@@ -1209,7 +1203,7 @@ export function mount(root, ctx) {
   }
   if (ctx.autoplay) player.start();
   // reveal.js centred the slide while the demo was loading: let it lay the slide out again.
-  if (root.closest?.('.reveal')) requestAnimationFrame(() => window.dispatchEvent(new Event('resize')));
+  if (root.closest('.reveal')) requestAnimationFrame(() => window.dispatchEvent(new Event('resize')));
 
   return {
     pause: player.pause,
@@ -1218,8 +1212,8 @@ export function mount(root, ctx) {
       player.destroy();
       root.removeEventListener('keydown', keepKeys);
       darkMode.removeEventListener('change', redraw);
-      ro?.disconnect();
-      cardObserver?.disconnect();
+      ro.disconnect();
+      cardObserver.disconnect();
       demo?.free();
       demo = null;
       root.replaceChildren();

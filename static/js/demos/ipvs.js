@@ -3,7 +3,7 @@
 // scenario names. Everything shown comes from the wasm simulation's records and frame; every
 // string from a scenario or a record is untrusted, so the DOM is built with textContent only.
 
-import { field as labelled, h, helpPanel, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
+import { darkMode, field as labelled, h, helpPanel, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 const SCHEDULERS = [
   ['rr', 'round robin'],
@@ -100,20 +100,17 @@ export function mount(root, ctx) {
   let view = null;
   const queue = [];
   let queueAt = 0;
-  const ro =
-    'ResizeObserver' in window
-      ? new ResizeObserver((entries) => {
-          let changed = false;
-          for (const e of entries) {
-            const w = Math.floor(e.contentRect.width);
-            if (w > 0 && e.target.boxWidth !== w) {
-              e.target.boxWidth = w;
-              changed = true;
-            }
-          }
-          if (changed) view?.render();
-        })
-      : null;
+  const ro = new ResizeObserver((entries) => {
+    let changed = false;
+    for (const e of entries) {
+      const w = Math.floor(e.contentRect.width);
+      if (w > 0 && e.target.boxWidth !== w) {
+        e.target.boxWidth = w;
+        changed = true;
+      }
+    }
+    if (changed) view?.render();
+  });
 
   const frame = () => new Uint32Array(memory.buffer, demo.frame_ptr(), demo.frame_len());
 
@@ -176,10 +173,6 @@ export function mount(root, ctx) {
 
   const say = player.say;
 
-  function log(rec, text) {
-    prepend(logList, h('li', { class: rec.error ? 'ipvs-error' : null }, h('span', { class: 'ipvs-step', text: `#${applied}` }), ' ', text), LOG_SIZE);
-  }
-
   function updateCounter() {
     const remaining = demo.remaining();
     player.count(applied, remaining);
@@ -206,9 +199,9 @@ export function mount(root, ctx) {
     applied += 1;
     lastRecord = rec;
     const words = view.record(rec, animate);
-    log(rec, rec.error ? `${words} — error: ${rec.error}` : words);
-    if (rec.error) say(`${words}: ${rec.error}`, 'error');
-    else say(words);
+    const li = h('li', { class: rec.error ? 'ipvs-error' : null }, h('span', { class: 'ipvs-step', text: `#${applied}` }), ' ', rec.error ? `${words} — error: ${rec.error}` : words);
+    prepend(logList, li, LOG_SIZE);
+    say(rec.error ? `${words}: ${rec.error}` : words, rec.error && 'error');
     if (fastForward) return rec;
     view.render();
     updateCounter();
@@ -311,7 +304,7 @@ export function mount(root, ctx) {
   function canvasBox(label, height, paintIt) {
     const canvas = h('canvas', { role: 'img', 'aria-label': label, class: 'ipvs-canvas' });
     canvas.style.height = `${height}px`;
-    ro?.observe(canvas);
+    ro.observe(canvas);
     const draw = () => {
       if (!canvas.isConnected) return;
       // The width comes from the ResizeObserver: reading clientWidth here would force a layout per frame.
@@ -625,11 +618,12 @@ export function mount(root, ctx) {
       }
       const dests = rec.dests;
       svcLine.textContent = `Service ${vip} ${proto.toUpperCase()} · scheduler ${rec.scheduler}${rec.flags.length ? ` (${rec.flags.join(', ')})` : ''} · ${dests.length} destination${dests.length === 1 ? '' : 's'} · ${Object.keys(rec.connections).length} connections · clock ${rec.clock_ms} ms`;
-      if (rec.scheduler === 'wrr') wrrLine.textContent = `wrr: cw ${rec.cw} · mw ${rec.mw} · di ${rec.di} · cursor ${rec.cursor ?? 'head'}`;
-      else if (rec.scheduler === 'rr') wrrLine.textContent = `rr: cursor ${rec.cursor ?? 'head'}`;
-      else if (rec.scheduler === 'mh') wrrLine.textContent = `mh: table of ${rec.table_size} slots · gcd ${rec.gcd} · rshift ${rec.rshift}`;
-      else if (rec.draws) wrrLine.textContent = `twos draws: ${list(rec.draws.map((d) => (d ? `[${d[0]}, ${d[1]}]` : '∅')), 6)}`;
-      else wrrLine.textContent = '';
+      wrrLine.textContent =
+        rec.scheduler === 'wrr' ? `wrr: cw ${rec.cw} · mw ${rec.mw} · di ${rec.di} · cursor ${rec.cursor ?? 'head'}`
+        : rec.scheduler === 'rr' ? `rr: cursor ${rec.cursor ?? 'head'}`
+        : rec.scheduler === 'mh' ? `mh: table of ${rec.table_size} slots · gcd ${rec.gcd} · rshift ${rec.rshift}`
+        : rec.draws ? `twos draws: ${list(rec.draws.map((d) => (d ? `[${d[0]}, ${d[1]}]` : '∅')), 6)}`
+        : '';
       chips(pickStrip, lastPicks);
       const shown = dests.slice(0, MAX_ROWS);
       const key = shown.map((d) => d.name).join('\u0000');
@@ -955,14 +949,9 @@ export function mount(root, ctx) {
       fillLine.textContent = `round ${f.round}: ${f.backend} takes slot ${f.slot}${f.skipped ? ` after passing ${f.skipped} filled slot${f.skipped === 1 ? '' : 's'}` : ''} (${anim.done} / ${anim.fill.length})`;
       anim.last = f.slot;
       cv.draw();
-      if (anim.done >= anim.fill.length) {
-        const fill = anim.fill;
-        anim = null;
-        fillLine.textContent = `Populated: ${fillSummary(fill)}`;
-        cv.draw();
-        return false;
-      }
-      return true;
+      if (anim.done < anim.fill.length) return true;
+      finish();
+      return false;
     }
 
     function finish() {
@@ -1008,8 +997,8 @@ export function mount(root, ctx) {
             'table',
             { class: 'ipvs-table' },
             h('caption', { text: 'Preference lists: permutation[j] = (offset + j·skip) mod M' }),
-            h('thead', {}, h('tr', {}, h('th', { text: 'backend' }), ...Array.from({ length: m }, (_, j) => h('th', { text: String(j) })))),
-            h('tbody', {}, ...rec.permutations.map((p) => h('tr', {}, h('th', { scope: 'row' }, swatch(p.backend), p.backend), ...p.slots.map((s) => h('td', { text: String(s) }))))),
+            h('thead', {}, h('tr', {}, h('th', { text: 'backend' }), ...Array.from({ length: m }, (_, j) => h('th', { text: j })))),
+            h('tbody', {}, ...rec.permutations.map((p) => h('tr', {}, h('th', { scope: 'row' }, swatch(p.backend), p.backend), ...p.slots.map((s) => h('td', { text: s }))))),
           ),
         );
       }
@@ -1214,11 +1203,8 @@ export function mount(root, ctx) {
     const nPort = numeric('Port', 5, '8080');
     const nW = numeric('Weight (0 or less: 100)', 4, '100');
     const nInt = input('Pulse interval, e.g. 5s or 1m', 4, { value: '5s' });
-    const backend = () => (lastRecord?.backends ?? []).find((b) => b.rs_id === rsSel.value);
-    const ids = () => {
-      const b = backend();
-      return { vs_id: b?.vs_id ?? lastRecord?.services?.[0]?.vs_id ?? '', rs_id: rsSel.value };
-    };
+    const firstService = () => lastRecord?.services?.[0]?.vs_id ?? '';
+    const ids = () => ({ vs_id: lastRecord?.backends?.find((b) => b.rs_id === rsSel.value)?.vs_id ?? firstService(), rs_id: rsSel.value });
     const controlsEl = h(
       'div',
       {},
@@ -1248,7 +1234,7 @@ export function mount(root, ctx) {
           button('PUT backend', null, () => {
             const r = apply({
               op: 'add_backend',
-              vs_id: lastRecord?.services?.[0]?.vs_id ?? '',
+              vs_id: firstService(),
               rs_id: nId.value,
               options: { host: nHost.value.trim(), port: num(nPort), weight: num(nW) ?? 0, pulse: { type: 'tcp', interval: nInt.value.trim() } },
             });
@@ -1401,12 +1387,11 @@ export function mount(root, ctx) {
   }
 
   // ---- lifecycle ----
-  const dark = window.matchMedia?.('(prefers-color-scheme: dark)');
   const redraw = () => {
     themeCache = null;
     view?.render();
   };
-  dark?.addEventListener?.('change', redraw);
+  darkMode.addEventListener('change', redraw);
   if (!css.sheet) css.addEventListener('load', redraw, { once: true });
 
   create(player.text, player.name, ctx.step || 0);
@@ -1418,8 +1403,8 @@ export function mount(root, ctx) {
     destroy() {
       player.destroy();
       queue.length = 0;
-      ro?.disconnect();
-      dark?.removeEventListener?.('change', redraw);
+      ro.disconnect();
+      darkMode.removeEventListener('change', redraw);
       css.removeEventListener('load', redraw);
       view?.destroy?.();
       demo?.free();

@@ -4,6 +4,9 @@
 // the DOM with textContent only: scenario and record text is untrusted.
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+
+/** Whether the page is dark; the UIs redraw their canvases when it changes. */
+export const darkMode = matchMedia('(prefers-color-scheme: dark)');
 const helps = new Map();
 
 /**

@@ -57,7 +57,7 @@ const capsWords = (hex) => {
 function commandText(op) {
   if (!op || typeof op !== 'object') return String(op);
   const t = op.target ? `<${op.target}>` : 'self';
-  const flags = (list) => (Array.isArray(list) ? list.join('|') : '');
+  const flags = (list) => list?.join('|') ?? '';
   switch (op.op) {
     case 'fork': return `fork()  → ${op.child}`;
     case 'clone': return `clone(${flags(op.flags) || '0'})  → ${op.child}${op.command ? ` runs ${op.command}` : ''}`;
@@ -83,7 +83,7 @@ function commandText(op) {
     case 'wait': return op.child ? `waitpid(<${op.child}>, WNOHANG)` : 'waitpid(-1, WNOHANG)';
     case 'setuid': return `setresuid(${op.uid}); setresgid(${op.gid})`;
     case 'cap_drop': {
-      const caps = Array.isArray(op.caps) ? op.caps : [];
+      const caps = op.caps;
       const list = caps.slice(0, 3).map((c) => String(c).toLowerCase()).join(',');
       return `capsh --drop=${list}${caps.length > 3 ? `,… (${caps.length} capabilities)` : ''}`;
     }
@@ -149,7 +149,7 @@ function resultText(rec) {
   if (rec.id != null) return `→ id ${rec.id}`;
   if (rec.secs != null) return `→ ${rec.secs}.${String(rec.nanos ?? 0).padStart(9, '0')} s`;
   if (rec.reached != null) return `→ reached ${rec.reached}`;
-  if (Array.isArray(rec.output)) {
+  if (rec.output) {
     if (rec.output.length === 0) return '→ (no output)';
     if (rec.output.length === 1) return `→ ${rec.output[0]}`;
     return `→ ${rec.output.length} lines`;
@@ -181,12 +181,12 @@ function hintOf(rec, prev) {
       return 'Killing a pid namespace’s init kills every process in it (nested namespaces too).';
     }
   }
-  if (op.op === 'ps' && Array.isArray(rec.ps) && actor && actor.ns.pid !== HOST_PID_NS) {
+  if (op.op === 'ps' && rec.ps && actor && actor.ns.pid !== HOST_PID_NS) {
     return rec.ps.some((e) => e.label === 'init')
       ? 'ps reads /proc, and the /proc mounted here still shows the host’s pid namespace: mount a fresh /proc to see only the container.'
       : 'Only processes with a pid in this namespace (its own and nested ones), numbered from its init, pid 1: the /proc mounted here belongs to it.';
   }
-  if (op.op === 'ip_link' && Array.isArray(rec.output) && rec.output.length === 1 && /lo: state DOWN/.test(rec.output[0])) {
+  if (op.op === 'ip_link' && rec.output?.length === 1 && /lo: state DOWN/.test(rec.output[0])) {
     return 'A new network namespace has only lo, and it is down: no address, no route.';
   }
   if (op.op === 'pivot_root' && rec.error == null) return 'The image is now /; the old root hangs under put_old until it is unmounted.';
@@ -433,7 +433,7 @@ export function mount(root, ctx) {
     demo = fresh;
     // The simulation has just parsed the text.
     const doc = JSON.parse(text);
-    scriptOps = Array.isArray(doc.ops) ? doc.ops : [];
+    scriptOps = doc.ops;
     state = bootStateOf(doc);
     applied = 0;
     scripted = 0;
@@ -531,7 +531,7 @@ export function mount(root, ctx) {
     resultLine.className = rec.error != null ? 'ns-result ns-err' : 'ns-result';
     hint.textContent = hintOf(rec, prev);
     hint.hidden = hint.textContent === '';
-    const lines = rec.ps ? psLines(rec.ps) : Array.isArray(rec.output) && rec.output.length > 1 ? rec.output : null;
+    const lines = rec.ps ? psLines(rec.ps) : rec.output?.length > 1 ? rec.output : null;
     output.hidden = !lines || lines.length === 0;
     output.textContent = lines ? lines.join('\n') : '';
     const diff = stateDiff(prev, rec.state);
