@@ -180,18 +180,6 @@ export function mount(root, ctx) {
     if (remaining === 0 && queue.length === 0) player.stop();
   }
 
-  function expose() {
-    root.demo = {
-      get lastRecord() {
-        return lastRecord;
-      },
-      model,
-      frame: () => Array.from(frame()),
-      apply: (op) => run(() => demo.apply(typeof op === 'string' ? op : JSON.stringify(op)), true),
-      step: () => step(false),
-    };
-  }
-
   // ---- applying records ----
   let fastForward = false;
   function accept(text, animate) {
@@ -228,20 +216,16 @@ export function mount(root, ctx) {
   }
 
   /** Applies an op built by the controls; a thrown error (bad field) goes to the status line. */
-  function run(call, animate = true) {
+  function apply(op) {
     view.finish?.();
     let text;
     try {
-      text = call();
+      text = demo.apply(JSON.stringify(op));
     } catch (err) {
       say(`Not applied: ${err?.message ?? err}`, 'error');
       return null;
     }
-    return accept(text, animate);
-  }
-
-  function apply(op) {
-    return run(() => demo.apply(JSON.stringify(op)));
+    return accept(text, true);
   }
 
   // ---- (re)creating the demo ----
@@ -273,7 +257,6 @@ export function mount(root, ctx) {
     }
     view.render();
     updateCounter();
-    expose();
     if (steps === 0) say(`Scenario ${name} (${model} model): press Step or Play.`);
   }
 
@@ -346,6 +329,7 @@ export function mount(root, ctx) {
     const bucketNote = h('p', { class: 'ipvs-note' });
     const chart = canvasBox('Distribution: picks per destination (upper bars, the line is the weight’s share) and connections (lower bars: active solid, inactive light)', compact ? 130 : 180, drawChart);
     const buckets = canvasBox('The 256 hash buckets, coloured by owning destination', 72, drawBuckets);
+    chart.canvas.hidden = true;
     const compareBox = h('div', { class: 'ipvs-compare', hidden: true });
 
     const el = h(
@@ -600,20 +584,10 @@ export function mount(root, ctx) {
 
     function render() {
       const rec = lastRecord;
+      // A view is made for each scenario load, so before the first record its parts are still empty.
       if (!rec) {
         svcLine.textContent = `Service ${vip} ${proto.toUpperCase()}, scheduler ${settings.scheduler ?? 'wlc'}: no destinations yet.`;
-        wrrLine.textContent = '';
-        pickStrip.replaceChildren();
-        tbody.replaceChildren();
-        rowsKey = '';
-        more.textContent = '';
-        trashLine.textContent = '';
-        extra.replaceChildren();
-        cmdLine.textContent = '';
-        connSel.replaceChildren();
-        chart.canvas.hidden = true;
         suggestDest();
-        renderCompare();
         return;
       }
       const dests = rec.dests;
@@ -969,11 +943,10 @@ export function mount(root, ctx) {
       info.textContent = rec
         ? `M = ${m} slots · ${bs.length} backends · entries max ${rec.balance.max_entries} / min ${rec.balance.min_entries} (ratio ${rec.balance.max_min_ratio.toFixed(4)})`
         : `M = ${m} slots · ${bs.length} backends · the table is built: step to see how it fills.`;
-      if (!rec) fillLine.textContent = '';
-      if (rec?.disruption) {
-        const d = rec.disruption;
-        disruption.textContent = `${rec.op.op === 'add_backend' ? 'Adding' : 'Removing'} ${rec.op.name} moved ${d.changed} entries (${pct(d.changed_share)} of the table); ${d.minimum} (${pct(d.minimum_share)}) had to move (moved slots are hatched).`;
-      } else if (rec) disruption.textContent = '';
+      const d = rec?.disruption;
+      disruption.textContent = d
+        ? `${rec.op.op === 'add_backend' ? 'Adding' : 'Removing'} ${rec.op.name} moved ${d.changed} entries (${pct(d.changed_share)} of the table); ${d.minimum} (${pct(d.minimum_share)}) had to move (moved slots are hatched).`
+        : '';
       lookupLine.textContent = rec?.op.op === 'lookup' && !rec.error ? `key ${rec.op.key} → hsiphash ${rec.hash} mod ${m} = slot ${rec.slot} → ${rec.backend}` : '';
       const prefix = `slots 0…${m - 1}: `;
       slotsText.textContent = m <= 64 ? `${prefix}${Array.from(table, (i) => names[i] ?? '?').join(' ')}` : '';
@@ -1396,6 +1369,13 @@ export function mount(root, ctx) {
 
   create(player.text, player.name, ctx.step || 0);
   if (ctx.autoplay) player.start();
+  // For the browser tests: the last record and the frame (the Maglev table).
+  root.demo = {
+    get lastRecord() {
+      return lastRecord;
+    },
+    frame: () => Array.from(frame()),
+  };
 
   return {
     pause: player.pause,
