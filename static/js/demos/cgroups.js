@@ -279,11 +279,6 @@ export function mount(root, ctx) {
   let chipOf = new Map();
   let chipOrder = '';
 
-  // Compact in an embed frame and on a reveal.js slide (a custom element there has no embed flag).
-  const compact = !!ctx.embed || !!root.closest('.reveal .slides');
-  root.classList.add('cg-demo');
-  if (compact) root.classList.add('cg-embed');
-
   // ---- Controls ---------------------------------------------------------------------------
   // The play loop also draws the timeline's reveal after a run.
   const player = transport(root, ctx, 'cg', {
@@ -316,6 +311,7 @@ export function mount(root, ctx) {
     },
   });
   const setStatus = player.say;
+  const { compact } = player;
   const progress = h('span', { class: 'cg-progress', 'aria-live': 'off' });
   const versionBadge = h('span', { class: 'cg-version' });
   const bar = h('div', { class: 'cg-bar', role: 'group', 'aria-label': 'Demo controls' },
@@ -448,7 +444,6 @@ export function mount(root, ctx) {
     cardGrid.replaceChildren();
     log.replaceChildren();
     content.hidden = true;
-    root.demo = { lastRecord: null, timeline: null };
   }
 
   function start(text, steps, name) {
@@ -513,12 +508,6 @@ export function mount(root, ctx) {
     for (const path of Object.keys(rec.cgroups ?? {})) {
       if (!colorOf.has(path)) colorOf.set(path, colorOf.size - 1);
     }
-    root.demo = {
-      lastRecord: rec,
-      get timeline() {
-        return timeline ? decodeTimeline(timeline) : null;
-      },
-    };
     logLine(rec);
   }
 
@@ -1194,6 +1183,15 @@ export function mount(root, ctx) {
   ro.observe(canvas);
 
   // ---- Start ---------------------------------------------------------------------------------
+  // For the browser tests: the last record and the last run's timeline as the native trace has it.
+  root.demo = {
+    get lastRecord() {
+      return lastRecord;
+    },
+    get timeline() {
+      return timeline ? decodeTimeline(timeline) : null;
+    },
+  };
   root.dataset.scenario = player.name;
   try {
     start(player.text, Math.max(0, Number(ctx.step) || 0), player.name);

@@ -144,10 +144,7 @@ export function mount(root, ctx) {
   const logList = h('ol', { class: 'ipvs-log', 'aria-label': 'Last operations, newest first' });
   const help = helpPanel('ipvs', 'ipvs', 'How this simulation simplifies the kernel', (section) => !section.model || section.model === root.dataset.model);
 
-  // Slides get the compact layout too, even when the element was mounted without `embed`.
-  const compact = !!ctx.embed || !!root.closest('.reveal');
-  root.classList.add('ipvs-demo');
-  root.classList.toggle('ipvs-embed', compact);
+  const { compact } = player;
   root.append(
     h(
       'div',

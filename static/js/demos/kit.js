@@ -114,7 +114,9 @@ export function paint(canvas, w, ht, dpr) {
 
 /**
  * The transport of the demo mounted in `root` with `ctx` (see ../demos.js); `p` is the demo's
- * class prefix. Returns `t`: the elements `t.step`, `t.play`, `t.reset`, `t.speeds`, `t.picker`,
+ * class prefix, and the root gets the classes `<p>-demo` and, in the compact layout (an embed
+ * frame, or a reveal.js slide, where a custom element has no embed flag), `<p>-embed`, with
+ * `t.compact` true. Returns `t`: the elements `t.step`, `t.play`, `t.reset`, `t.speeds`, `t.picker`,
  * `t.summary` and `t.status` for the demo to lay out, `t.say(text, kind)` for the status line
  * (`kind` 'error' or 'warn' becomes its data-kind), and the play loop: Play steps `t.speed`
  * times a second (the speed chosen), the first step at once. `o` is the demo's side:
@@ -172,6 +174,7 @@ export function transport(root, ctx, p, o) {
   };
   const speeds = [...new Set([...SPEEDS, ctx.speed || 1])].sort((a, b) => a - b);
   const t = {
+    compact: !!ctx.embed || !!root.closest('.reveal'),
     name: ctx.scenario,
     text: ctx.scenarioJson,
     speed: ctx.speed || 1,
@@ -251,6 +254,8 @@ export function transport(root, ctx, p, o) {
     ...speeds.map((s) => h('option', { value: s, text: `${s}×` })),
   );
   t.speeds.value = t.speed;
+  root.classList.add(`${p}-demo`);
+  root.classList.toggle(`${p}-embed`, t.compact);
   t.picker.value = t.name;
   return t;
 }

@@ -263,7 +263,7 @@ function stateDiff(prev, cur) {
       }
     }
   }
-  for (const [, o] of pn) if (!cn.has(`${o.type}:${o.inode}`)) out.push(['del', `${nsName(o.type, o.inode)} destroyed (no process, fd or mount refers to it)`]);
+  for (const [k, o] of pn) if (!cn.has(k)) out.push(['del', `${nsName(o.type, o.inode)} destroyed (no process, fd or mount refers to it)`]);
   // New processes and namespaces first, pid member counts last (the sort is stable).
   const rank = ([kind, text]) => (kind === 'add' && !text.includes(': ') ? 0 : / members: /.test(text) ? 3 : kind === 'add' ? 1 : 2);
   return out.sort((a, b) => rank(a) - rank(b));
@@ -301,11 +301,6 @@ export function mount(root, ctx) {
   let childSeq = 1;
   root.demo = { lastRecord: null };
 
-  // Compact in the embed frame, and in a slide deck (custom elements there get embed: false).
-  const compact = !!ctx.embed || !!root.closest('.reveal, .slides');
-  root.classList.add('ns-demo');
-  if (compact) root.classList.add('ns-embed');
-
   // ---- toolbar
   const player = transport(root, ctx, 'ns', {
     step: stepOnce,
@@ -320,6 +315,7 @@ export function mount(root, ctx) {
     },
   });
   const setStatus = player.say;
+  const { compact } = player;
   const progress = h('span', { class: 'ns-progress', 'aria-live': 'off' });
   const toolbar = h(
     'div',
@@ -393,7 +389,7 @@ export function mount(root, ctx) {
   const fHost = fld('hostname', hostIn);
   const controls = h(
     'details',
-    { class: 'ns-try', open: compact ? null : true },
+    { class: 'ns-try', open: !compact },
     h('summary', { text: 'Try it: run your own syscalls' }),
     h('div', { class: 'ns-try-row' }, fld('action', actSel), fAs, fChild, fTarget, fSig, fCode, fHost, applyBtn),
     flagSet,
@@ -630,10 +626,9 @@ export function mount(root, ctx) {
       return;
     }
     const procs = state.processes;
-    const extra = [];
-    if (procs.some((p) => p.ns.pid_for_children != null && p.ns.pid_for_children !== p.ns.pid)) extra.push('pid_for_children');
-    if (procs.some((p) => p.ns.time_for_children != null && p.ns.time_for_children !== p.ns.time)) extra.push('time_for_children');
-    const cols = [...NS_COLUMNS, ...extra];
+    // pid_for_children and time_for_children get a column when some process's differs.
+    const differs = (c) => procs.some((p) => p.ns[c] != null && p.ns[c] !== p.ns[c.replace('_for_children', '')]);
+    const cols = [...NS_COLUMNS, ...['pid_for_children', 'time_for_children'].filter(differs)];
     const prevMap = new Map((prev?.processes ?? []).map((p) => [p.label, p]));
     const thead = h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'process' }), ...cols.map((c) => h('th', { scope: 'col', text: c.replace('_for_children', '→kids') }))));
     const tbody = h('tbody');
@@ -732,14 +727,13 @@ export function mount(root, ctx) {
 
   function card(n, body) {
     const users = state.processes.filter((p) => p.ns[n.type] === n.inode || (n.type === 'pid' && p.ns.pid === n.inode)).map((p) => p.label);
-    const c = h(
+    const host = INITIAL_INODES.has(n.inode);
+    return h(
       'div',
-      { class: `ns-card${INITIAL_INODES.has(n.inode) ? ' host' : ''}`, 'data-ns': n.inode },
+      { class: `ns-card${host ? ' host' : ''}`, 'data-ns': n.inode, style: !host && `--h: ${hueOf(n.inode)}` },
       h('div', { class: 'ns-card-head' }, h('strong', { text: nsName(n.type, n.inode) }), h('span', { class: 'ns-box-meta', text: users.length ? users.join(', ') : 'no process' })),
+      ...body,
     );
-    if (!INITIAL_INODES.has(n.inode)) c.style.setProperty('--h', hueOf(n.inode));
-    c.append(...body);
-    return c;
   }
 
   function renderCards() {
