@@ -41,13 +41,8 @@ function s(tag, attrs, text) {
 const short = (inode) => (inode == null ? '–' : `…${String(inode).slice(-4)}`);
 const nsName = (type, inode) => `${type}:[${inode}]`;
 const hueOf = (inode) => (Number(inode) * 47) % 360;
-const popcount = (hex) => {
-  let n = 0;
-  for (const ch of String(hex)) n += [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4][parseInt(ch, 16)] ?? 0;
-  return n;
-};
 const capsWords = (hex) => {
-  const n = popcount(hex);
+  const n = BigInt(`0x${hex}`).toString(2).split('1').length - 1;
   return n === 0 ? 'no caps' : n >= 41 ? 'all caps' : `${n} caps`;
 };
 
@@ -192,10 +187,8 @@ function hintOf(rec, prev) {
   if (op.op === 'pivot_root' && rec.error == null) return 'The image is now /; the old root hangs under put_old until it is unmounted.';
   if (op.op === 'umount' && op.lazy && rec.error == null) return 'The host’s mounts are gone from this mount namespace.';
   if (op.op === 'exit' && rec.error == null && prev) {
-    const orphans = prev.processes.filter((p) => {
-      const me = prev.processes.find((q) => q.label === op.as);
-      return me && p.ppid[0] === me.nspid[0] && p.label !== op.as;
-    });
+    const me = prev.processes.find((q) => q.label === op.as);
+    const orphans = prev.processes.filter((p) => me && p.ppid[0] === me.nspid[0] && p !== me);
     if (orphans.length) return `${orphans.map((p) => p.label).join(', ')} lost ${orphans.length === 1 ? 'its' : 'their'} parent and ${orphans.length === 1 ? 'was' : 'were'} reparented (to a subreaper, else to the namespace’s init).`;
   }
   if (op.op === 'cgroup_move' && rec.error == null) return 'Only the cgroup path is modelled here; the cgroups demo models the limits.';
@@ -364,15 +357,15 @@ export function mount(root, ctx) {
   );
 
   // ---- interactive controls
-  const actSel = h('select', { 'aria-label': 'Action' });
-  for (const [v, t] of [['fork', 'fork'], ['clone', 'clone with CLONE_NEW*'], ['unshare', 'unshare(CLONE_NEW*)'], ['kill', 'kill'], ['exit', 'exit'], ['sethostname', 'sethostname'], ['ps', 'ps -e'], ['ip_link', 'ip addr']]) {
-    actSel.append(h('option', { value: v, text: t }));
-  }
+  const actSel = h(
+    'select',
+    { 'aria-label': 'Action', onchange: syncFields },
+    ...[['fork'], ['clone', 'clone with CLONE_NEW*'], ['unshare', 'unshare(CLONE_NEW*)'], ['kill'], ['exit'], ['sethostname'], ['ps', 'ps -e'], ['ip_link', 'ip addr']].map(([value, text = value]) => h('option', { value, text })),
+  );
   const asSel = h('select', { 'aria-label': 'Process performing it (as)', 'data-testid': 'as' });
   const targetSel = h('select', { 'aria-label': 'Target process', 'data-testid': 'target' });
   const childIn = h('input', { type: 'text', 'aria-label': 'Label of the new process', 'data-testid': 'child', maxlength: '32', size: '8', value: 'p1' });
-  const sigSel = h('select', { 'aria-label': 'Signal', 'data-testid': 'signal' });
-  for (const sg of SIGNALS) sigSel.append(h('option', { value: sg, text: sg }));
+  const sigSel = h('select', { 'aria-label': 'Signal', 'data-testid': 'signal' }, ...SIGNALS.map((text) => h('option', { text })));
   const codeIn = h('input', { type: 'number', 'aria-label': 'Exit code', 'data-testid': 'code', value: '0', min: '0', max: '255', step: '1' });
   const hostIn = h('input', { type: 'text', 'aria-label': 'Hostname', 'data-testid': 'hostname', maxlength: '64', size: '10', value: 'box' });
   const flagBoxes = FLAGS.map(([flag, kind]) =>
@@ -576,10 +569,8 @@ export function mount(root, ctx) {
       const kids = new Map();
       const top = [];
       for (const r of node.members) {
-        if (r.parent != null && inNs.has(r.parent)) {
-          if (!kids.has(r.parent)) kids.set(r.parent, []);
-          kids.get(r.parent).push(r);
-        } else top.push(r);
+        if (r.parent != null && inNs.has(r.parent)) (kids.get(r.parent) ?? kids.set(r.parent, []).get(r.parent)).push(r);
+        else top.push(r);
       }
       const walk = (r, depth) => {
         if (drawn >= MAX_ROWS) return;
@@ -744,19 +735,20 @@ export function mount(root, ctx) {
     const groups = new Map(TYPE_ORDER.map((t) => [t, []]));
     for (const n of state.namespaces) groups.get(n.type)?.push(n);
     const sections = [];
-    const sect = (title, list, body) => {
+    // A section per namespace type, titled `type: what` (or just the type).
+    const sect = (type, what, body) => {
+      const list = groups.get(type);
       if (list.length === 0) return;
-      sections.push(h('div', { role: 'region', class: 'ns-group' }, h('h3', { text: title }), h('div', { class: 'ns-group-cards' }, ...list.slice(0, 40).map((n) => card(n, body(n))))));
+      sections.push(h('div', { role: 'region', class: 'ns-group' }, h('h3', { text: what ? `${type}: ${what}` : type }), h('div', { class: 'ns-group-cards' }, ...list.slice(0, 40).map((n) => card(n, body(n))))));
     };
     const kv = (k, v) => h('div', { class: 'ns-kv' }, h('span', { class: 'k', text: k }), h('span', { class: 'v', text: v }));
-    sect('uts: hostnames', groups.get('uts'), (n) => [kv('hostname', n.hostname), kv('domainname', n.domainname)]);
-    sect('user: who is root', groups.get('user'), (n) => {
+    sect('uts', 'hostnames', (n) => [kv('hostname', n.hostname), kv('domainname', n.domainname)]);
+    sect('user', 'who is root', (n) => {
       // One line per distinct (uid inside, uid on the host, capabilities).
       const who = new Map();
       for (const p of state.processes.filter((q) => q.ns.user === n.inode)) {
         const k = `uid ${p.uid} inside = ${p.kuid} on the host, ${capsWords(p.cap_eff)}`;
-        if (!who.has(k)) who.set(k, []);
-        who.get(k).push(p.label);
+        (who.get(k) ?? who.set(k, []).get(k)).push(p.label);
       }
       return [
         kv('level', n.level),
@@ -767,15 +759,15 @@ export function mount(root, ctx) {
         ...[...who].map(([k, labels]) => h('div', { class: 'ns-who', text: `${labels.join(', ')}: ${k}` })),
       ];
     });
-    sect('pid', groups.get('pid'), (n) => [kv('level', n.level), kv('members', n.members), kv('new pids', n.adding ? 'allowed' : 'refused (ENOMEM): init died')]);
-    sect('mnt: mount tables', groups.get('mnt'), (n) => {
+    sect('pid', '', (n) => [kv('level', n.level), kv('members', n.members), kv('new pids', n.adding ? 'allowed' : 'refused (ENOMEM): init died')]);
+    sect('mnt', 'mount tables', (n) => {
       const list = n.mounts ?? [];
       const pre = h('pre', { class: 'ns-mounts', text: list.join('\n') });
       return [h('details', {}, h('summary', { text: `${list.length} mounts` }), pre)];
     });
-    sect('ipc', groups.get('ipc'), (n) => [kv('objects', (n.objects ?? []).join('; ') || 'none')]);
-    sect('cgroup', groups.get('cgroup'), (n) => [kv('root', n.root)]);
-    sect('time', groups.get('time'), (n) => [
+    sect('ipc', '', (n) => [kv('objects', (n.objects ?? []).join('; ') || 'none')]);
+    sect('cgroup', '', (n) => [kv('root', n.root)]);
+    sect('time', '', (n) => [
       kv('monotonic offset', `${n.monotonic_offset_ns / 1e9} s`),
       kv('boottime offset', `${n.boottime_offset_ns / 1e9} s`),
       kv('offsets', n.frozen ? 'frozen (a process entered)' : 'writable'),
@@ -855,7 +847,6 @@ export function mount(root, ctx) {
     applyOp(op);
   }
 
-  actSel.onchange = syncFields;
   applyBtn.onclick = runAction;
   controls.onkeydown = (e) => {
     if (e.key === 'Enter' && e.target instanceof HTMLInputElement && e.target.type !== 'checkbox') {
