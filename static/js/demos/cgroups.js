@@ -159,6 +159,8 @@ function fmtBytes(n) {
   return `${n} B`;
 }
 
+/** How many forks (or clones, spawns) `rec` saw refused with EAGAIN. */
+const refused = (rec) => rec.fork_failed || (/^EAGAIN/.test(rec.error) ? 1 : 0);
 const fmtMs = (us) => `${+(us / 1000).toFixed(1)} ms`;
 /** `x` as a CSS percentage of `scale`, at most 100%. */
 const percentOf = (x, scale) => `${Math.min(100, (100 * (x || 0)) / (scale || 1)).toFixed(2)}%`;
@@ -503,8 +505,7 @@ export function mount(root, ctx) {
       const l = limits.get(op.pid);
       if (l) for (const p of rec.pids) limits.set(p, l);
     }
-    if (rec.fork_failed) eagain += rec.fork_failed;
-    else if (rec.error && /^EAGAIN/.test(rec.error)) eagain += 1;
+    eagain += refused(rec);
     for (const path of Object.keys(rec.cgroups ?? {})) {
       if (!colorOf.has(path)) colorOf.set(path, colorOf.size - 1);
     }
@@ -661,10 +662,9 @@ export function mount(root, ctx) {
       order.push(cards.get(path).el);
     }
     cardGrid.replaceChildren(...order);
-    const opts = () => paths.map((p) => h('option', { value: p, text: p }));
     for (const sel of [spawnCg, writeCg]) {
       const keep = sel.value;
-      sel.replaceChildren(...opts());
+      setOptions(sel, paths);
       sel.value = sel.dataset.picked && paths.includes(keep) ? keep : (paths[1] ?? paths[0]);
     }
     // Legend entries, each with the milliseconds of the last run (filled by drawTimeline).
@@ -892,17 +892,17 @@ export function mount(root, ctx) {
       for (const u of uids) {
         const strip = h('span', { class: 'cg-strip', 'aria-hidden': 'true' });
         const lim = [...(limitsByUid.get(u) ?? [])];
-        const n = /^nproc=(\d+)$/.exec(lim.find((x) => x.startsWith('nproc=')) ?? '');
-        const limit = n ? Number(n[1]) : null;
+        const setting = lim.find((x) => x.startsWith('nproc='));
+        const limit = setting ? Number(setting.slice(6)) : null;
         let k = 0;
         for (const p of procs) {
           if (String(p.uid) !== u) continue;
           for (let t = 0; t < p.threads && k < 40; t++, k++) {
-            if (limit != null && k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
+            if (k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
             strip.append(h('span', { class: 'cg-strip-task', style: `background:${colour(p.cgroup)}`, title: `pid ${p.pid} in ${p.cgroup}` }));
           }
         }
-        if (limit != null && k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
+        if (k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
         const desc = u === '0' ? 'uid 0 bypasses RLIMIT_NPROC' : lim.length ? lim.join(', ') : '';
         rows.push(h('div', { class: 'cg-urow', 'data-uid': u },
           h('code', { text: `uid ${u}` }), strip,
@@ -928,8 +928,8 @@ export function mount(root, ctx) {
       if (chip.txt !== txt) chip.span.textContent = chip.txt = txt;
       return chip.li;
     });
-    const failed = rec ? rec.fork_failed || (rec.error && /^EAGAIN/.test(rec.error) ? 1 : 0) : 0;
-    if (failed) list.push(h('li', { class: 'cg-chip cg-fail', text: `✕ ${failed} ${rec.op?.op === 'clone' ? 'clone' : rec.op?.op === 'spawn' ? 'spawn' : 'fork'}${failed > 1 ? 's' : ''} refused: ${rec.fork_error ?? rec.error}` }));
+    const failed = rec ? refused(rec) : 0;
+    if (failed) list.push(h('li', { class: 'cg-chip cg-fail', text: `✕ ${plural(failed, ['clone', 'spawn'].includes(rec.op?.op) ? rec.op.op : 'fork')} refused: ${rec.fork_error ?? rec.error}` }));
     if (procs.length > MAX_CHIPS) list.push(h('li', { class: 'cg-chip cg-more', text: `+${procs.length - MAX_CHIPS} more` }));
     if (!procs.length) list.push(h('li', { class: 'cg-chip cg-more', text: 'no process yet' }));
     const order = list.map((li) => li.dataset.pid ?? li.textContent).join('|');
