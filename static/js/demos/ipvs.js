@@ -308,7 +308,7 @@ export function mount(root, ctx) {
     let shownSched = '';
     const recent = [];
 
-    const svcLine = h('p', { class: 'ipvs-line', 'data-testid': 'service' });
+    const svcLine = h('p', { class: 'ipvs-line' });
     const wrrLine = h('p', { class: 'ipvs-line ipvs-mono', 'data-testid': 'wrr' });
     const cmdLine = h('p', { class: 'ipvs-line ipvs-mono ipvs-cmd', 'data-testid': 'command' });
     const pickStrip = h('div', { class: 'ipvs-chips', 'data-testid': 'picks', 'aria-label': 'Picks of the last operation' });
@@ -321,7 +321,7 @@ export function mount(root, ctx) {
       tbody,
     );
     const more = h('p', { class: 'ipvs-note' });
-    const trashLine = h('p', { class: 'ipvs-note', 'data-testid': 'trash' });
+    const trashLine = h('p', { class: 'ipvs-note' });
     const extra = h('div', { class: 'ipvs-extra' });
     const bucketNote = h('p', { class: 'ipvs-note' });
     const chart = canvasBox('Distribution: picks per destination (upper bars, the line is the weight’s share) and connections (lower bars: active solid, inactive light)', compact ? 130 : 180, drawChart);
@@ -375,7 +375,7 @@ export function mount(root, ctx) {
       return n;
     };
     const packet = () => ({ src: str(src), dst: str(dst) });
-    const compareToggle = h('input', { type: 'checkbox', 'data-testid': 'compare' });
+    const compareToggle = h('input', { type: 'checkbox' });
     compareToggle.addEventListener('change', () => {
       if (compareToggle.checked) compare = makeCompare();
       else compare = compare?.destroy() ?? null;
@@ -824,7 +824,7 @@ export function mount(root, ctx) {
     let moved = null;
     let anim = null;
     let lookupSlot = -1;
-    const info = h('p', { class: 'ipvs-line', 'data-testid': 'balance' });
+    const info = h('p', { class: 'ipvs-line' });
     const fillLine = h('p', { class: 'ipvs-line', 'data-testid': 'fill', 'aria-live': 'off' });
     const disruption = h('p', { class: 'ipvs-line', 'data-testid': 'disruption' });
     const lookupLine = h('p', { class: 'ipvs-line ipvs-mono', 'data-testid': 'lookup' });
@@ -1052,7 +1052,7 @@ export function mount(root, ctx) {
           }
           c.font = '9px system-ui, sans-serif';
           c.fillStyle = name != null ? textColour(colourOf(name)) : t.soft;
-          c.fillText(String(i), x + 8, y + 8);
+          c.fillText(i, x + 8, y + 8);
         }
       }
       c.textBaseline = 'alphabetic';
@@ -1081,7 +1081,7 @@ export function mount(root, ctx) {
     const count = numeric('Number of picks', 4, '7');
     const peerSel = h('select', { 'aria-label': 'Peer' });
     const weight = numeric('New weight', 5, '3');
-    const toggle = h('input', { type: 'checkbox', checked: true, 'data-testid': 'compare' });
+    const toggle = h('input', { type: 'checkbox', checked: true });
     toggle.addEventListener('change', () => {
       compare = toggle.checked ? makeCompare() : compare?.destroy() ?? null;
       render();
@@ -1157,11 +1157,11 @@ export function mount(root, ctx) {
   function gorbView() {
     const history = new Map();
     let lastChecks = [];
-    const svcLine = h('p', { class: 'ipvs-line', 'data-testid': 'services' });
-    const rest = h('p', { class: 'ipvs-line ipvs-mono ipvs-cmd', 'data-testid': 'rest' });
+    const svcLine = h('p', { class: 'ipvs-line' });
+    const rest = h('p', { class: 'ipvs-line ipvs-mono ipvs-cmd' });
     const cards = h('div', { class: 'ipvs-cards' });
     const checks = h('ol', { class: 'ipvs-trace ipvs-mono', 'aria-label': 'Checks of the last pulse' });
-    const response = h('pre', { class: 'ipvs-response', 'data-testid': 'response' });
+    const response = h('pre', { class: 'ipvs-response' });
     const cv = canvasBox('Weight of each backend over time (dots: failed checks)', 140, draw);
     const el = h('div', { class: 'ipvs-gorb' }, svcLine, cards, cv.canvas, h('p', { class: 'ipvs-label', text: 'last checks' }), checks, rest, response);
 
@@ -1284,7 +1284,7 @@ export function mount(root, ctx) {
             { class: `ipvs-card${down ? ' ipvs-down' : ''}`, 'data-testid': `backend-${b.rs_id}` },
             h('p', { class: 'ipvs-card-title' }, swatch(b.rs_id), b.rs_id),
             h('p', { class: 'ipvs-mono', text: `${b.options.host}:${b.options.port} ${b.options.method}` }),
-            h('p', { class: 'ipvs-weight' }, h('span', { class: 'ipvs-big', 'data-testid': 'weight', text: String(b.options.weight) }), ' weight'),
+            h('p', { class: 'ipvs-weight' }, h('span', { class: 'ipvs-big', 'data-testid': 'weight', text: b.options.weight }), ' weight'),
             h('p', { text: `${down ? 'Down' : 'Up'} · health ${(100 * b.metrics.health).toFixed(1)} % · ${b.window_downs}/${b.window_checks} failed` }),
             h('p', { class: 'ipvs-note', text: `${stash.has(b.rs_id) ? `stash ${stash.get(b.rs_id)} · ` : ''}${b.options.pulse?.type ?? 'tcp'} every ${b.options.pulse?.interval ?? '1m'} · next ${(b.next_check_ms / 1000).toFixed(0)} s` }),
           );
@@ -1327,7 +1327,7 @@ export function mount(root, ctx) {
       c.lineTo(L, B);
       c.lineTo(w, B);
       c.stroke();
-      c.fillText(String(wMax), 2, T + 4);
+      c.fillText(wMax, 2, T + 4);
       c.fillText('0', 2, B);
       c.fillText(`${(t0 / 1000).toFixed(0)} s`, L, ht - 2);
       c.textAlign = 'right';
@@ -1338,14 +1338,14 @@ export function mount(root, ctx) {
         c.strokeStyle = colourOf(rs);
         c.lineWidth = 2;
         c.beginPath();
-        hs.forEach((p, i) => {
-          if (i === 0) c.moveTo(X(p.t), Y(p.w));
-          else {
-            c.lineTo(X(p.t), Y(hs[i - 1].w));
-            c.lineTo(X(p.t), Y(p.w));
-          }
-        });
-        c.lineTo(X(t1), Y(hs[hs.length - 1].w));
+        // A step line: each weight holds until the next check.
+        let y = hs[0].w;
+        c.moveTo(X(hs[0].t), Y(y));
+        for (const p of hs) {
+          c.lineTo(X(p.t), Y(y));
+          c.lineTo(X(p.t), Y((y = p.w)));
+        }
+        c.lineTo(X(t1), Y(y));
         c.stroke();
         c.lineWidth = 1;
         c.fillStyle = '#e15759';

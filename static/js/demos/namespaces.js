@@ -326,8 +326,8 @@ export function mount(root, ctx) {
   const cmdText = h('span', { class: 'ns-cmd-text' });
   const cmdLine = h('code', { class: 'ns-cmdline', 'data-testid': 'command' }, cmdPrompt, cmdText);
   const resultLine = h('p', { class: 'ns-result', 'data-testid': 'result' });
-  const hint = h('p', { class: 'ns-hint', 'data-testid': 'hint', hidden: true });
-  const output = h('pre', { class: 'ns-output', 'data-testid': 'output', hidden: true });
+  const hint = h('p', { class: 'ns-hint', hidden: true });
+  const output = h('pre', { class: 'ns-output', hidden: true });
   const changes = h('ul', { class: 'ns-changes', 'data-testid': 'changes', 'aria-label': 'What changed' });
   const current = h(
     'div',
@@ -367,7 +367,7 @@ export function mount(root, ctx) {
   const childIn = h('input', { type: 'text', 'aria-label': 'Label of the new process', 'data-testid': 'child', maxlength: '32', size: '8', value: 'p1' });
   const sigSel = h('select', { 'aria-label': 'Signal', 'data-testid': 'signal' }, ...SIGNALS.map((text) => h('option', { text })));
   const codeIn = h('input', { type: 'number', 'aria-label': 'Exit code', 'data-testid': 'code', value: '0', min: '0', max: '255', step: '1' });
-  const hostIn = h('input', { type: 'text', 'aria-label': 'Hostname', 'data-testid': 'hostname', maxlength: '64', size: '10', value: 'box' });
+  const hostIn = h('input', { type: 'text', 'aria-label': 'Hostname', maxlength: '64', size: '10', value: 'box' });
   const flagBoxes = FLAGS.map(([flag, kind]) =>
     h('label', { class: 'ns-flag' }, h('input', { type: 'checkbox', value: flag, 'data-flag': flag, 'aria-label': flag }), h('span', { text: kind })),
   );
@@ -389,8 +389,8 @@ export function mount(root, ctx) {
   );
 
   // ---- script, log, help
-  const script = h('ol', { class: 'ns-script', 'data-testid': 'script', start: '0' });
-  const logList = h('ol', { class: 'ns-log', 'data-testid': 'log', reversed: true });
+  const script = h('ol', { class: 'ns-script', start: '0' });
+  const logList = h('ol', { class: 'ns-log', reversed: true });
   const lower = h(
     'div',
     { class: 'ns-lower' },
@@ -639,7 +639,7 @@ export function mount(root, ctx) {
       tbody.append(tr);
     }
     matrix.replaceChildren(
-      h('table', { class: 'ns-matrix', 'data-testid': 'matrix' }, h('caption', { text: 'inode of /proc/<pid>/ns/<type>, last 4 digits (…1840 = 4026531840); grey = the host’s' }), thead, tbody),
+      h('table', { class: 'ns-matrix' }, h('caption', { text: 'inode of /proc/<pid>/ns/<type>, last 4 digits (…1840 = 4026531840); grey = the host’s' }), thead, tbody),
     );
   }
 
