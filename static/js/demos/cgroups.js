@@ -392,7 +392,7 @@ export function mount(root, ctx) {
   const users = h('div', { class: 'cg-users' });
   const chips = h('ul', { class: 'cg-procs', 'aria-label': 'Processes' });
   const forkStat = h('p', { class: 'cg-forkstat' });
-  const tlBox = h('div', { class: 'cg-tlbox' }, h('h3', { class: 'cg-h', text: 'CPU timeline of the last run' }), canvas, tlCaption, legend);
+  const tlBox = h('div', {}, h('h3', { class: 'cg-h', text: 'CPU timeline of the last run' }), canvas, tlCaption, legend);
   let scenarioRuns = false;
   let setupGroups = [];
   // A div, not a <section>: reveal.js takes a section inside a slide for a vertical slide.
@@ -535,7 +535,7 @@ export function mount(root, ctx) {
   function logLine(rec) {
     const li = h('li', { class: rec.error || rec.fork_failed || rec.killed ? 'cg-bad' : null },
       h('span', { class: 'cg-log-op', text: opText(rec.op, version) }),
-      h('span', { class: 'cg-log-res', text: ` → ${resultText(rec, prevRecord)}` }));
+      h('span', { text: ` → ${resultText(rec, prevRecord)}` }));
     li.value = applied;
     prepend(log, li, LOG_LINES);
   }

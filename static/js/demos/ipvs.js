@@ -140,7 +140,7 @@ export function mount(root, ctx) {
   });
   const counter = h('span', { class: 'ipvs-counter', 'aria-live': 'off' });
   const state = h('div', { class: 'ipvs-state', 'data-testid': 'state' });
-  const controls = h('div', { class: 'ipvs-controls' });
+  const controls = h('div');
   const logList = h('ol', { class: 'ipvs-log', 'aria-label': 'Last operations, newest first' });
   const help = helpPanel('ipvs', 'ipvs', 'How this simulation simplifies the kernel', (section) => !section.model || section.model === root.dataset.model);
 
@@ -161,8 +161,8 @@ export function mount(root, ctx) {
       h(
         'div',
         { class: 'ipvs-side' },
-        h('details', { class: 'ipvs-build', open: !compact }, h('summary', { text: 'Controls: build and send' }), controls),
-        h('details', { class: 'ipvs-history', open: !compact }, h('summary', { text: 'Log' }), logList),
+        h('details', { open: !compact }, h('summary', { text: 'Controls: build and send' }), controls),
+        h('details', { open: !compact }, h('summary', { text: 'Log' }), logList),
       ),
     ),
     help.el,
@@ -322,7 +322,7 @@ export function mount(root, ctx) {
     );
     const more = h('p', { class: 'ipvs-note' });
     const trashLine = h('p', { class: 'ipvs-note' });
-    const extra = h('div', { class: 'ipvs-extra' });
+    const extra = h('div');
     const bucketNote = h('p', { class: 'ipvs-note' });
     const chart = canvasBox('Distribution: picks per destination (upper bars, the line is the weight’s share) and connections (lower bars: active solid, inactive light)', compact ? 130 : 180, drawChart);
     const buckets = canvasBox('The 256 hash buckets, coloured by owning destination', 72, drawBuckets);
@@ -331,7 +331,7 @@ export function mount(root, ctx) {
 
     const el = h(
       'div',
-      { class: 'ipvs-kernel' },
+      {},
       svcLine,
       wrrLine,
       h('div', { class: 'ipvs-picks' }, h('span', { class: 'ipvs-label', text: 'picked' }), pickStrip),
@@ -833,7 +833,7 @@ export function mount(root, ctx) {
     const backendList = h('ul', { class: 'ipvs-backends', 'aria-label': 'Backends in turn order' });
     const perms = h('div', { class: 'ipvs-scroll' });
     const cv = canvasBox('The Maglev lookup table, one cell per slot coloured by backend; moved slots are marked', 120, draw);
-    const el = h('div', { class: 'ipvs-maglev' }, info, fillLine, cv.canvas, slotsText, beforeText, disruption, lookupLine, backendList, perms);
+    const el = h('div', {}, info, fillLine, cv.canvas, slotsText, beforeText, disruption, lookupLine, backendList, perms);
 
     const addName = input('New backend name', 10);
     const addOff = numeric('Offset (optional, with skip)', 4);
@@ -1076,7 +1076,7 @@ export function mount(root, ctx) {
     );
     const compareBox = h('div', { class: 'ipvs-compare' });
     const steps = h('ol', { class: 'ipvs-trace ipvs-mono', 'aria-label': 'How each smooth pick was made' });
-    const el = h('div', { class: 'ipvs-smooth' }, compareBox, h('div', { class: 'ipvs-scroll' }, peersTable), h('p', { class: 'ipvs-label', text: 'last picks: current_weight += weight, take the largest, subtract the total' }), steps);
+    const el = h('div', {}, compareBox, h('div', { class: 'ipvs-scroll' }, peersTable), h('p', { class: 'ipvs-label', text: 'last picks: current_weight += weight, take the largest, subtract the total' }), steps);
 
     const count = numeric('Number of picks', 4, '7');
     const peerSel = h('select', { 'aria-label': 'Peer' });
@@ -1163,7 +1163,7 @@ export function mount(root, ctx) {
     const checks = h('ol', { class: 'ipvs-trace ipvs-mono', 'aria-label': 'Checks of the last pulse' });
     const response = h('pre', { class: 'ipvs-response' });
     const cv = canvasBox('Weight of each backend over time (dots: failed checks)', 140, draw);
-    const el = h('div', { class: 'ipvs-gorb' }, svcLine, cards, cv.canvas, h('p', { class: 'ipvs-label', text: 'last checks' }), checks, rest, response);
+    const el = h('div', {}, svcLine, cards, cv.canvas, h('p', { class: 'ipvs-label', text: 'last checks' }), checks, rest, response);
 
     const rsSel = h('select', { 'aria-label': 'Backend' });
     const count = numeric('Number of checks', 4, '1');
@@ -1284,7 +1284,7 @@ export function mount(root, ctx) {
             { class: `ipvs-card${down ? ' ipvs-down' : ''}`, 'data-testid': `backend-${b.rs_id}` },
             h('p', { class: 'ipvs-card-title' }, swatch(b.rs_id), b.rs_id),
             h('p', { class: 'ipvs-mono', text: `${b.options.host}:${b.options.port} ${b.options.method}` }),
-            h('p', { class: 'ipvs-weight' }, h('span', { class: 'ipvs-big', 'data-testid': 'weight', text: b.options.weight }), ' weight'),
+            h('p', {}, h('span', { class: 'ipvs-big', 'data-testid': 'weight', text: b.options.weight }), ' weight'),
             h('p', { text: `${down ? 'Down' : 'Up'} · health ${(100 * b.metrics.health).toFixed(1)} % · ${b.window_downs}/${b.window_checks} failed` }),
             h('p', { class: 'ipvs-note', text: `${stash.has(b.rs_id) ? `stash ${stash.get(b.rs_id)} · ` : ''}${b.options.pulse?.type ?? 'tcp'} every ${b.options.pulse?.interval ?? '1m'} · next ${(b.next_check_ms / 1000).toFixed(0)} s` }),
           );

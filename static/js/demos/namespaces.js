@@ -323,7 +323,7 @@ export function mount(root, ctx) {
 
   // ---- the current command
   const cmdPrompt = h('span', { class: 'ns-prompt' });
-  const cmdText = h('span', { class: 'ns-cmd-text' });
+  const cmdText = h('span');
   const cmdLine = h('code', { class: 'ns-cmdline', 'data-testid': 'command' }, cmdPrompt, cmdText);
   const resultLine = h('p', { class: 'ns-result', 'data-testid': 'result' });
   const hint = h('p', { class: 'ns-hint', hidden: true });
@@ -342,7 +342,7 @@ export function mount(root, ctx) {
   );
 
   // ---- the state view
-  const treeBox = h('div', { class: 'ns-tree', 'data-testid': 'tree' });
+  const treeBox = h('div', { 'data-testid': 'tree' });
   const matrix = h('div', { class: 'ns-matrix-wrap' });
   const netBox = h('div', { class: 'ns-net' });
   const cards = h('div', { class: 'ns-cards' });
@@ -394,8 +394,8 @@ export function mount(root, ctx) {
   const lower = h(
     'div',
     { class: 'ns-lower' },
-    h('div', { role: 'region', class: 'ns-script-box', 'aria-label': 'The script' }, h('h3', { text: 'Script' }), script),
-    h('div', { role: 'region', class: 'ns-log-box', 'aria-label': 'Log' }, h('h3', { text: 'Log' }), logList),
+    h('div', { role: 'region', 'aria-label': 'The script' }, h('h3', { text: 'Script' }), script),
+    h('div', { role: 'region', 'aria-label': 'Log' }, h('h3', { text: 'Log' }), logList),
   );
 
   root.replaceChildren(toolbar, player.summary, player.status, h('div', { class: 'ns-main' }, current, stateView), controls, lower, helpPanel('namespaces', 'ns', 'How to read this, and what the model simplifies').el);
