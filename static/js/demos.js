@@ -74,21 +74,22 @@ function validateOptions(kind, raw, catalog) {
   const entry = list.find((s) => s.name === scenario);
   if (!entry) return { error: `Unknown ${kind} scenario “${scenario}”: expected one of ${list.map((s) => s.name).join(', ')}.` };
   let step = 0;
-  if (raw.step != null && raw.step !== '') {
-    if (!/^\d{1,6}$/.test(String(raw.step)) || Number(raw.step) > entry.ops) {
+  // The raw options are strings, or undefined when not given.
+  if (raw.step) {
+    if (!/^\d{1,6}$/.test(raw.step) || Number(raw.step) > entry.ops) {
       return { error: `Invalid step “${raw.step}”: expected a whole number from 0 to ${entry.ops} for ${scenario}.` };
     }
     step = Number(raw.step);
   }
   let speed = 1;
-  if (raw.speed != null && raw.speed !== '') {
+  if (raw.speed) {
     const n = Number(raw.speed);
     if (!Number.isFinite(n) || n < 0.25 || n > 8) {
       return { error: `Invalid speed “${raw.speed}”: expected a number from 0.25 to 8.` };
     }
     speed = n;
   }
-  const autoplay = raw.autoplay === '' || raw.autoplay === 'true' || raw.autoplay === true;
+  const autoplay = raw.autoplay === '' || raw.autoplay === 'true';
   return { options: { scenario, step, speed, autoplay } };
 }
 
@@ -184,10 +185,8 @@ for (const kind of KINDS) {
   customElements.define(
     `${kind}-demo`,
     class extends HTMLElement {
+      // Connected and disconnected alternate: each connection mounts afresh.
       connectedCallback() {
-        if (this.started) return;
-        this.started = true;
-        this.controller = null;
         const raw = optionsOf((k) => this.getAttribute(k));
         // `autoplay` is a boolean attribute: there means on.
         raw.autoplay = this.hasAttribute('autoplay') ? 'true' : undefined;
@@ -218,7 +217,6 @@ for (const kind of KINDS) {
         this.begun = false;
         this.controller?.destroy();
         this.controller = null;
-        this.started = false;
       }
 
       /** Pauses the demo (slides call this when the slide is hidden), even before it mounts. */

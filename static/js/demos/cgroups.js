@@ -41,26 +41,27 @@ const NAMES = [
   ['io limits', 'io.max', 'blkio.throttle.*_device'],
 ];
 
+/** The files the Try-it write offers per version, each with a value to start from. */
 const WRITABLE = {
-  2: [
-    ['cpu.max', '50000 100000'],
-    ['cpu.max.burst', '20000'],
-    ['cpu.weight', '200'],
-    ['memory.max', '64M'],
-    ['memory.high', '32M'],
-    ['memory.oom.group', '1'],
-    ['pids.max', '10'],
-    ['io.max', '8:0 wbps=1048576'],
-  ],
-  1: [
-    ['cpu.cfs_quota_us', '50000'],
-    ['cpu.cfs_period_us', '100000'],
-    ['cpu.shares', '2048'],
-    ['memory.limit_in_bytes', '64M'],
-    ['memory.oom_control', '1'],
-    ['pids.max', '10'],
-    ['blkio.throttle.write_bps_device', '8:0 1048576'],
-  ],
+  2: {
+    'cpu.max': '50000 100000',
+    'cpu.max.burst': '20000',
+    'cpu.weight': '200',
+    'memory.max': '64M',
+    'memory.high': '32M',
+    'memory.oom.group': '1',
+    'pids.max': '10',
+    'io.max': '8:0 wbps=1048576',
+  },
+  1: {
+    'cpu.cfs_quota_us': '50000',
+    'cpu.cfs_period_us': '100000',
+    'cpu.shares': '2048',
+    'memory.limit_in_bytes': '64M',
+    'memory.oom_control': '1',
+    'pids.max': '10',
+    'blkio.throttle.write_bps_device': '8:0 1048576',
+  },
 };
 
 /**
@@ -461,8 +462,8 @@ export function mount(root, ctx) {
     versionBadge.textContent = `cgroup v${version}`;
     note.textContent = NOTES[name] ?? '';
     note.hidden = !NOTES[name];
-    writeFile.replaceChildren(...WRITABLE[version].map(([f]) => h('option', { value: f, text: f })));
-    writeValue.value = WRITABLE[version][0][1];
+    writeFile.replaceChildren(...Object.keys(WRITABLE[version]).map((text) => h('option', { text })));
+    writeValue.value = Object.values(WRITABLE[version])[0];
     for (let i = 0; i < steps; i++) {
       const json = demo.step();
       if (json === undefined) break;
@@ -1155,8 +1156,7 @@ export function mount(root, ctx) {
   // ---- Events --------------------------------------------------------------------------------
   for (const sel of [spawnCg, writeCg]) sel.onchange = () => (sel.dataset.picked = '1');
   writeFile.onchange = () => {
-    const hit = WRITABLE[version].find(([f]) => f === writeFile.value);
-    if (hit) writeValue.value = hit[1];
+    writeValue.value = WRITABLE[version][writeFile.value];
   };
   // Keys used by the controls stay with them: slide decks listen for Space and arrows.
   const keepKeys = (e) => {

@@ -5,22 +5,22 @@
 
 import { darkMode, field as labelled, h, helpPanel, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
 
-const SCHEDULERS = [
-  ['rr', 'round robin'],
-  ['wrr', 'weighted round robin'],
-  ['lc', 'least connection'],
-  ['wlc', 'weighted least connection'],
-  ['sed', 'shortest expected delay'],
-  ['nq', 'never queue'],
-  ['fo', 'weighted failover'],
-  ['ovf', 'weighted overflow'],
-  ['twos', 'power of two choices'],
-  ['sh', 'source hashing'],
-  ['dh', 'destination hashing'],
-  ['mh', 'Maglev hashing'],
-  ['lblc', 'locality-based least connection'],
-  ['lblcr', 'lblc with replication'],
-];
+const SCHEDULERS = {
+  rr: 'round robin',
+  wrr: 'weighted round robin',
+  lc: 'least connection',
+  wlc: 'weighted least connection',
+  sed: 'shortest expected delay',
+  nq: 'never queue',
+  fo: 'weighted failover',
+  ovf: 'weighted overflow',
+  twos: 'power of two choices',
+  sh: 'source hashing',
+  dh: 'destination hashing',
+  mh: 'Maglev hashing',
+  lblc: 'locality-based least connection',
+  lblcr: 'lblc with replication',
+};
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d'];
 const MAX_ROWS = 48;
 const COLS = [null, 'ipvs-addr', 'ipvs-w', 'ipvs-ul', 'ipvs-active', 'ipvs-inactive', 'ipvs-oh', 'ipvs-tally', 'ipvs-flags'];
@@ -346,7 +346,7 @@ export function mount(root, ctx) {
 
     // controls
     const schedSel = h('select', { 'aria-label': 'Scheduler' });
-    schedSel.replaceChildren(...SCHEDULERS.map(([n, t]) => h('option', { value: n, text: `${n} — ${t}` })));
+    schedSel.replaceChildren(...Object.entries(SCHEDULERS).map(([n, t]) => h('option', { value: n, text: `${n} — ${t}` })));
     schedSel.value = settings.scheduler ?? 'wlc';
     const fb = h('input', { type: 'checkbox' });
     const port = h('input', { type: 'checkbox' });
