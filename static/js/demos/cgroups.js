@@ -243,18 +243,6 @@ function resultText(rec, prev) {
   return parts.length ? parts.join('; ') : 'ok';
 }
 
-/** The native trace's timeline shape, decoded from a frame copy. */
-function decodeTimeline(tl) {
-  const cpus = Array.from({ length: tl.ncpus }, () => []);
-  const f = tl.spans;
-  for (let i = 0; i + 3 < f.length; i += 4) {
-    const slot = f[i + 3];
-    const run = slot === SLOT_THROTTLED ? 'throttled' : slot === SLOT_IDLE ? 'idle' : slot;
-    (cpus[f[i]] ??= []).push({ ms: f[i + 2], run });
-  }
-  return { cpus, start_ms: tl.start, truncated: tl.truncated };
-}
-
 function groupHue(i) {
   return (210 + i * 137.508) % 360;
 }
@@ -907,7 +895,7 @@ export function mount(root, ctx) {
         const desc = u === '0' ? 'uid 0 bypasses RLIMIT_NPROC' : lim.length ? lim.join(', ') : '';
         rows.push(h('div', { class: 'cg-urow', 'data-uid': u },
           h('code', { text: `uid ${u}` }), strip,
-          h('span', { class: 'cg-val', 'data-key': `nproc:${u}`, text: String(nproc[u]) }),
+          h('span', { class: 'cg-val', 'data-key': `nproc:${u}`, text: nproc[u] }),
           h('span', { class: 'cg-limit', text: ` task${nproc[u] === 1 ? '' : 's'}${desc ? ` · ${desc}` : ''}` })));
       }
       users.replaceChildren(...rows);
@@ -921,7 +909,7 @@ export function mount(root, ctx) {
       let chip = chipOf.get(p.pid);
       if (!chip || chip.cgroup !== p.cgroup) {
         const sw = h('span', { class: 'cg-swatch', style: `background:${colour(p.cgroup)}` });
-        chip = { li: h('li', { 'data-pid': String(p.pid) }, sw, h('b', { text: String(p.pid) })), span: h('span'), cgroup: p.cgroup };
+        chip = { li: h('li', { 'data-pid': p.pid }, sw, h('b', { text: p.pid })), span: h('span'), cgroup: p.cgroup };
         chip.li.append(chip.span);
         chipOf.set(p.pid, chip);
       }
@@ -1183,13 +1171,13 @@ export function mount(root, ctx) {
   ro.observe(canvas);
 
   // ---- Start ---------------------------------------------------------------------------------
-  // For the browser tests: the last record and the last run's timeline as the native trace has it.
+  // For the browser tests: the last record, and the last run's timeline as the frame gave it.
   root.demo = {
     get lastRecord() {
       return lastRecord;
     },
     get timeline() {
-      return timeline ? decodeTimeline(timeline) : null;
+      return timeline && { start: timeline.start, spans: [...timeline.spans], truncated: timeline.truncated, ncpus: timeline.ncpus };
     },
   };
   root.dataset.scenario = player.name;

@@ -297,7 +297,7 @@ export function mount(root, ctx) {
 
   // ======================= kernel model =======================
   function kernelView() {
-    const vip = typeof settings.addr === 'string' ? settings.addr : '10.0.0.100:80';
+    const vip = settings.addr ?? '10.0.0.100:80';
     const proto = settings.protocol === 'udp' ? 'udp' : 'tcp';
     const tally = new Map();
     let lastPicks = [];
@@ -480,9 +480,9 @@ export function mount(root, ctx) {
       suggested = false;
       dName.value = d.name;
       dAddr.value = d.addr;
-      dW.value = String(d.weight);
-      dU.value = String(d.u_threshold);
-      dL.value = String(d.l_threshold);
+      dW.value = d.weight;
+      dU.value = d.u_threshold;
+      dL.value = d.l_threshold;
       dName.focus();
     }
 
@@ -935,7 +935,7 @@ export function mount(root, ctx) {
     function render() {
       const rec = lastRecord;
       const m = table.length;
-      const bs = rec?.backends ?? (settings.backends ?? []).map((b) => ({ name: String(b.name) }));
+      const bs = rec?.backends ?? (settings.backends ?? []).map((b) => ({ name: b.name }));
       if (!rec) names = bs.map((b) => b.name);
       info.textContent = rec
         ? `M = ${m} slots · ${bs.length} backends · entries max ${rec.balance.max_entries} / min ${rec.balance.min_entries} (ratio ${rec.balance.max_min_ratio.toFixed(4)})`
@@ -1101,7 +1101,7 @@ export function mount(root, ctx) {
     );
 
     function peers() {
-      return lastRecord?.peers ?? (settings.peers ?? []).map((p) => ({ name: String(p.name), weight: p.weight ?? 1 }));
+      return lastRecord?.peers ?? (settings.peers ?? []).map((p) => ({ name: p.name, weight: p.weight ?? 1 }));
     }
 
     function makeCompare() {

@@ -158,13 +158,13 @@ const HOST_PID_NS = 4026531836;
 function hintOf(rec, prev) {
   const op = rec.op ?? {};
   const actor = (rec.state ?? prev)?.processes?.find((p) => p.label === op.as);
-  if (rec.errno === 'ENOMEM' && /PIDNS_ADDING/.test(rec.error ?? '')) {
+  if (rec.errno === 'ENOMEM' && /PIDNS_ADDING/.test(rec.error)) {
     return 'The init of that pid namespace has died: the kernel refuses new pids there, so every later fork into it fails.';
   }
-  if (rec.errno === 'EPERM' && /CAP_/.test(rec.error ?? '') && actor && actor.uid === 0 && actor.kuid !== 0) {
+  if (rec.errno === 'EPERM' && /CAP_/.test(rec.error) && actor && actor.uid === 0 && actor.kuid !== 0) {
     return `Root inside a user namespace (uid 0 there, uid ${actor.kuid} on the host) holds capabilities only over namespaces that user namespace owns.`;
   }
-  if (rec.errno === 'EPERM' && /CAP_SYS_ADMIN/.test(rec.error ?? '') && actor && actor.uid === 0) {
+  if (rec.errno === 'EPERM' && /CAP_SYS_ADMIN/.test(rec.error) && actor && actor.uid === 0) {
     return 'uid 0 without CAP_SYS_ADMIN: dropping capabilities is what keeps a container’s root from changing shared state.';
   }
   if (typeof rec.signal === 'string' && rec.signal.startsWith('ignored: init')) {
@@ -216,7 +216,7 @@ function stateDiff(prev, cur) {
       out.push(['chg', `${label}: state ${o.state} → ${p.state}${p.exiting ? ' (init waiting for its members)' : ''}${p.exit ? `, ${p.exit}` : ''}`]);
     }
     if (o.comm !== p.comm) out.push(['chg', `${label}: runs ${o.comm} → ${p.comm}`]);
-    if (JSON.stringify(o.ppid) !== JSON.stringify(p.ppid)) out.push(['chg', `${label}: parent pid ${o.ppid.join('/')} → ${p.ppid.join('/')} (reparented)`]);
+    if (`${o.ppid}` !== `${p.ppid}`) out.push(['chg', `${label}: parent pid ${o.ppid.join('/')} → ${p.ppid.join('/')} (reparented)`]);
     if (o.uid !== p.uid || o.kuid !== p.kuid) out.push(['chg', `${label}: uid ${o.uid} → ${p.uid} inside (kuid ${o.kuid} → ${p.kuid} on the host)`]);
     if (o.cap_eff !== p.cap_eff) out.push(['chg', `${label}: effective ${capsWords(o.cap_eff)} → ${capsWords(p.cap_eff)} (CapEff ${p.cap_eff})`]);
     if (o.cgroup !== p.cgroup) out.push(['chg', `${label}: cgroup ${o.cgroup} → ${p.cgroup}`]);
