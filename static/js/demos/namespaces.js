@@ -668,22 +668,25 @@ export function mount(root, ctx) {
     const width = cols.length * W + (cols.length - 1) * GAP;
     const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'ns-net-svg', role: 'img', 'data-testid': 'net' });
     svg.style.setProperty('--cols', cols.length);
-    const title = s('title', {}, `Network namespaces and their devices: ${cols.map((c) => `${nsName('net', c.n.inode)} has ${c.devs.map((d) => `${d.name} ${d.state}`).join(', ') || 'no device'}`).join('; ')}`);
-    svg.append(title);
+    svg.append(s('title', {}, `Network namespaces and their devices: ${cols.map((c) => `${nsName('net', c.n.inode)} has ${c.devs.map((d) => `${d.name} ${d.state}`).join(', ') || 'no device'}`).join('; ')}`));
     const pos = new Map(); // `${col}:${index}` → {x, y}
     cols.forEach((c, i) => {
       const x = i * (W + GAP);
       const users = state.processes.filter((p) => p.ns.net === c.n.inode).map((p) => p.label);
-      svg.append(s('rect', { x: x + 1, y: 1, width: W - 2, height: height - 2, rx: 8, class: INITIAL_INODES.has(c.n.inode) ? 'net-ns host' : 'net-ns' }));
-      svg.append(s('text', { x: x + 10, y: 18, class: 'net-title' }, nsName('net', c.n.inode)));
-      svg.append(s('text', { x: x + 10, y: 32, class: 'net-users' }, (users.length ? users.join(', ') : 'no process (held by an fd or mount)').slice(0, 40)));
+      svg.append(
+        s('rect', { x: x + 1, y: 1, width: W - 2, height: height - 2, rx: 8, class: INITIAL_INODES.has(c.n.inode) ? 'net-ns host' : 'net-ns' }),
+        s('text', { x: x + 10, y: 18, class: 'net-title' }, nsName('net', c.n.inode)),
+        s('text', { x: x + 10, y: 32, class: 'net-users' }, (users.length ? users.join(', ') : 'no process (held by an fd or mount)').slice(0, 40)),
+      );
       c.devs.forEach((d, k) => {
         const y = 40 + k * ROW;
         const up = d.state === 'UP' || d.state === 'UNKNOWN';
-        svg.append(s('rect', { x: x + 8, y, width: W - 16, height: ROW - 8, rx: 6, class: `dev ${up ? 'up' : 'down'}` }));
-        svg.append(s('text', { x: x + 16, y: y + 15, class: 'dev-name' }, `${d.index}: ${d.name} ${d.state === 'UNKNOWN' ? 'UP' : d.state}`));
-        svg.append(s('text', { x: x + 16, y: y + 30, class: 'dev-addr' }, d.addrs.length ? d.addrs.join(' ').slice(0, 34) : 'no address'));
-        pos.set(`${i}:${d.index}`, { x, y: y + (ROW - 8) / 2, d });
+        svg.append(
+          s('rect', { x: x + 8, y, width: W - 16, height: ROW - 8, rx: 6, class: `dev ${up ? 'up' : 'down'}` }),
+          s('text', { x: x + 16, y: y + 15, class: 'dev-name' }, `${d.index}: ${d.name} ${d.state === 'UNKNOWN' ? 'UP' : d.state}`),
+          s('text', { x: x + 16, y: y + 30, class: 'dev-addr' }, d.addrs.length ? d.addrs.join(' ').slice(0, 34) : 'no address'),
+        );
+        pos.set(`${i}:${d.index}`, { x, y: y + (ROW - 8) / 2 });
       });
     });
     // veth pairs: `name@ifN` (peer in another namespace) or `name@peer` (same namespace).
@@ -704,13 +707,13 @@ export function mount(root, ctx) {
         drawn.add(key);
         const a = pos.get(`${i}:${d.index}`);
         const b = pos.get(`${target.j}:${target.d2.index}`);
-        const carrier = d.state === 'UP' && target.d2.state === 'UP';
-        if (i === target.j) {
-          svg.append(s('path', { d: `M ${a.x + W - 8} ${a.y} C ${a.x + W + 12} ${a.y}, ${b.x + W + 12} ${b.y}, ${b.x + W - 8} ${b.y}`, class: `veth ${carrier ? 'carrier' : ''}` }));
-        } else {
-          const [l, r] = a.x < b.x ? [a, b] : [b, a];
-          svg.append(s('line', { x1: l.x + W - 8, y1: l.y, x2: r.x + 8, y2: r.y, class: `veth ${carrier ? 'carrier' : ''}` }));
-        }
+        const cls = d.state === 'UP' && target.d2.state === 'UP' ? 'veth carrier' : 'veth ';
+        const [l, r] = a.x < b.x ? [a, b] : [b, a];
+        svg.append(
+          i === target.j
+            ? s('path', { d: `M ${a.x + W - 8} ${a.y} C ${a.x + W + 12} ${a.y}, ${b.x + W + 12} ${b.y}, ${b.x + W - 8} ${b.y}`, class: cls })
+            : s('line', { x1: l.x + W - 8, y1: l.y, x2: r.x + 8, y2: r.y, class: cls }),
+        );
       }
     });
     netBox.replaceChildren(svg);
