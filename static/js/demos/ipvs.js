@@ -270,8 +270,8 @@ export function mount(root, ctx) {
 
   function chips(el, names) {
     const max = compact ? MAX_CHIPS / 3 : MAX_CHIPS;
-    const shown = names.length > max ? names.slice(-max) : names;
-    el.replaceChildren(...(names.length > max ? [h('span', { class: 'ipvs-more', text: `… ${names.length - max} earlier` })] : []), ...shown.map(chip));
+    el.replaceChildren(...names.slice(-max).map(chip));
+    if (names.length > max) el.prepend(h('span', { class: 'ipvs-more', text: `… ${names.length - max} earlier` }));
   }
 
   function swatch(name) {
