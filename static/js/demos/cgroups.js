@@ -7,7 +7,7 @@
 // `run` leaves its CPU timeline in the frame (4 u32 per span: cpu, start ms, length ms, slot),
 // read through a fresh Uint32Array view after every call and copied at once.
 
-import { darkMode, field, h, helpPanel, paint, plural, prepend, setOptions, stylesheet, transport } from './kit.js';
+import { darkMode, field, h, helpPanel, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 const SLOT_THROTTLED = 0xffffffff;
 const SLOT_IDLE = 0xfffffffe;
@@ -161,6 +161,7 @@ function fmtBytes(n) {
 }
 
 /** How many forks (or clones, spawns) `rec` saw refused with EAGAIN. */
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const refused = (rec) => rec.fork_failed || (/^EAGAIN/.test(rec.error) ? 1 : 0);
 const fmtMs = (us) => `${+(us / 1000).toFixed(1)} ms`;
 /** `x` as a CSS percentage of `scale`, at most 100%. */
