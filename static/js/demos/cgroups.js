@@ -746,87 +746,85 @@ export function mount(root, ctx) {
   }, { rootMargin: '300px' });
 
   function updateCard(path, card, { rec, animate, killedIn, memOn, cpuOn }) {
-    {
-      const c = rec.cgroups[path];
-      if (!c) return;
-      card.stale = false;
-      if (!card.setup.hidden) card.setup.hidden = true;
-      let sectionHasAny = false;
-      let cardHasAny = false;
-      for (const item of card.items) {
-        if (item.section) {
-          const hide = !sectionHasAny || (item.kind === 'mem' && !memOn) || (item.kind === 'cpu' && !cpuOn);
-          if (item.hide !== hide) item.section.hidden = item.hide = hide;
-          if (!hide) cardHasAny = true;
-          sectionHasAny = false;
-          continue;
-        }
-        const { it } = item;
-        const raw = it.key ? c[it.file]?.[it.key] : c[it.file];
-        let text = fmtVal(it, raw);
-        const show = text !== undefined && (!it.show || it.show(c, it));
-        if (it.kind === 'l' && show && !raw.length) text = undefined;
-        const visible = show && text !== undefined;
-        if (item.shown !== visible) {
-          item.wrap.hidden = !visible;
-          item.shown = visible;
-        }
-        if (visible) sectionHasAny = true;
-        if (text !== undefined && text !== item.last) {
-          item.val.textContent = text;
-          if (it.kind === 'b' && typeof raw === 'number') item.val.title = `${raw} bytes`;
-          const flash = item.last !== undefined && animate !== false && cards.size <= 12;
-          if (flash || item.flash) item.val.classList.toggle('cg-changed', flash);
-          item.flash = flash;
-          item.last = text;
-        } else if (item.flash) {
-          item.val.classList.remove('cg-changed');
-          item.flash = false;
-        }
+    const c = rec.cgroups[path];
+    if (!c) return;
+    card.stale = false;
+    if (!card.setup.hidden) card.setup.hidden = true;
+    let sectionHasAny = false;
+    let cardHasAny = false;
+    for (const item of card.items) {
+      if (item.section) {
+        const hide = !sectionHasAny || (item.kind === 'mem' && !memOn) || (item.kind === 'cpu' && !cpuOn);
+        if (item.hide !== hide) item.section.hidden = item.hide = hide;
+        if (!hide) cardHasAny = true;
+        sectionHasAny = false;
+        continue;
       }
-      if (card.hide !== !cardHasAny) card.el.hidden = card.hide = !cardHasAny;
-      // Memory bar.
-      const mb = card.bars.mem;
-      if (mb) {
-        const cur = version === 2 ? c['memory.current'] : c['memory.usage_in_bytes'];
-        const st = c['memory.stat'] ?? {};
-        const anon = version === 2 ? st.anon : st.total_rss;
-        const file = version === 2 ? st.file : st.total_cache;
-        const max = version === 2 ? c['memory.max'] : c['memory.limit_in_bytes'];
-        const high = version === 2 ? c['memory.high'] : undefined;
-        const peak = version === 2 ? c['memory.peak'] : c['memory.max_usage_in_bytes'];
-        const scale = finite(max) ? max : finite(high) ? high * 1.5 : Math.max(cur || 0, peak || 0) * 1.25;
-        const pct = (x) => percentOf(x, scale);
-        const on = typeof cur === 'number' && scale > 0;
-        mb.el.hidden = !on;
-        if (on) {
-          mb.anon.style.width = pct(anon);
-          mb.file.style.left = pct(anon);
-          mb.file.style.width = pct(file);
-          mb.high.hidden = !finite(high);
-          if (finite(high)) mb.high.style.left = pct(high);
-          mb.max.hidden = !finite(max);
-          if (finite(max)) mb.max.style.left = pct(max);
-          mb.el.title = `${fmtBytes(cur)} used${finite(max) ? ` of ${fmtBytes(max)}` : ''}`;
-        }
+      const { it } = item;
+      const raw = it.key ? c[it.file]?.[it.key] : c[it.file];
+      let text = fmtVal(it, raw);
+      const show = text !== undefined && (!it.show || it.show(c, it));
+      if (it.kind === 'l' && show && !raw.length) text = undefined;
+      const visible = show && text !== undefined;
+      if (item.shown !== visible) {
+        item.wrap.hidden = !visible;
+        item.shown = visible;
       }
-      const pb = card.bars.pids;
-      if (pb) {
-        const cur = c['pids.current'];
-        const max = c['pids.max'];
-        const on = typeof cur === 'number' && typeof max === 'number';
-        pb.el.hidden = !on;
-        if (on) {
-          pb.cur.style.width = percentOf(cur, Math.max(max, cur));
-          pb.max.style.left = percentOf(max, Math.max(max, cur));
-        }
+      if (visible) sectionHasAny = true;
+      if (text !== undefined && text !== item.last) {
+        item.val.textContent = text;
+        if (it.kind === 'b' && typeof raw === 'number') item.val.title = `${raw} bytes`;
+        const flash = item.last !== undefined && animate !== false && cards.size <= 12;
+        if (flash || item.flash) item.val.classList.toggle('cg-changed', flash);
+        item.flash = flash;
+        item.last = text;
+      } else if (item.flash) {
+        item.val.classList.remove('cg-changed');
+        item.flash = false;
       }
-      const k = killedIn.get(path);
-      const under = version === 1 && c['memory.oom_control']?.under_oom === 1;
-      card.badge.hidden = !k && !under;
-      card.badge.textContent = k ? `${rec.op?.op === 'kill' ? 'killed' : 'OOM kill'}: pid ${k.join(', ')}` : under ? 'under_oom' : '';
-      card.el.classList.toggle('cg-oom', !!k && rec.op?.op !== 'kill');
     }
+    if (card.hide !== !cardHasAny) card.el.hidden = card.hide = !cardHasAny;
+    // Memory bar.
+    const mb = card.bars.mem;
+    if (mb) {
+      const cur = version === 2 ? c['memory.current'] : c['memory.usage_in_bytes'];
+      const st = c['memory.stat'] ?? {};
+      const anon = version === 2 ? st.anon : st.total_rss;
+      const file = version === 2 ? st.file : st.total_cache;
+      const max = version === 2 ? c['memory.max'] : c['memory.limit_in_bytes'];
+      const high = version === 2 ? c['memory.high'] : undefined;
+      const peak = version === 2 ? c['memory.peak'] : c['memory.max_usage_in_bytes'];
+      const scale = finite(max) ? max : finite(high) ? high * 1.5 : Math.max(cur || 0, peak || 0) * 1.25;
+      const pct = (x) => percentOf(x, scale);
+      const on = typeof cur === 'number' && scale > 0;
+      mb.el.hidden = !on;
+      if (on) {
+        mb.anon.style.width = pct(anon);
+        mb.file.style.left = pct(anon);
+        mb.file.style.width = pct(file);
+        mb.high.hidden = !finite(high);
+        if (finite(high)) mb.high.style.left = pct(high);
+        mb.max.hidden = !finite(max);
+        if (finite(max)) mb.max.style.left = pct(max);
+        mb.el.title = `${fmtBytes(cur)} used${finite(max) ? ` of ${fmtBytes(max)}` : ''}`;
+      }
+    }
+    const pb = card.bars.pids;
+    if (pb) {
+      const cur = c['pids.current'];
+      const max = c['pids.max'];
+      const on = typeof cur === 'number' && typeof max === 'number';
+      pb.el.hidden = !on;
+      if (on) {
+        pb.cur.style.width = percentOf(cur, Math.max(max, cur));
+        pb.max.style.left = percentOf(max, Math.max(max, cur));
+      }
+    }
+    const k = killedIn.get(path);
+    const under = version === 1 && c['memory.oom_control']?.under_oom === 1;
+    card.badge.hidden = !k && !under;
+    card.badge.textContent = k ? `${rec.op?.op === 'kill' ? 'killed' : 'OOM kill'}: pid ${k.join(', ')}` : under ? 'under_oom' : '';
+    card.el.classList.toggle('cg-oom', !!k && rec.op?.op !== 'kill');
   }
 
   /** Whether any cgroup has a CPU limit, a non-default weight or CPU time used. */
@@ -968,7 +966,7 @@ export function mount(root, ctx) {
       const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
       theme = { fg: v('--fg', '#1b2330'), soft: v('--fg-soft', '#4a5566'), bgSoft: v('--bg-soft', '#f3f6fa'), border: v('--border', '#d5dde8') };
     }
-    const { fg, soft, bgSoft, border } = theme;
+    const { fg, bgSoft, border } = theme;
     const cpus = tl ? tl.ncpus : ncpus;
     const rowH = cpus > 32 ? 4 : cpus > 8 ? 10 : compact ? 16 : 22;
     const top = 20;
@@ -983,10 +981,10 @@ export function mount(root, ctx) {
     const w = cssW - gutter - 6;
     g.fillStyle = bgSoft;
     g.fillRect(gutter, top, w, cpus * rowH);
-    if (cpus <= 32) for (let c = 0; c < cpus; c++) text(g, `CPU ${c}`, 2, top + c * rowH + rowH / 2, soft);
-    else text(g, `${cpus} CPUs`, 2, top + 6, soft);
+    if (cpus <= 32) for (let c = 0; c < cpus; c++) text(g, `CPU ${c}`, 2, top + c * rowH + rowH / 2);
+    else text(g, `${cpus} CPUs`, 2, top + 6);
     if (!tl) {
-      text(g, 'No run yet: a run op draws each CPU here.', gutter + 8, top + Math.min(cpus * rowH, 44) / 2, soft);
+      text(g, 'No run yet: a run op draws each CPU here.', gutter + 8, top + Math.min(cpus * rowH, 44) / 2);
       canvas.setAttribute('aria-label', 'CPU timeline: no run yet');
       tlCaption.textContent = '';
       for (const el of legendMs.values()) el.textContent = '';
@@ -1072,9 +1070,9 @@ export function mount(root, ctx) {
       g.moveTo(x + 0.5, top + cpus * rowH);
       g.lineTo(x + 0.5, top + cpus * rowH + 3);
       g.stroke();
-      text(g, `${tl.start + t}`, Math.min(Math.max(x, gutter + 10), cssW - 16), axisY, soft, true);
+      text(g, `${tl.start + t}`, Math.min(Math.max(x, gutter + 10), cssW - 16), axisY, true);
     }
-    text(g, 'ms', 2, axisY, soft);
+    text(g, 'ms', 2, axisY);
     if (frac < 1) {
       g.strokeStyle = fg;
       const x = gutter + revealMs * sx;
@@ -1101,31 +1099,30 @@ export function mount(root, ctx) {
   }
 
   // Canvas text is slow to shape on every frame, and tick labels change with every run: each
-  // character is drawn once into a sprite, and labels are laid out from those.
+  // character is drawn once into a sprite, in the theme's soft colour, and labels are laid out
+  // from those.
   let sprites = new Map();
-  function glyph(ch, color) {
-    const key = `${color}|${ch}`;
-    let sp = sprites.get(key);
+  function glyph(ch) {
+    let sp = sprites.get(ch);
     if (!sp) {
-      const dpr = window.devicePixelRatio || 1;
       const c = document.createElement('canvas');
       const m = c.getContext('2d');
       m.font = FONT;
       const w = m.measureText(ch).width;
-      c.width = Math.ceil(w + 1) * dpr;
-      c.height = 14 * dpr;
-      m.scale(dpr, dpr);
+      const cw = Math.ceil(w + 1);
+      paint(c, cw, 14, window.devicePixelRatio || 1);
+      // Sizing the canvas reset its state.
       m.font = FONT;
-      m.fillStyle = color;
+      m.fillStyle = theme.soft;
       m.textBaseline = 'middle';
       m.fillText(ch, 0, 7);
-      sp = { c, w, cw: Math.ceil(w + 1) };
-      sprites.set(key, sp);
+      sp = { c, w, cw };
+      sprites.set(ch, sp);
     }
     return sp;
   }
-  function text(g, str, x, y, color, centre = false) {
-    const gs = [...str].map((ch) => glyph(ch, color));
+  function text(g, str, x, y, centre = false) {
+    const gs = [...str].map(glyph);
     let cx = centre ? x - gs.reduce((n, sp) => n + sp.w, 0) / 2 : x;
     for (const sp of gs) {
       g.drawImage(sp.c, cx, y - 7, sp.cw, 14);
