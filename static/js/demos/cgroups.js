@@ -182,7 +182,7 @@ function fsPath(v, cgroup, file) {
 
 /** An op in shell-like words. */
 function opText(op, v) {
-  switch (op?.op) {
+  switch (op.op) {
     case 'mkdir': return `mkdir ${fsPath(v, op.cgroup, '').replace(/\/$/, '')}`;
     case 'write': return `echo ${op.value} > ${fsPath(v, op.cgroup, op.file)}`;
     case 'read': return `cat ${fsPath(v, op.cgroup, op.file)}`;
@@ -212,7 +212,7 @@ function opText(op, v) {
 
 /** What a record's op did, in words. */
 function resultText(rec, prev) {
-  const op = rec.op ?? {};
+  const op = rec.op;
   if (rec.error) return `error: ${rec.error}`;
   const parts = [];
   if (rec.forked != null) {
@@ -236,7 +236,7 @@ function resultText(rec, prev) {
   }
   if (op.op === 'run') {
     parts.push(`t = ${rec.time_ms} ms`);
-    for (const [path, c] of Object.entries(rec.cgroups ?? {})) {
+    for (const [path, c] of Object.entries(rec.cgroups)) {
       const d = (c['cpu.stat']?.nr_throttled ?? 0) - (prev?.cgroups?.[path]?.['cpu.stat']?.nr_throttled ?? 0);
       if (d > 0) parts.push(`${path} throttled in ${plural(d, 'period')}`);
     }
@@ -470,13 +470,13 @@ export function mount(root, ctx) {
     prevRecord = lastRecord;
     lastRecord = rec;
     applied += 1;
-    const op = rec.op ?? {};
+    const op = rec.op;
     if (op.op === 'run' && !rec.error) {
       // The frame holds this run's timeline; copy it before any other call.
       const len = demo.frame_len();
       const view = new Uint32Array(memory.buffer, demo.frame_ptr(), len);
       const tidGroup = new Map();
-      for (const t of rec.tasks ?? []) tidGroup.set(t.tid, t.cgroup);
+      for (const t of rec.tasks) tidGroup.set(t.tid, t.cgroup);
       timeline = {
         start: demo.timeline_start_ms(),
         len: Number(op.ms) || 1,
@@ -496,7 +496,7 @@ export function mount(root, ctx) {
       if (l) for (const p of rec.pids) limits.set(p, l);
     }
     eagain += refused(rec);
-    for (const path of Object.keys(rec.cgroups ?? {})) {
+    for (const path of Object.keys(rec.cgroups)) {
       if (!colorOf.has(path)) colorOf.set(path, colorOf.size - 1);
     }
     logLine(rec);
@@ -504,7 +504,7 @@ export function mount(root, ctx) {
 
   function quotasOf(rec) {
     const out = [];
-    for (const [path, c] of Object.entries(rec.cgroups ?? {})) {
+    for (const [path, c] of Object.entries(rec.cgroups)) {
       let quota = null;
       let period = null;
       if (typeof c['cpu.max'] === 'string') {
@@ -610,7 +610,7 @@ export function mount(root, ctx) {
     if (rec.content != null) {
       content.hidden = false;
       content.textContent = `$ ${opText(rec.op, version)}\n${rec.content}`;
-    } else if (rec.op?.op !== 'run') {
+    } else if (rec.op.op !== 'run') {
       content.hidden = true;
     }
     tlBox.hidden = !scenarioRuns && !timeline;
@@ -720,7 +720,7 @@ export function mount(root, ctx) {
   function renderCards(rec, animate) {
     const killedIn = new Map();
     for (const pid of rec.killed ?? []) {
-      const p = rec.processes?.find((x) => x.pid === pid);
+      const p = rec.processes.find((x) => x.pid === pid);
       if (p) killedIn.set(p.cgroup, [...(killedIn.get(p.cgroup) ?? []), pid]);
     }
     const memOn = memoryRelevant(rec);
@@ -823,8 +823,8 @@ export function mount(root, ctx) {
     const k = killedIn.get(path);
     const under = version === 1 && c['memory.oom_control']?.under_oom === 1;
     card.badge.hidden = !k && !under;
-    card.badge.textContent = k ? `${rec.op?.op === 'kill' ? 'killed' : 'OOM kill'}: pid ${k.join(', ')}` : under ? 'under_oom' : '';
-    card.el.classList.toggle('cg-oom', !!k && rec.op?.op !== 'kill');
+    card.badge.textContent = k ? `${rec.op.op === 'kill' ? 'killed' : 'OOM kill'}: pid ${k.join(', ')}` : under ? 'under_oom' : '';
+    card.el.classList.toggle('cg-oom', !!k && rec.op.op !== 'kill');
   }
 
   /** Whether any cgroup has a CPU limit, a non-default weight or CPU time used. */
@@ -839,7 +839,7 @@ export function mount(root, ctx) {
 
   /** Whether any cgroup uses memory or has a memory limit (else the memory rows are noise). */
   function memoryRelevant(rec) {
-    if (rec.page_cache?.length) return true;
+    if (rec.page_cache.length) return true;
     for (const c of Object.values(rec.cgroups)) {
       const cur = version === 2 ? c['memory.current'] : c['memory.usage_in_bytes'];
       const max = version === 2 ? c['memory.max'] : c['memory.limit_in_bytes'];
@@ -917,7 +917,7 @@ export function mount(root, ctx) {
       return chip.li;
     });
     const failed = rec ? refused(rec) : 0;
-    if (failed) list.push(h('li', { class: 'cg-chip cg-fail', text: `✕ ${plural(failed, ['clone', 'spawn'].includes(rec.op?.op) ? rec.op.op : 'fork')} refused: ${rec.fork_error ?? rec.error}` }));
+    if (failed) list.push(h('li', { class: 'cg-chip cg-fail', text: `✕ ${plural(failed, ['clone', 'spawn'].includes(rec.op.op) ? rec.op.op : 'fork')} refused: ${rec.fork_error ?? rec.error}` }));
     if (procs.length > MAX_CHIPS) list.push(h('li', { class: 'cg-chip cg-more', text: `+${procs.length - MAX_CHIPS} more` }));
     if (!procs.length) list.push(h('li', { class: 'cg-chip cg-more', text: 'no process yet' }));
     const order = list.map((li) => li.dataset.pid ?? li.textContent).join('|');

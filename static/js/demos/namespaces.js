@@ -48,9 +48,8 @@ const capsWords = (hex) => {
 
 // ---------------------------------------------------------------- ops and records in words
 
-/** A shell-like rendering of one op, e.g. `unshare --mount --pid --fork bash`. */
+/** A shell-like rendering of one op (as the simulation accepted it), e.g. `unshare --mount --pid --fork bash`. */
 function commandText(op) {
-  if (!op || typeof op !== 'object') return String(op);
   const t = op.target ? `<${op.target}>` : 'self';
   const flags = (list) => list?.join('|') ?? '';
   switch (op.op) {
@@ -117,7 +116,7 @@ function commandText(op) {
     case 'ps': return 'ps -e';
     case 'lsns': return 'lsns';
     case 'read': return `cat /proc/${t}/${op.file === 'ns' ? 'ns/*' : op.file}`;
-    default: return String(op.op);
+    default: return op.op;
   }
 }
 
@@ -139,7 +138,7 @@ function resultText(rec) {
       ? `→ pid ${rec.pid} for the caller, pid ${rec.pid_inside} inside its new namespace`
       : `→ pid ${rec.pid}`;
   }
-  if (rec.signal != null) return `→ ${rec.op?.signal ?? 'signal'}: ${rec.signal}`;
+  if (rec.signal != null) return `→ ${rec.op.signal ?? 'signal'}: ${rec.signal}`;
   if (rec.ps) return `→ ${rec.ps.length} process${rec.ps.length === 1 ? '' : 'es'} visible`;
   if (rec.id != null) return `→ id ${rec.id}`;
   if (rec.secs != null) return `→ ${rec.secs}.${String(rec.nanos ?? 0).padStart(9, '0')} s`;
@@ -156,8 +155,8 @@ const HOST_PID_NS = 4026531836;
 
 /** A sentence on why a record came out as it did, for the walkthrough's notable moments. */
 function hintOf(rec, prev) {
-  const op = rec.op ?? {};
-  const actor = (rec.state ?? prev)?.processes?.find((p) => p.label === op.as);
+  const op = rec.op;
+  const actor = rec.state.processes.find((p) => p.label === op.as);
   if (rec.errno === 'ENOMEM' && /PIDNS_ADDING/.test(rec.error)) {
     return 'The init of that pid namespace has died: the kernel refuses new pids there, so every later fork into it fails.';
   }
@@ -445,11 +444,11 @@ export function mount(root, ctx) {
   function accept(rec, isScripted) {
     applied += 1;
     if (isScripted) scripted += 1;
-    state = rec.state ?? state;
+    state = rec.state;
     root.demo.lastRecord = rec;
     prepend(
       logList,
-      h('li', { class: rec.error != null ? 'ns-err' : null, value: rec.step }, h('code', { text: `${rec.op?.as ?? ''}: ${commandText(rec.op)}` }), ` ${resultText(rec)}`),
+      h('li', { class: rec.error != null ? 'ns-err' : null, value: rec.step }, h('code', { text: `${rec.op.as ?? ''}: ${commandText(rec.op)}` }), ` ${resultText(rec)}`),
       LOG_SIZE,
     );
   }
@@ -779,7 +778,7 @@ export function mount(root, ctx) {
   }
 
   function renderScript() {
-    script.replaceChildren(...scriptOps.map((op) => h('li', {}, h('code', { text: `${op?.as ?? ''}: ${commandText(op)}` }))));
+    script.replaceChildren(...scriptOps.map((op) => h('li', {}, h('code', { text: `${op.as ?? ''}: ${commandText(op)}` }))));
   }
 
   function markScript() {
