@@ -195,7 +195,6 @@ export function mount(root, ctx) {
   }
 
   function step(animate) {
-    if (!demo) return null;
     view.finish?.();
     let text;
     try {
@@ -259,13 +258,13 @@ export function mount(root, ctx) {
 
   // ---- shared pieces ----
   function chip(name) {
-    const bg = name == null ? null : colourOf(name);
-    const el = h('span', { class: 'ipvs-chip', text: name ?? '∅', title: name ?? 'no destination available' });
-    if (bg) {
-      el.style.background = bg;
-      el.style.color = textColour(bg);
-    } else el.classList.add('ipvs-none');
-    return el;
+    const bg = name != null && colourOf(name);
+    return h('span', {
+      class: bg ? 'ipvs-chip' : 'ipvs-chip ipvs-none',
+      text: name ?? '∅',
+      title: name ?? 'no destination available',
+      style: bg && `background: ${bg}; color: ${textColour(bg)}`,
+    });
   }
 
   function chips(el, names) {
@@ -275,9 +274,7 @@ export function mount(root, ctx) {
   }
 
   function swatch(name) {
-    const s = h('span', { class: 'ipvs-swatch', 'aria-hidden': 'true' });
-    s.style.background = colourOf(name);
-    return s;
+    return h('span', { class: 'ipvs-swatch', 'aria-hidden': 'true', style: `background: ${colourOf(name)}` });
   }
 
   /** A canvas sized to its box and the device pixel ratio; `draw()` repaints it with `paint(ctx, w, h, theme)`. */
@@ -345,17 +342,17 @@ export function mount(root, ctx) {
     );
 
     // controls
-    const schedSel = h('select', { 'aria-label': 'Scheduler' });
-    schedSel.replaceChildren(...Object.entries(SCHEDULERS).map(([n, t]) => h('option', { value: n, text: `${n} — ${t}` })));
+    const schedSel = h(
+      'select',
+      { 'aria-label': 'Scheduler', onchange: () => ([fbLabel.textContent, portLabel.textContent] = flagNames()) },
+      ...Object.entries(SCHEDULERS).map(([n, t]) => h('option', { value: n, text: `${n} — ${t}` })),
+    );
     schedSel.value = settings.scheduler ?? 'wlc';
     const fb = h('input', { type: 'checkbox' });
     const port = h('input', { type: 'checkbox' });
     const fbLabel = h('span', { text: 'sh-fallback' });
     const portLabel = h('span', { text: 'sh-port' });
     const flagNames = () => (schedSel.value === 'mh' ? ['mh-fallback', 'mh-port'] : ['sh-fallback', 'sh-port']);
-    schedSel.addEventListener('change', () => {
-      [fbLabel.textContent, portLabel.textContent] = flagNames();
-    });
     const dName = input('Destination name', 6);
     const dAddr = input('Destination address ip:port', 13);
     const dW = numeric('Weight', 4, '1');
@@ -375,11 +372,12 @@ export function mount(root, ctx) {
       return n;
     };
     const packet = () => ({ src: str(src), dst: str(dst) });
-    const compareToggle = h('input', { type: 'checkbox' });
-    compareToggle.addEventListener('change', () => {
-      if (compareToggle.checked) compare = makeCompare();
-      else compare = compare?.destroy() ?? null;
-      render();
+    const compareToggle = h('input', {
+      type: 'checkbox',
+      onchange() {
+        compare = compareToggle.checked ? makeCompare() : compare?.destroy() ?? null;
+        render();
+      },
     });
 
     const controlsEl = h(
@@ -1081,10 +1079,13 @@ export function mount(root, ctx) {
     const count = numeric('Number of picks', 4, '7');
     const peerSel = h('select', { 'aria-label': 'Peer' });
     const weight = numeric('New weight', 5, '3');
-    const toggle = h('input', { type: 'checkbox', checked: true });
-    toggle.addEventListener('change', () => {
-      compare = toggle.checked ? makeCompare() : compare?.destroy() ?? null;
-      render();
+    const toggle = h('input', {
+      type: 'checkbox',
+      checked: true,
+      onchange() {
+        compare = toggle.checked ? makeCompare() : compare?.destroy() ?? null;
+        render();
+      },
     });
     const controlsEl = h(
       'div',
