@@ -367,10 +367,12 @@ export function mount(root, ctx) {
   const sigSel = h('select', { 'aria-label': 'Signal', 'data-testid': 'signal' }, ...SIGNALS.map((text) => h('option', { text })));
   const codeIn = h('input', { type: 'number', 'aria-label': 'Exit code', 'data-testid': 'code', value: '0', min: '0', max: '255', step: '1' });
   const hostIn = h('input', { type: 'text', 'aria-label': 'Hostname', maxlength: '64', size: '10', value: 'box' });
-  const flagBoxes = FLAGS.map(([flag, kind]) =>
-    h('label', { class: 'ns-flag' }, h('input', { type: 'checkbox', value: flag, 'data-flag': flag, 'aria-label': flag }), h('span', { text: kind })),
+  const flagSet = h(
+    'fieldset',
+    { class: 'ns-flags' },
+    h('legend', { text: 'CLONE_NEW*' }),
+    ...FLAGS.map(([flag, kind]) => h('label', { class: 'ns-flag' }, h('input', { type: 'checkbox', value: flag, 'data-flag': flag, 'aria-label': flag }), h('span', { text: kind }))),
   );
-  const flagSet = h('fieldset', { class: 'ns-flags' }, h('legend', { text: 'CLONE_NEW*' }), ...flagBoxes);
   const applyBtn = h('button', { type: 'button', 'data-testid': 'apply', 'aria-label': 'Run the action', text: 'Run' });
   const fld = (label, el) => field(label, el, 'ns-field');
   const fAs = fld('as', asSel);
@@ -822,7 +824,7 @@ export function mount(root, ctx) {
       setStatus('Pick the process that runs the command.', 'error');
       return;
     }
-    const flags = flagBoxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+    const flags = [...flagSet.querySelectorAll(':checked')].map((i) => i.value);
     const op = { op: a, as };
     if (a === 'fork' || a === 'clone') op.child = childIn.value.trim();
     if (a === 'clone') op.flags = flags;
