@@ -505,19 +505,9 @@ export function mount(root, ctx) {
   function quotasOf(rec) {
     const out = [];
     for (const [path, c] of Object.entries(rec.cgroups)) {
-      let quota = null;
-      let period = null;
-      if (typeof c['cpu.max'] === 'string') {
-        const [q, p] = c['cpu.max'].split(' ');
-        if (q !== 'max') {
-          quota = Number(q);
-          period = Number(p);
-        }
-      } else if (typeof c['cpu.cfs_quota_us'] === 'number' && c['cpu.cfs_quota_us'] >= 0) {
-        quota = c['cpu.cfs_quota_us'];
-        period = c['cpu.cfs_period_us'];
-      }
-      if (quota && period) out.push({ path, quota, period });
+      // v2's cpu.max reads `max 100000` without a quota, v1's quota is -1.
+      const [quota, period] = c['cpu.max']?.split(' ').map(Number) ?? [c['cpu.cfs_quota_us'], c['cpu.cfs_period_us']];
+      if (quota > 0 && period) out.push({ path, quota, period });
     }
     return out;
   }
@@ -580,17 +570,13 @@ export function mount(root, ctx) {
   function render(animate) {
     const rec = lastRecord;
     updateButtons();
+    clock.textContent = `t = ${rec?.time_ms ?? 0} ms · ${plural(ncpus, 'CPU')}`;
     if (!rec) {
-      clock.textContent = `t = 0 ms · ${plural(ncpus, 'CPU')}`;
       lastOp.textContent = 'No operation applied yet.';
       tlBox.hidden = !scenarioRuns;
       // Before the first op there is no record: show the hierarchy the scenario sets up.
-      const cgs = { '/': {} };
-      for (const g of setupGroups) {
-        cgs[g.path] = {};
-        if (!colorOf.has(g.path)) colorOf.set(g.path, colorOf.size - 1);
-      }
-      renderStructure(cgs);
+      for (const g of setupGroups) if (!colorOf.has(g.path)) colorOf.set(g.path, colorOf.size - 1);
+      renderStructure(['/', ...setupGroups.map((g) => g.path)]);
       for (const g of [{ path: '/', files: {} }, ...setupGroups]) {
         const card = cards.get(g.path);
         if (!card) continue;
@@ -604,7 +590,6 @@ export function mount(root, ctx) {
       drawTimeline();
       return;
     }
-    clock.textContent = `t = ${rec.time_ms} ms · ${plural(ncpus, 'CPU')}`;
     lastOp.replaceChildren(h('code', { text: opText(rec.op, version) }), h('span', { text: ` → ${resultText(rec, prevRecord)}` }));
     lastOp.classList.toggle('cg-bad', !!(rec.error || rec.fork_failed));
     if (rec.content != null) {
@@ -614,7 +599,7 @@ export function mount(root, ctx) {
       content.hidden = true;
     }
     tlBox.hidden = !scenarioRuns && !timeline;
-    renderStructure(rec.cgroups);
+    renderStructure(Object.keys(rec.cgroups));
     renderCards(rec, animate);
     renderProcesses(rec);
     if (!anim) drawTimeline();
@@ -633,15 +618,14 @@ export function mount(root, ctx) {
     return `hsla(${groupHue(i).toFixed(0)},${dark ? 60 : 65}%,${(dark ? 58 : 45) + shade}%,${alpha})`;
   }
 
-  function renderStructure(cgs) {
-    const paths = Object.keys(cgs);
+  function renderStructure(paths) {
     const sig = `${version}|${paths.join('\n')}`;
     if (sig === structure) return;
     structure = sig;
     // Cards: keep existing ones, add new, drop gone.
     const spec = cardSpec(version);
     for (const [path, card] of cards) {
-      if (path in cgs) continue;
+      if (paths.includes(path)) continue;
       cardObserver.unobserve(card.el);
       card.el.remove();
       cards.delete(path);
