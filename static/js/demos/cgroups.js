@@ -70,7 +70,7 @@ const WRITABLE = {
  */
 function cardSpec(v) {
   const nonzero = (c, it) => (it.key ? c[it.file]?.[it.key] : c[it.file]) !== 0;
-  const burst = (c) => (v === 2 ? c['cpu.max.burst'] : c['cpu.cfs_burst_us']) !== 0;
+  const burst = (c) => (c['cpu.max.burst'] ?? c['cpu.cfs_burst_us']) !== 0;
   if (v === 2) {
     return [
       ['cpu', [
@@ -771,13 +771,14 @@ export function mount(root, ctx) {
     // Memory bar.
     const mb = card.bars.mem;
     if (mb) {
-      const cur = version === 2 ? c['memory.current'] : c['memory.usage_in_bytes'];
+      // v2's files, else v1's: a record has its version's only.
+      const cur = c['memory.current'] ?? c['memory.usage_in_bytes'];
       const st = c['memory.stat'] ?? {};
-      const anon = version === 2 ? st.anon : st.total_rss;
-      const file = version === 2 ? st.file : st.total_cache;
-      const max = version === 2 ? c['memory.max'] : c['memory.limit_in_bytes'];
-      const high = version === 2 ? c['memory.high'] : undefined;
-      const peak = version === 2 ? c['memory.peak'] : c['memory.max_usage_in_bytes'];
+      const anon = st.anon ?? st.total_rss;
+      const file = st.file ?? st.total_cache;
+      const max = c['memory.max'] ?? c['memory.limit_in_bytes'];
+      const high = c['memory.high'];
+      const peak = c['memory.peak'] ?? c['memory.max_usage_in_bytes'];
       const scale = finite(max) ? max : finite(high) ? high * 1.5 : Math.max(cur || 0, peak || 0) * 1.25;
       const pct = (x) => percentOf(x, scale);
       const on = typeof cur === 'number' && scale > 0;
@@ -805,7 +806,7 @@ export function mount(root, ctx) {
       }
     }
     const k = killedIn.get(path);
-    const under = version === 1 && c['memory.oom_control']?.under_oom === 1;
+    const under = c['memory.oom_control']?.under_oom === 1;
     card.badge.hidden = !k && !under;
     card.badge.textContent = k ? `${rec.op.op === 'kill' ? 'killed' : 'OOM kill'}: pid ${k.join(', ')}` : under ? 'under_oom' : '';
     card.el.classList.toggle('cg-oom', !!k && rec.op.op !== 'kill');
@@ -813,23 +814,27 @@ export function mount(root, ctx) {
 
   /** Whether any cgroup has a CPU limit, a non-default weight or CPU time used. */
   function cpuRelevant(rec) {
-    for (const c of Object.values(rec.cgroups)) {
-      if ((c['cpu.stat']?.usage_usec ?? c['cpuacct.usage'] ?? 0) > 0) return true;
-      if (typeof c['cpu.max'] === 'string' && !c['cpu.max'].startsWith('max')) return true;
-      if (c['cpu.cfs_quota_us'] >= 0 || (c['cpu.weight'] ?? 100) !== 100 || (c['cpu.shares'] ?? 1024) !== 1024) return true;
-    }
-    return false;
+    return Object.values(rec.cgroups).some(
+      (c) =>
+        (c['cpu.stat']?.usage_usec ?? c['cpuacct.usage']) > 0 ||
+        /^\d/.test(c['cpu.max']) ||
+        c['cpu.cfs_quota_us'] >= 0 ||
+        (c['cpu.weight'] ?? 100) !== 100 ||
+        (c['cpu.shares'] ?? 1024) !== 1024,
+    );
   }
 
-  /** Whether any cgroup uses memory or has a memory limit (else the memory rows are noise). */
+  /**
+   * Whether any cgroup uses memory or has a memory limit (else the memory rows are noise); a
+   * record has its version's files only.
+   */
   function memoryRelevant(rec) {
-    if (rec.page_cache.length) return true;
-    for (const c of Object.values(rec.cgroups)) {
-      const cur = version === 2 ? c['memory.current'] : c['memory.usage_in_bytes'];
-      const max = version === 2 ? c['memory.max'] : c['memory.limit_in_bytes'];
-      if (cur > 0 || finite(max) || (version === 2 && finite(c['memory.high']))) return true;
-    }
-    return false;
+    return (
+      rec.page_cache.length > 0 ||
+      Object.values(rec.cgroups).some(
+        (c) => (c['memory.current'] ?? c['memory.usage_in_bytes']) > 0 || finite(c['memory.max'] ?? c['memory.limit_in_bytes']) || finite(c['memory.high']),
+      )
+    );
   }
 
   function renderProcesses(rec) {
