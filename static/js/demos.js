@@ -96,7 +96,7 @@ function validateOptions(kind, raw, catalog) {
 /**
  * Mounts the demo `kind` in `root` with validated options. The demo module receives
  * `ctx = { glue, memory, catalog: [{ name, title, summary, ops }], scenario, scenarioJson,
- *          step, speed, autoplay, embed, loadScenario(name) }`
+ *          step, speed, autoplay, embed, loadScenario(name) }` (`step` and `speed` numbers)
  * and returns its controller. Errors are shown in `root`.
  */
 async function mountDemo(root, kind, raw, { embed = false } = {}) {

@@ -696,7 +696,7 @@ export function mount(root, ctx) {
 
   function fmtVal(it, v) {
     if (v === undefined) return undefined;
-    if (it.kind === 'b') return typeof v === 'number' ? fmtBytes(v) : String(v);
+    if (it.kind === 'b') return fmtBytes(v);
     if (it.kind === 'l') return v.length ? v.join('\n') : '(none)';
     return String(v);
   }
@@ -1169,7 +1169,7 @@ export function mount(root, ctx) {
   };
   root.dataset.scenario = player.name;
   try {
-    start(player.text, Math.max(0, Number(ctx.step) || 0), player.name);
+    start(player.text, ctx.step, player.name);
   } catch (err) {
     setStatus(`The scenario could not start: ${err.message}`, 'error');
     updateButtons();

@@ -1365,7 +1365,7 @@ export function mount(root, ctx) {
   darkMode.addEventListener('change', redraw);
   if (!css.sheet) css.addEventListener('load', redraw, { once: true });
 
-  create(player.text, player.name, ctx.step || 0);
+  create(player.text, player.name, ctx.step);
   if (ctx.autoplay) player.start();
   // For the browser tests: the last record and the frame (the Maglev table).
   root.demo = {

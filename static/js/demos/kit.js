@@ -170,12 +170,12 @@ export function transport(root, ctx, p, o) {
     last = 0;
     o.halt?.();
   };
-  const speeds = [...new Set([...SPEEDS, ctx.speed || 1])].sort((a, b) => a - b);
+  const speeds = [...new Set([...SPEEDS, ctx.speed])].sort((a, b) => a - b);
   const t = {
     compact: !!ctx.embed || !!root.closest('.reveal'),
     name: ctx.scenario,
     text: ctx.scenarioJson,
-    speed: ctx.speed || 1,
+    speed: ctx.speed,
     step: button('Step', 'step', 'Step: apply the next scripted operation', () => {
       stop();
       o.step();

@@ -861,7 +861,7 @@ export function mount(root, ctx) {
 
   syncFields();
   try {
-    load(player.text, Math.max(0, Number(ctx.step) || 0));
+    load(player.text, ctx.step);
   } catch (err) {
     setStatus(`The scenario is invalid: ${err?.message ?? err}`, 'error');
   }
