@@ -58,10 +58,16 @@ function num(el) {
   return v && /^-?\d+$/.test(v) ? Number(v) : v;
 }
 
+/** The red, green and blue of `#rrggbb`. */
+function rgbOf(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return [n >> 16, (n >> 8) & 255, n & 255];
+}
+
+/** Dark text on a light background, white on a dark one. */
 function textColour(bg) {
-  const n = parseInt(bg.slice(1), 16);
-  const l = 0.2126 * (n >> 16) + 0.7152 * ((n >> 8) & 255) + 0.0722 * (n & 255);
-  return l > 140 ? '#10151d' : '#ffffff';
+  const [r, g, b] = rgbOf(bg);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 140 ? '#10151d' : '#ffffff';
 }
 
 function pct(x) {
@@ -990,12 +996,8 @@ export function mount(root, ctx) {
       const owner = (i) => (anim ? anim.claimed[i] : table[i]);
       if (cell <= 2) {
         const img = c.createImageData(cols, rows);
-        const rgb = names.map((n) => {
-          const v = parseInt(colourOf(n).slice(1), 16);
-          return [v >> 16, (v >> 8) & 255, v & 255];
-        });
-        const e = parseInt(t.empty.slice(1), 16);
-        const empty = [e >> 16, (e >> 8) & 255, e & 255];
+        const rgb = names.map((n) => rgbOf(colourOf(n)));
+        const empty = rgbOf(t.empty);
         for (let i = 0; i < m; i++) {
           const o = owner(i);
           const px = o >= 0 && rgb[o] ? rgb[o] : empty;
