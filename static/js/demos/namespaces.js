@@ -122,7 +122,7 @@ function commandText(op) {
 
 /** The prompt for an op: `label# ` (uid 0 inside its user namespace) or `label$ `. */
 function promptOf(op, state) {
-  if (!op || op.as == null) return '$ ';
+  if (op.as == null) return '$ ';
   const p = state?.processes?.find((x) => x.label === op.as);
   return `${op.as}${p && p.uid === 0 ? '#' : '$'} `;
 }
@@ -646,7 +646,7 @@ export function mount(root, ctx) {
 
   function parseDevices(lines) {
     const devs = [];
-    for (const line of lines ?? []) {
+    for (const line of lines) {
       const m = /^(\d+): ([^@:]+)(?:@([^:]+))?: state (\S+)/.exec(line);
       if (m) devs.push({ index: Number(m[1]), name: m[2], peer: m[3] ?? null, state: m[4], addrs: [] });
       else if (devs.length) devs[devs.length - 1].addrs.push(line.trim().replace(/^inet6? /, ''));
@@ -757,19 +757,19 @@ export function mount(root, ctx) {
       return [
         kv('level', n.level),
         kv('owner uid', n.owner_uid),
-        kv('uid_map', (n.uid_map ?? []).join('; ') || '(not written: ids show as 65534)'),
-        kv('gid_map', (n.gid_map ?? []).join('; ') || '(not written)'),
+        kv('uid_map', n.uid_map.join('; ') || '(not written: ids show as 65534)'),
+        kv('gid_map', n.gid_map.join('; ') || '(not written)'),
         kv('setgroups', n.setgroups),
         ...[...who].map(([k, labels]) => h('div', { class: 'ns-who', text: `${labels.join(', ')}: ${k}` })),
       ];
     });
     sect('pid', '', (n) => [kv('level', n.level), kv('members', n.members), kv('new pids', n.adding ? 'allowed' : 'refused (ENOMEM): init died')]);
     sect('mnt', 'mount tables', (n) => {
-      const list = n.mounts ?? [];
+      const list = n.mounts;
       const pre = h('pre', { class: 'ns-mounts', text: list.join('\n') });
       return [h('details', {}, h('summary', { text: `${list.length} mounts` }), pre)];
     });
-    sect('ipc', '', (n) => [kv('objects', (n.objects ?? []).join('; ') || 'none')]);
+    sect('ipc', '', (n) => [kv('objects', n.objects.join('; ') || 'none')]);
     sect('cgroup', '', (n) => [kv('root', n.root)]);
     sect('time', '', (n) => [
       kv('monotonic offset', `${n.monotonic_offset_ns / 1e9} s`),
