@@ -535,7 +535,6 @@ export function mount(root, ctx) {
 
     function describe(rec, picks) {
       const op = rec.op;
-      const who = (n) => n ?? 'no destination available';
       switch (op.op) {
         case 'add_dest':
           return `add ${op.name} ${op.addr} weight ${op.weight ?? 1}${op.u_threshold ? ` u ${op.u_threshold}` : ''}${op.l_threshold ? ` l ${op.l_threshold}` : ''}`;
@@ -553,12 +552,12 @@ export function mount(root, ctx) {
         case 'est':
         case 'fin':
         case 'expire': {
-          const c = rec.connections?.[op.conn];
+          const c = rec.connections[op.conn];
           return `${op.op} ${op.conn}${c ? ` → ${c.state} on ${c.dest}` : op.op === 'expire' ? ' → gone' : ''}`;
         }
         default:
           if (!picks) return op.op;
-          if (picks.length === 1) return `${op.op === 'schedule' ? 'schedule' : `${op.op} ${op.conn}`} → picked ${who(picks[0])}`;
+          if (picks.length === 1) return `${op.op === 'schedule' ? 'schedule' : `${op.op} ${op.conn}`} → picked ${picks[0] ?? 'no destination available'}`;
           return `${op.op}${op.conn ? ` ${op.conn}` : ''} ×${picks.length} → ${list(picks.map((p) => p ?? '∅'), 14)}`;
       }
     }
