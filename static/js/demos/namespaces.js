@@ -166,7 +166,9 @@ function hintOf(rec, prev) {
   if (rec.errno === 'EPERM' && /CAP_SYS_ADMIN/.test(rec.error) && actor && actor.uid === 0) {
     return 'uid 0 without CAP_SYS_ADMIN: dropping capabilities is what keeps a container’s root from changing shared state.';
   }
-  if (typeof rec.signal === 'string' && rec.signal.startsWith('ignored: init')) {
+  // A failed call's record has its error and the state, nothing else.
+  if (rec.error != null) return '';
+  if (rec.signal?.startsWith('ignored: init')) {
     return 'A namespace’s init only receives signals it has a handler for; SIGKILL and SIGSTOP still work when sent from an ancestor namespace.';
   }
   if (op.op === 'kill' && op.signal === 'SIGKILL' && rec.signal === 'terminated' && prev) {
@@ -183,14 +185,14 @@ function hintOf(rec, prev) {
   if (op.op === 'ip_link' && rec.output?.length === 1 && /lo: state DOWN/.test(rec.output[0])) {
     return 'A new network namespace has only lo, and it is down: no address, no route.';
   }
-  if (op.op === 'pivot_root' && rec.error == null) return 'The image is now /; the old root hangs under put_old until it is unmounted.';
-  if (op.op === 'umount' && op.lazy && rec.error == null) return 'The host’s mounts are gone from this mount namespace.';
-  if (op.op === 'exit' && rec.error == null && prev) {
+  if (op.op === 'pivot_root') return 'The image is now /; the old root hangs under put_old until it is unmounted.';
+  if (op.op === 'umount' && op.lazy) return 'The host’s mounts are gone from this mount namespace.';
+  if (op.op === 'exit' && prev) {
     const me = prev.processes.find((q) => q.label === op.as);
     const orphans = prev.processes.filter((p) => me && p.ppid[0] === me.nspid[0] && p !== me);
     if (orphans.length) return `${orphans.map((p) => p.label).join(', ')} lost ${orphans.length === 1 ? 'its' : 'their'} parent and ${orphans.length === 1 ? 'was' : 'were'} reparented (to a subreaper, else to the namespace’s init).`;
   }
-  if (op.op === 'cgroup_move' && rec.error == null) return 'Only the cgroup path is modelled here; the cgroups demo models the limits.';
+  if (op.op === 'cgroup_move') return 'Only the cgroup path is modelled here; the cgroups demo models the limits.';
   return '';
 }
 
