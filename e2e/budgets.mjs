@@ -5,9 +5,9 @@
 //   node e2e/budgets.mjs [--site public] [--runs N] [--frames N] [--max-age S] [--only tti|scale]
 //                        [--chromium PATH]
 //
-// - Sizes: the wasm, the JS glue, the loaders and each demo's UI module, raw and gzip -9
-//   (node's zlib at level 9), each, in total, and per demo page (glue + loader + demo-page.js
-//   + that demo's UI).
+// - Sizes: the wasm, the JS glue, the loaders, each demo's UI module and the kit the UIs share,
+//   raw and gzip -9 (node's zlib at level 9), each, in total, and per demo page (glue + loader +
+//   the kit + that demo's UI).
 // - Time to interactive of /demos/<kind>/: from navigation start (performance.timeOrigin) to
 //   the demo root's data-state="ready" with its step button enabled, seen by a MutationObserver
 //   installed before the page's scripts run. Each run gets a fresh browser context: a cold load
@@ -76,9 +76,9 @@ async function sizes() {
     ['wasm', 'wasm/demos_bg.wasm'],
     ['glue', 'wasm/demos.js'],
     ['loader', 'js/demos.js'],
-    ['loader', 'js/demo-page.js'],
     ['loader', 'js/slides.js'],
     ...KINDS.map((k) => ['ui', `js/demos/${k}.js`]),
+    ['ui', 'js/demos/kit.js'],
   ];
   const out = new Map();
   for (const [group, file] of files) {
@@ -88,15 +88,15 @@ async function sizes() {
   const sum = (pred) => [...out].filter(([f, v]) => pred(f, v)).reduce((a, [, v]) => ({ raw: a.raw + v.raw, gz: a.gz + v.gz }), { raw: 0, gz: 0 });
   const js = sum((f, v) => v.group !== 'wasm');
   const perPage = Object.fromEntries(
-    KINDS.map((k) => [k, sum((f) => ['wasm/demos.js', 'js/demos.js', 'js/demo-page.js', `js/demos/${k}.js`].includes(f))]),
+    KINDS.map((k) => [k, sum((f) => ['wasm/demos.js', 'js/demos.js', 'js/demos/kit.js', `js/demos/${k}.js`].includes(f))]),
   );
   return { files: out, js, perPage };
 }
 
 function sizeTable(s) {
   const rows = [...s.files].map(([f, v]) => [`\`${f}\``, bytes(v.raw), bytes(v.gz), kib(v.gz)]);
-  rows.push(['**all JS** (glue + loaders + 3 UIs)', bytes(s.js.raw), bytes(s.js.gz), kib(s.js.gz)]);
-  for (const k of KINDS) rows.push([`one demo page: ${k} (glue + demos.js + demo-page.js + ${k}.js)`, bytes(s.perPage[k].raw), bytes(s.perPage[k].gz), kib(s.perPage[k].gz)]);
+  rows.push(['**all JS** (glue + loaders + 3 UIs + kit)', bytes(s.js.raw), bytes(s.js.gz), kib(s.js.gz)]);
+  for (const k of KINDS) rows.push([`one demo page: ${k} (glue + demos.js + kit.js + ${k}.js)`, bytes(s.perPage[k].raw), bytes(s.perPage[k].gz), kib(s.perPage[k].gz)]);
   return table(['file', 'raw bytes', 'gzip -9 bytes', 'gzip -9'], rows);
 }
 
@@ -185,7 +185,7 @@ function scaleScenarios() {
 
 /** In the page: mounts the scenario through the loader modules, steps once per frame, then plays. */
 async function benchInPage({ site, kind, cls, setup, json, frames, warmup }) {
-  const { loadWasm, helpPanel } = await import(new URL('js/demos.js', site).href);
+  const { loadWasm } = await import(new URL('js/demos.js', site).href);
   const { mount } = await import(new URL(`js/demos/${kind}.js`, site).href);
   const { glue, memory } = await loadWasm();
   let wasmMs = 0;
@@ -206,7 +206,6 @@ async function benchInPage({ site, kind, cls, setup, json, frames, warmup }) {
   const ctx = (step) => ({
     glue, memory, catalog: [{ name: 'bench', title: 'bench', summary: '', ops: 0 }], scenario: 'bench',
     scenarioJson: json, step, speed: 8, autoplay: false, embed: false, loadScenario: async () => json,
-    helpPanel: (details, show) => helpPanel(kind, details, show),
   });
   try {
     await nextFrame();

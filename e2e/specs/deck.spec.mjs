@@ -44,7 +44,7 @@ export const tests = [
       assert.deepEqual(fetched, [], 'nothing on the title slide');
       await goToSlide(page, 1);
       await page.locator(`${ORDER[0]}-demo [data-testid="step"]`).waitFor({ state: 'visible' });
-      assert.deepEqual(fetched.sort(), [`/js/demos/${ORDER[0]}.js`, '/wasm/demos_bg.wasm']);
+      assert.deepEqual(fetched.sort(), [`/js/demos/${ORDER[0]}.js`, '/js/demos/kit.js', '/wasm/demos_bg.wasm'].sort());
       for (const kind of ORDER.slice(1)) {
         assert.equal(await page.locator(`${kind}-demo`).getAttribute('data-state'), null, `${kind} waits`);
       }

@@ -40,8 +40,20 @@ function lastRecord(page) {
   return page.evaluate(() => document.querySelector('.cg-demo').demo.lastRecord);
 }
 
-function shownTimeline(page) {
-  return page.evaluate(() => document.querySelector('.cg-demo').demo.timeline);
+/**
+ * The demo's last timeline in the native trace's shape, decoded from the frame the demo copied
+ * (4 u32 per span: cpu, start ms, length ms, slot; two slots mean throttled and idle).
+ */
+async function shownTimeline(page) {
+  const tl = await page.evaluate(() => document.querySelector('.cg-demo').demo.timeline);
+  if (!tl) return null;
+  const cpus = Array.from({ length: tl.ncpus }, () => []);
+  const f = tl.spans;
+  for (let i = 0; i + 3 < f.length; i += 4) {
+    const run = f[i + 3] === 0xffffffff ? 'throttled' : f[i + 3] === 0xfffffffe ? 'idle' : f[i + 3];
+    (cpus[f[i]] ??= []).push({ ms: f[i + 2], run });
+  }
+  return { cpus, start_ms: tl.start, truncated: tl.truncated };
 }
 
 /** The text of one value the state view shows, e.g. ('/web', 'cpu.stat:nr_periods'). */
@@ -447,7 +459,7 @@ export const tests = [
       ];
       const scenario = JSON.stringify({ version: 2, cpus: 4, groups, ops });
       const result = await page.evaluate(async ({ scenario, site }) => {
-        const { loadWasm, helpPanel } = await import(new URL('js/demos.js', site).href);
+        const { loadWasm } = await import(new URL('js/demos.js', site).href);
         const { mount } = await import(new URL('js/demos/cgroups.js', site).href);
         const { glue, memory } = await loadWasm();
         const el = document.createElement('div');
@@ -455,7 +467,6 @@ export const tests = [
         const c = mount(el, {
           glue, memory, catalog: [{ name: 'bench', title: 'bench', summary: '', ops: 0 }], scenario: 'bench',
           scenarioJson: scenario, step: 100, speed: 8, autoplay: false, embed: false, loadScenario: async () => scenario,
-          helpPanel: (details) => helpPanel('cgroups', details),
         });
         const button = el.querySelector('[data-testid="step"]');
         for (let i = 0; i < 20; i++) button.click();

@@ -189,7 +189,7 @@ export const tests = [
       await first.scrollIntoViewIfNeeded();
       await first.locator('[data-testid="step"]').waitFor({ state: 'visible' });
       assert.equal(await first.getAttribute('data-state'), 'ready');
-      assert.deepEqual(fetched.sort(), [`/js/demos/${kind}.js`, '/wasm/demos_bg.wasm']);
+      assert.deepEqual(fetched.sort(), [`/js/demos/${kind}.js`, '/js/demos/kit.js', '/wasm/demos_bg.wasm'].sort());
       assert.equal(await blocks.last().getAttribute('data-state'), null, 'the demo further down waits');
       const before = Number(await first.getAttribute('data-step'));
       await first.locator('[data-testid="step"]').click();

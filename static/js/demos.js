@@ -2,6 +2,8 @@
 //
 // - Every element with `data-demo="<kind>"` (and optionally `data-scenario`, `data-step`,
 //   `data-speed`, `data-autoplay`) is mounted by `./demos/<kind>.js`.
+// - The element with `data-demo-page="<kind>"` of a demo's own page or embed page mounts at once,
+//   with the options of the page's URL (`?scenario=…&step=…&speed=…&autoplay=true`).
 // - `<ipvs-demo>`, `<cgroups-demo>` and `<namespaces-demo>` custom elements do the same with
 //   attributes (`scenario`, `step`, `speed`, `autoplay`), for any HTML deck.
 // - Both mount when they come near the viewport, not before: a write-up's demo further down the
@@ -11,9 +13,11 @@
 //   `import.meta.url`, so the site works under a sub-path.
 //
 // A demo module exports `mount(root, ctx)` and returns a controller `{ pause(), resume(),
-// destroy() }`; `ctx` is described at `mountDemo` below.
+// destroy() }`; `ctx` is described at `mountDemo` below. What the three demo modules share is in
+// `./demos/kit.js`.
 
 const KINDS = ['ipvs', 'cgroups', 'namespaces'];
+const OPTIONS = ['scenario', 'step', 'speed', 'autoplay'];
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const SITE = new URL('../', import.meta.url);
 
@@ -30,7 +34,7 @@ export function loadWasm() {
 }
 
 /** `{ ipvs: [{ name, title, summary, ops }], … }`: the curated scenarios. */
-export function loadCatalog() {
+function loadCatalog() {
   catalogPromise ??= fetch(new URL('demos/scenarios.json', SITE)).then((r) => {
     if (!r.ok) throw new Error(`demo catalog: HTTP ${r.status}`);
     return r.json();
@@ -39,60 +43,14 @@ export function loadCatalog() {
 }
 
 /** The scenario file's text. */
-export async function loadScenario(kind, name) {
+async function loadScenario(kind, name) {
   const r = await fetch(new URL(`demos/scenarios/${kind}/${name}.json`, SITE));
   if (!r.ok) throw new Error(`scenario ${kind}/${name}: HTTP ${r.status}`);
   return r.text();
 }
 
-const helpPromises = new Map();
-
-/**
- * Fills the help `<details>` of a `kind` demo from `demos/help/<kind>.json` when it opens, so
- * that the help's texts (an eighth of the minified UIs, gzipped) load only for those who read them:
- * the paragraphs of `intro`, then each section (`title`, `items`) that `show(section)` keeps.
- * Returns a function that draws the help again, for when what `show` keeps changes.
- */
-export function helpPanel(kind, details, show = () => true) {
-  const body = document.createElement('div');
-  details.append(body);
-  const el = (tag, text) => Object.assign(document.createElement(tag), { textContent: text });
-  let help = null;
-  const draw = () => {
-    if (!help) return;
-    body.replaceChildren(...help.intro.map((t) => el('p', t)));
-    for (const section of help.sections.filter(show)) {
-      const list = document.createElement('ul');
-      list.append(...section.items.map((t) => el('li', t)));
-      body.append(el('h4', section.title), list);
-    }
-  };
-  const open = () => {
-    if (!details.open || help) return;
-    if (!helpPromises.has(kind)) {
-      helpPromises.set(kind, fetch(new URL(`demos/help/${kind}.json`, SITE)).then((r) => {
-        if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        return r.json();
-      }));
-    }
-    helpPromises.get(kind).then(
-      (loaded) => {
-        help = loaded;
-        draw();
-      },
-      (err) => {
-        helpPromises.delete(kind);
-        body.replaceChildren(el('p', `The help could not load (${err.message}): close and open it again.`));
-      },
-    );
-  };
-  details.addEventListener('toggle', open);
-  open();
-  return draw;
-}
-
 /** Shows `message` in `root` as text (never markup) and marks the root as failed. */
-export function showError(root, message) {
+function showError(root, message) {
   root.replaceChildren();
   const p = document.createElement('p');
   p.className = 'demo-error';
@@ -106,7 +64,7 @@ export function showError(root, message) {
  * Validates options from markup or a URL: a known kind, a scenario of its catalog, a step
  * within the scenario, a speed in 0.25–8. Returns `{ options }` or `{ error }`.
  */
-export function validateOptions(kind, raw, catalog) {
+function validateOptions(kind, raw, catalog) {
   if (!KINDS.includes(kind)) return { error: `Unknown demo “${kind}”: expected ${KINDS.join(', ')}.` };
   const list = catalog[kind] ?? [];
   const scenario = raw.scenario ?? list[0]?.name;
@@ -116,31 +74,32 @@ export function validateOptions(kind, raw, catalog) {
   const entry = list.find((s) => s.name === scenario);
   if (!entry) return { error: `Unknown ${kind} scenario “${scenario}”: expected one of ${list.map((s) => s.name).join(', ')}.` };
   let step = 0;
-  if (raw.step != null && raw.step !== '') {
-    if (!/^\d{1,6}$/.test(String(raw.step)) || Number(raw.step) > entry.ops) {
+  // The raw options are strings, or undefined when not given.
+  if (raw.step) {
+    if (!/^\d{1,6}$/.test(raw.step) || Number(raw.step) > entry.ops) {
       return { error: `Invalid step “${raw.step}”: expected a whole number from 0 to ${entry.ops} for ${scenario}.` };
     }
     step = Number(raw.step);
   }
   let speed = 1;
-  if (raw.speed != null && raw.speed !== '') {
+  if (raw.speed) {
     const n = Number(raw.speed);
     if (!Number.isFinite(n) || n < 0.25 || n > 8) {
       return { error: `Invalid speed “${raw.speed}”: expected a number from 0.25 to 8.` };
     }
     speed = n;
   }
-  const autoplay = raw.autoplay === '' || raw.autoplay === 'true' || raw.autoplay === true;
+  const autoplay = raw.autoplay === '' || raw.autoplay === 'true';
   return { options: { scenario, step, speed, autoplay } };
 }
 
 /**
  * Mounts the demo `kind` in `root` with validated options. The demo module receives
  * `ctx = { glue, memory, catalog: [{ name, title, summary, ops }], scenario, scenarioJson,
- *          step, speed, autoplay, embed, loadScenario(name), helpPanel(details, show) }`
+ *          step, speed, autoplay, embed, loadScenario(name) }` (`step` and `speed` numbers)
  * and returns its controller. Errors are shown in `root`.
  */
-export async function mountDemo(root, kind, raw, { embed = false } = {}) {
+async function mountDemo(root, kind, raw, { embed = false } = {}) {
   root.dataset.state = 'loading';
   try {
     // The wasm and the demo's module load while the catalog is fetched and the options checked.
@@ -168,7 +127,6 @@ export async function mountDemo(root, kind, raw, { embed = false } = {}) {
       scenarioJson,
       embed,
       loadScenario: (name) => loadScenario(kind, name),
-      helpPanel: (details, show) => helpPanel(kind, details, show),
     });
     root.dataset.state = 'ready';
     return controller;
@@ -180,7 +138,6 @@ export async function mountDemo(root, kind, raw, { embed = false } = {}) {
 
 /** Pauses a mounted demo while it is off screen or its slide is hidden. */
 function pauseWhenHidden(el, getController) {
-  if (!('IntersectionObserver' in window)) return;
   new IntersectionObserver((entries) => {
     const c = getController();
     if (!c) return;
@@ -194,10 +151,6 @@ function pauseWhenHidden(el, getController) {
  * about to be seen. Returns the observer, to disconnect.
  */
 function whenNear(el, start) {
-  if (!('IntersectionObserver' in window)) {
-    start();
-    return null;
-  }
   const observer = new IntersectionObserver(
     (entries) => {
       if (!entries.some((e) => e.isIntersecting)) return;
@@ -210,14 +163,16 @@ function whenNear(el, start) {
   return observer;
 }
 
+/** The raw options, `get(name)` reading each from an element or a URL. */
+const optionsOf = (get) => Object.fromEntries(OPTIONS.map((k) => [k, get(k) ?? undefined]));
+
 function mountMarked() {
   for (const el of document.querySelectorAll('[data-demo]')) {
     if (el.dataset.mounted) continue;
     el.dataset.mounted = '1';
     let controller = null;
-    const d = el.dataset;
     whenNear(el, () => {
-      mountDemo(el, d.demo, { scenario: d.scenario, step: d.step, speed: d.speed, autoplay: d.autoplay }).then((c) => {
+      mountDemo(el, el.dataset.demo, optionsOf((k) => el.dataset[k])).then((c) => {
         controller = c;
       });
     });
@@ -230,12 +185,11 @@ for (const kind of KINDS) {
   customElements.define(
     `${kind}-demo`,
     class extends HTMLElement {
+      // Connected and disconnected alternate: each connection mounts afresh.
       connectedCallback() {
-        if (this.started) return;
-        this.started = true;
-        this.controller = null;
-        const a = (n) => this.getAttribute(n) ?? undefined;
-        const autoplay = this.hasAttribute('autoplay') ? 'true' : undefined;
+        const raw = optionsOf((k) => this.getAttribute(k));
+        // `autoplay` is a boolean attribute: there means on.
+        raw.autoplay = this.hasAttribute('autoplay') ? 'true' : undefined;
         const mounting = (this.mounting = {});
         // `paused`: held from the start, mounted on the first resume() (a deck's later slides).
         if (this.hasAttribute('paused')) this.held = true;
@@ -243,7 +197,7 @@ for (const kind of KINDS) {
           if (this.begun || this.held) return;
           this.begun = true;
           this.nearby?.disconnect();
-          mountDemo(this, kind, { scenario: a('scenario'), step: a('step'), speed: a('speed'), autoplay }, { embed: true }).then((c) => {
+          mountDemo(this, kind, raw, { embed: true }).then((c) => {
             if (this.mounting !== mounting) {
               c?.destroy();
               return;
@@ -263,7 +217,6 @@ for (const kind of KINDS) {
         this.begun = false;
         this.controller?.destroy();
         this.controller = null;
-        this.started = false;
       }
 
       /** Pauses the demo (slides call this when the slide is hidden), even before it mounts. */
@@ -283,3 +236,9 @@ for (const kind of KINDS) {
 }
 
 mountMarked();
+
+// A bad value in the URL is shown as a message in the page, never interpreted as markup.
+const params = new URLSearchParams(window.location.search);
+for (const root of document.querySelectorAll('[data-demo-page]')) {
+  mountDemo(root, root.dataset.demoPage, optionsOf((k) => params.get(k)), { embed: root.dataset.embed === 'true' });
+}

@@ -7,13 +7,13 @@
 // `run` leaves its CPU timeline in the frame (4 u32 per span: cpu, start ms, length ms, slot),
 // read through a fresh Uint32Array view after every call and copied at once.
 
-const CSS_HREF = new URL('../../css/demo-cgroups.css', import.meta.url).href;
+import { darkMode, field, h, helpPanel, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
+
 const SLOT_THROTTLED = 0xffffffff;
 const SLOT_IDLE = 0xfffffffe;
 const LOG_LINES = 12;
 const FONT = '11px sans-serif';
 const MAX_CHIPS = 64;
-const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 const MiB = 1024 * 1024;
 // v1 "no limit" reads 9223372036854771712; anything this large is shown as "none".
 const HUGE = 2 ** 62;
@@ -41,133 +41,115 @@ const NAMES = [
   ['io limits', 'io.max', 'blkio.throttle.*_device'],
 ];
 
+/** The files the Try-it write offers per version, each with a value to start from. */
 const WRITABLE = {
-  2: [
-    ['cpu.max', '50000 100000'],
-    ['cpu.max.burst', '20000'],
-    ['cpu.weight', '200'],
-    ['memory.max', '64M'],
-    ['memory.high', '32M'],
-    ['memory.oom.group', '1'],
-    ['pids.max', '10'],
-    ['io.max', '8:0 wbps=1048576'],
-  ],
-  1: [
-    ['cpu.cfs_quota_us', '50000'],
-    ['cpu.cfs_period_us', '100000'],
-    ['cpu.shares', '2048'],
-    ['memory.limit_in_bytes', '64M'],
-    ['memory.oom_control', '1'],
-    ['pids.max', '10'],
-    ['blkio.throttle.write_bps_device', '8:0 1048576'],
-  ],
+  2: {
+    'cpu.max': '50000 100000',
+    'cpu.max.burst': '20000',
+    'cpu.weight': '200',
+    'memory.max': '64M',
+    'memory.high': '32M',
+    'memory.oom.group': '1',
+    'pids.max': '10',
+    'io.max': '8:0 wbps=1048576',
+  },
+  1: {
+    'cpu.cfs_quota_us': '50000',
+    'cpu.cfs_period_us': '100000',
+    'cpu.shares': '2048',
+    'memory.limit_in_bytes': '64M',
+    'memory.oom_control': '1',
+    'pids.max': '10',
+    'blkio.throttle.write_bps_device': '8:0 1048576',
+  },
 };
 
-/** Card rows per version: [section, [{ file, key?, kind, show? }]]. */
+/**
+ * Card rows per version: [section, rows, bar?]; a row is [kind, 'file' or 'file key', show?],
+ * the kind n (a number), b (bytes), s (a string) or l (lines).
+ */
 function cardSpec(v) {
-  const ev = (file, key, show) => ({ file, key, kind: 'n', show });
   const nonzero = (c, it) => (it.key ? c[it.file]?.[it.key] : c[it.file]) !== 0;
-  const burst = (c) => (v === 2 ? c['cpu.max.burst'] : c['cpu.cfs_burst_us']) !== 0;
+  const burst = (c) => (c['cpu.max.burst'] ?? c['cpu.cfs_burst_us']) !== 0;
   if (v === 2) {
     return [
       ['cpu', [
-        { file: 'cpu.max', kind: 's' },
-        { file: 'cpu.max.burst', kind: 'n', show: burst },
-        { file: 'cpu.weight', kind: 'n' },
-        ev('cpu.stat', 'usage_usec'),
-        ev('cpu.stat', 'nr_periods'),
-        ev('cpu.stat', 'nr_throttled'),
-        ev('cpu.stat', 'throttled_usec'),
-        ev('cpu.stat', 'nr_bursts', burst),
-        ev('cpu.stat', 'burst_usec', burst),
+        ['s', 'cpu.max'],
+        ['n', 'cpu.max.burst', burst],
+        ['n', 'cpu.weight'],
+        ['n', 'cpu.stat usage_usec'],
+        ['n', 'cpu.stat nr_periods'],
+        ['n', 'cpu.stat nr_throttled'],
+        ['n', 'cpu.stat throttled_usec'],
+        ['n', 'cpu.stat nr_bursts', burst],
+        ['n', 'cpu.stat burst_usec', burst],
       ]],
       ['memory', [
-        { file: 'memory.current', kind: 'b' },
-        { file: 'memory.high', kind: 'b', show: (c) => c['memory.high'] !== 'max' },
-        { file: 'memory.max', kind: 'b' },
-        { file: 'memory.peak', kind: 'b' },
-        { file: 'memory.stat', key: 'anon', kind: 'b' },
-        { file: 'memory.stat', key: 'file', kind: 'b' },
-        ev('memory.events', 'high', (c) => c['memory.high'] !== 'max' || c['memory.events']?.high !== 0),
-        ev('memory.events', 'max'),
-        ev('memory.events', 'oom'),
-        ev('memory.events', 'oom_kill'),
-        ev('memory.events', 'oom_group_kill', nonzero),
-        { file: 'memory.oom.group', kind: 'n', show: nonzero },
+        ['b', 'memory.current'],
+        ['b', 'memory.high', (c) => c['memory.high'] !== 'max'],
+        ['b', 'memory.max'],
+        ['b', 'memory.peak'],
+        ['b', 'memory.stat anon'],
+        ['b', 'memory.stat file'],
+        ['n', 'memory.events high', (c) => c['memory.high'] !== 'max' || c['memory.events']?.high !== 0],
+        ['n', 'memory.events max'],
+        ['n', 'memory.events oom'],
+        ['n', 'memory.events oom_kill'],
+        ['n', 'memory.events oom_group_kill', nonzero],
+        ['n', 'memory.oom.group', nonzero],
       ], 'mem'],
       ['pids', [
-        { file: 'pids.current', kind: 'n' },
-        { file: 'pids.max', kind: 'n' },
-        { file: 'pids.peak', kind: 'n' },
-        ev('pids.events', 'max'),
-        ev('pids.events.local', 'max'),
+        ['n', 'pids.current'],
+        ['n', 'pids.max'],
+        ['n', 'pids.peak'],
+        ['n', 'pids.events max'],
+        ['n', 'pids.events.local max'],
       ], 'pids'],
       ['io', [
-        { file: 'io.max', kind: 'l' },
-        { file: 'io.stat', kind: 'l' },
+        ['l', 'io.max'],
+        ['l', 'io.stat'],
       ], 'io'],
     ];
   }
   return [
     ['cpu', [
-      { file: 'cpu.cfs_quota_us', kind: 'n' },
-      { file: 'cpu.cfs_period_us', kind: 'n' },
-      { file: 'cpu.cfs_burst_us', kind: 'n', show: burst },
-      { file: 'cpu.shares', kind: 'n' },
-      { file: 'cpuacct.usage', kind: 'n' },
-      ev('cpu.stat', 'nr_periods'),
-      ev('cpu.stat', 'nr_throttled'),
-      ev('cpu.stat', 'throttled_time'),
-      ev('cpu.stat', 'nr_bursts', burst),
-      ev('cpu.stat', 'burst_time', burst),
+      ['n', 'cpu.cfs_quota_us'],
+      ['n', 'cpu.cfs_period_us'],
+      ['n', 'cpu.cfs_burst_us', burst],
+      ['n', 'cpu.shares'],
+      ['n', 'cpuacct.usage'],
+      ['n', 'cpu.stat nr_periods'],
+      ['n', 'cpu.stat nr_throttled'],
+      ['n', 'cpu.stat throttled_time'],
+      ['n', 'cpu.stat nr_bursts', burst],
+      ['n', 'cpu.stat burst_time', burst],
     ]],
     ['memory', [
-      { file: 'memory.usage_in_bytes', kind: 'b' },
-      { file: 'memory.limit_in_bytes', kind: 'b' },
-      { file: 'memory.max_usage_in_bytes', kind: 'b' },
-      { file: 'memory.stat', key: 'rss', kind: 'b' },
-      { file: 'memory.stat', key: 'cache', kind: 'b' },
-      { file: 'memory.failcnt', kind: 'n' },
-      ev('memory.oom_control', 'oom_kill_disable'),
-      ev('memory.oom_control', 'under_oom'),
-      ev('memory.oom_control', 'oom_kill'),
+      ['b', 'memory.usage_in_bytes'],
+      ['b', 'memory.limit_in_bytes'],
+      ['b', 'memory.max_usage_in_bytes'],
+      ['b', 'memory.stat rss'],
+      ['b', 'memory.stat cache'],
+      ['n', 'memory.failcnt'],
+      ['n', 'memory.oom_control oom_kill_disable'],
+      ['n', 'memory.oom_control under_oom'],
+      ['n', 'memory.oom_control oom_kill'],
     ], 'mem'],
     ['pids', [
-      { file: 'pids.current', kind: 'n' },
-      { file: 'pids.max', kind: 'n' },
-      { file: 'pids.peak', kind: 'n' },
-      ev('pids.events', 'max'),
+      ['n', 'pids.current'],
+      ['n', 'pids.max'],
+      ['n', 'pids.peak'],
+      ['n', 'pids.events max'],
     ], 'pids'],
     ['blkio', [
-      { file: 'blkio.throttle.read_bps_device', kind: 'l' },
-      { file: 'blkio.throttle.write_bps_device', kind: 'l' },
-      { file: 'blkio.throttle.io_service_bytes', kind: 'l', show: (c) => (c['blkio.throttle.io_service_bytes'] ?? []).length > 1 },
+      ['l', 'blkio.throttle.read_bps_device'],
+      ['l', 'blkio.throttle.write_bps_device'],
+      ['l', 'blkio.throttle.io_service_bytes', (c) => (c['blkio.throttle.io_service_bytes'] ?? []).length > 1],
     ], 'io'],
   ];
 }
 
-function h(tag, props, ...children) {
-  const e = document.createElement(tag);
-  if (props) {
-    for (const [k, v] of Object.entries(props)) {
-      if (v == null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k === 'text') e.textContent = v;
-      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-      else if (k in e && typeof v !== 'string') e[k] = v;
-      else e.setAttribute(k, v === true ? '' : v);
-    }
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
-
-function ensureCss() {
-  for (const l of document.querySelectorAll('link[rel="stylesheet"]')) if (l.href === CSS_HREF) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: CSS_HREF }));
-}
-
-export function fmtBytes(n) {
+function fmtBytes(n) {
   if (typeof n !== 'number') return String(n);
   if (n >= HUGE) return 'none';
   if (n >= MiB) {
@@ -178,7 +160,12 @@ export function fmtBytes(n) {
   return `${n} B`;
 }
 
+/** How many forks (or clones, spawns) `rec` saw refused with EAGAIN. */
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const refused = (rec) => rec.fork_failed || (/^EAGAIN/.test(rec.error) ? 1 : 0);
 const fmtMs = (us) => `${+(us / 1000).toFixed(1)} ms`;
+/** `x` as a CSS percentage of `scale`, at most 100%. */
+const percentOf = (x, scale) => `${Math.min(100, (100 * (x || 0)) / (scale || 1)).toFixed(2)}%`;
 const finite = (n) => typeof n === 'number' && n < HUGE;
 
 function controllerOf(file) {
@@ -195,7 +182,7 @@ function fsPath(v, cgroup, file) {
 
 /** An op in shell-like words. */
 function opText(op, v) {
-  switch (op?.op) {
+  switch (op.op) {
     case 'mkdir': return `mkdir ${fsPath(v, op.cgroup, '').replace(/\/$/, '')}`;
     case 'write': return `echo ${op.value} > ${fsPath(v, op.cgroup, op.file)}`;
     case 'read': return `cat ${fsPath(v, op.cgroup, op.file)}`;
@@ -225,7 +212,7 @@ function opText(op, v) {
 
 /** What a record's op did, in words. */
 function resultText(rec, prev) {
-  const op = rec.op ?? {};
+  const op = rec.op;
   if (rec.error) return `error: ${rec.error}`;
   const parts = [];
   if (rec.forked != null) {
@@ -249,24 +236,12 @@ function resultText(rec, prev) {
   }
   if (op.op === 'run') {
     parts.push(`t = ${rec.time_ms} ms`);
-    for (const [path, c] of Object.entries(rec.cgroups ?? {})) {
+    for (const [path, c] of Object.entries(rec.cgroups)) {
       const d = (c['cpu.stat']?.nr_throttled ?? 0) - (prev?.cgroups?.[path]?.['cpu.stat']?.nr_throttled ?? 0);
-      if (d > 0) parts.push(`${path} throttled in ${d} period${d > 1 ? 's' : ''}`);
+      if (d > 0) parts.push(`${path} throttled in ${plural(d, 'period')}`);
     }
   }
   return parts.length ? parts.join('; ') : 'ok';
-}
-
-/** The native trace's timeline shape, decoded from a frame copy. */
-function decodeTimeline(tl) {
-  const cpus = Array.from({ length: tl.ncpus }, () => []);
-  const f = tl.spans;
-  for (let i = 0; i + 3 < f.length; i += 4) {
-    const slot = f[i + 3];
-    const run = slot === SLOT_THROTTLED ? 'throttled' : slot === SLOT_IDLE ? 'idle' : slot;
-    (cpus[f[i]] ??= []).push({ ms: f[i + 2], run });
-  }
-  return { cpus, start_ms: tl.start, truncated: tl.truncated };
 }
 
 function groupHue(i) {
@@ -274,30 +249,14 @@ function groupHue(i) {
 }
 
 export function mount(root, ctx) {
-  ensureCss();
+  stylesheet('cgroups');
   const memory = ctx.memory;
-  const catalog = Array.isArray(ctx.catalog) ? ctx.catalog : [];
   const reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
-  const darkMode = matchMedia('(prefers-color-scheme: dark)');
-  const listeners = [];
-  const listen = (target, type, fn) => {
-    target.addEventListener(type, fn);
-    listeners.push(() => target.removeEventListener(type, fn));
-  };
 
   let demo = null;
-  let scenarioName = ctx.scenario;
-  let scenarioText = ctx.scenarioJson;
   let version = 2;
   let ncpus = 1;
-  let speed = ctx.speed || 1;
-  let playing = false;
-  let resumeOnShow = false;
-  let raf = 0;
-  let lastStepAt = 0;
   let anim = null; // { t0, dur } of the timeline reveal
-  let destroyed = false;
-  let loadToken = 0;
   // Per-scenario state rebuilt on reset.
   let applied = 0;
   let lastRecord = null;
@@ -309,63 +268,101 @@ export function mount(root, ctx) {
   let structure = '';
   let cards = new Map(); // path -> { el, items: [{ it, val, wrap }], bars }
   let chipsSig = '';
-  let pidSig = null;
   let chipOf = new Map();
   let chipOrder = '';
 
-  // Compact in an embed frame and on a reveal.js slide (a custom element there has no embed flag).
-  const compact = !!ctx.embed || !!root.closest?.('.reveal .slides');
-  root.classList.add('cg-demo');
-  if (compact) root.classList.add('cg-embed');
-
   // ---- Controls ---------------------------------------------------------------------------
-  const btnStep = h('button', { type: 'button', 'data-testid': 'step', 'aria-label': 'Step: apply the next scripted operation', text: 'Step' });
-  const btnPlay = h('button', { type: 'button', 'data-testid': 'play', 'aria-label': 'Play', 'aria-pressed': 'false', text: 'Play' });
-  const btnReset = h('button', { type: 'button', 'data-testid': 'reset', 'aria-label': 'Reset the scenario', text: 'Reset' });
-  const speedSel = h('select', { 'aria-label': 'Speed in steps per second', 'data-testid': 'speed' });
-  for (const s of new Set([...SPEEDS, speed].sort((a, b) => a - b))) {
-    speedSel.append(h('option', { value: String(s), text: `${s}×` }));
-  }
-  speedSel.value = String(speed);
-  const scenSel = h('select', { 'aria-label': 'Scenario', 'data-testid': 'scenario' });
-  for (const s of catalog) scenSel.append(h('option', { value: s.name, text: s.title || s.name }));
-  scenSel.value = scenarioName;
+  // The play loop also draws the timeline's reveal after a run.
+  const player = transport(root, ctx, 'cg', {
+    step: () => stepOnce(true),
+    left: () => demo?.remaining() ?? 0,
+    load(text, name) {
+      start(text, 0, name);
+      root.dataset.scenario = name;
+    },
+    reset() {
+      try {
+        start(player.text, 0, player.name);
+      } catch (err) {
+        setStatus(`Reset failed: ${err.message}`, 'error');
+      }
+    },
+    frame(now) {
+      if (!anim) return;
+      drawTimeline(now);
+      if (now - anim.t0 >= anim.dur) {
+        anim = null;
+        drawTimeline();
+      }
+    },
+    busy: () => !!anim,
+    halt() {
+      if (!anim) return;
+      anim = null;
+      drawTimeline();
+    },
+  });
+  const setStatus = player.say;
+  const { compact } = player;
   const progress = h('span', { class: 'cg-progress', 'aria-live': 'off' });
   const versionBadge = h('span', { class: 'cg-version' });
   const bar = h('div', { class: 'cg-bar', role: 'group', 'aria-label': 'Demo controls' },
-    h('label', { class: 'cg-field cg-scen' }, h('span', { text: 'Scenario' }), scenSel),
-    h('span', { class: 'cg-buttons' }, btnStep, btnPlay, btnReset),
-    h('label', { class: 'cg-field' }, h('span', { text: 'Speed' }), speedSel),
+    field('Scenario', player.picker, 'cg-field cg-scen'),
+    h('span', { class: 'cg-buttons' }, player.step, player.play, player.reset),
+    field('Speed', player.speeds, 'cg-field'),
     versionBadge, progress);
-  const summary = h('p', { class: 'cg-summary' });
   const note = h('p', { class: 'cg-note' });
-  const status = h('p', { class: 'cg-status', role: 'status', 'data-testid': 'status', 'aria-live': 'polite' });
 
-  // Interactive controls: each builds one op and calls demo.apply().
-  const num = (label, value, min, max, extra = {}) =>
-    h('input', { type: 'number', value: String(value), min: String(min), max: String(max), 'aria-label': label, ...extra });
+  // Interactive controls: each button builds one op for demo.apply(); a bad field is reported, not applied.
+  const num = (label, value, min, max, extra = {}) => h('input', { type: 'number', value, min, max, 'aria-label': label, ...extra });
+  const int = (input, what) => {
+    const v = input.value.trim();
+    if (!/^\d+$/.test(v)) throw new Error(`${what}: enter a whole number`);
+    return Number(v);
+  };
+  const pid = () => {
+    if (!pidSel.value) throw new Error('no live process: spawn one first');
+    return Number(pidSel.value);
+  };
+  const act = (text, op) =>
+    h('button', {
+      type: 'button',
+      'data-testid': text.toLowerCase(),
+      text,
+      onclick() {
+        try {
+          applyOp(op());
+        } catch (err) {
+          setStatus(`Rejected: ${err.message}`, 'error');
+        }
+      },
+    });
   const runMs = num('Milliseconds to run', 100, 1, 600000, { 'data-testid': 'run-ms' });
-  const btnRun = h('button', { type: 'button', 'data-testid': 'run', text: 'Run' });
+  const btnRun = act('Run', () => ({ op: 'run', ms: int(runMs, 'run ms') }));
   const spawnCg = h('select', { 'aria-label': 'Cgroup for the new process', 'data-testid': 'spawn-cgroup' });
   const spawnThreads = num('Threads of the new process', 1, 1, 1024);
   const spawnUid = num('uid of the new process', 0, 0, 4294967295);
   const spawnNproc = h('input', { type: 'text', inputMode: 'numeric', placeholder: 'unlimited', size: 6, 'aria-label': 'ulimit nproc of the new process (empty: unlimited)' });
   const spawnBusy = h('input', { type: 'checkbox', checked: true, 'aria-label': 'The new process is busy (wants the CPU)' });
-  const btnSpawn = h('button', { type: 'button', 'data-testid': 'spawn', text: 'Spawn' });
+  const btnSpawn = act('Spawn', () => {
+    const op = { op: 'spawn', cgroup: spawnCg.value, uid: int(spawnUid, 'uid'), threads: int(spawnThreads, 'threads'), busy: spawnBusy.checked };
+    if (spawnNproc.value.trim() !== '') op.nproc = int(spawnNproc, 'nproc');
+    return op;
+  });
   const pidSel = h('select', { 'aria-label': 'Process', 'data-testid': 'pid' });
   const forkCount = num('Number of forks', 1, 1, 10000, { 'data-testid': 'fork-count' });
-  const btnFork = h('button', { type: 'button', 'data-testid': 'fork', text: 'Fork' });
+  const btnFork = act('Fork', () => ({ op: 'fork', pid: pid(), count: int(forkCount, 'fork count') }));
   const allocMiB = num('MiB to allocate', 16, 1, 1024, { 'data-testid': 'alloc-mib' });
-  const btnAlloc = h('button', { type: 'button', 'data-testid': 'alloc', text: 'Alloc' });
-  const btnKill = h('button', { type: 'button', 'data-testid': 'kill', text: 'Kill' });
+  const btnAlloc = act('Alloc', () => ({ op: 'alloc', pid: pid(), bytes: int(allocMiB, 'MiB') * MiB }));
+  const btnKill = act('Kill', () => ({ op: 'kill', pid: pid() }));
   const writeCg = h('select', { 'aria-label': 'Cgroup to write to', 'data-testid': 'write-cgroup' });
   const writeFile = h('select', { 'aria-label': 'Limit file', 'data-testid': 'write-file' });
   const writeValue = h('input', { type: 'text', size: 14, 'aria-label': 'Value to write', 'data-testid': 'write-value', spellcheck: 'false' });
-  const btnWrite = h('button', { type: 'button', 'data-testid': 'write', text: 'Write' });
+  const btnWrite = act('Write', () => ({ op: 'write', cgroup: writeCg.value, file: writeFile.value, value: writeValue.value }));
   const mkdirPath = h('input', { type: 'text', size: 10, value: '/new', 'aria-label': 'Path of the new cgroup', spellcheck: 'false' });
-  const btnMkdir = h('button', { type: 'button', 'data-testid': 'mkdir', text: 'mkdir' });
+  const btnMkdir = act('mkdir', () => ({ op: 'mkdir', cgroup: mkdirPath.value.trim() }));
   const row = (title, ...els) => h('div', { class: 'cg-row' }, h('span', { class: 'cg-row-title', text: title }), ...els);
-  const lab = (text, input) => h('label', { class: 'cg-inline' }, h('span', { text }), input);
+  const lab = (text, input) => field(text, input, 'cg-inline');
   const tryIt = h('details', { class: 'cg-try', open: !compact },
     h('summary', { text: 'Try it: run, spawn, fork, allocate, write a limit' }),
     row('time', lab('run', runMs), h('span', { text: 'ms' }), btnRun),
@@ -385,7 +382,7 @@ export function mount(root, ctx) {
   const users = h('div', { class: 'cg-users' });
   const chips = h('ul', { class: 'cg-procs', 'aria-label': 'Processes' });
   const forkStat = h('p', { class: 'cg-forkstat' });
-  const tlBox = h('div', { class: 'cg-tlbox' }, h('h3', { class: 'cg-h', text: 'CPU timeline of the last run' }), canvas, tlCaption, legend);
+  const tlBox = h('div', {}, h('h3', { class: 'cg-h', text: 'CPU timeline of the last run' }), canvas, tlCaption, legend);
   let scenarioRuns = false;
   let setupGroups = [];
   // A div, not a <section>: reveal.js takes a section inside a slide for a vertical slide.
@@ -396,35 +393,28 @@ export function mount(root, ctx) {
     h('h3', { class: 'cg-h', text: 'Processes and users' }), forkStat, users, chips);
   const log = h('ol', { class: 'cg-log', 'aria-label': 'Last operations', reversed: true });
   const namesTable = h('table', { class: 'cg-names' });
-  const help = h('details', { class: 'cg-help' }, h('summary', { text: 'How to read this, and what is simplified' }));
-  ctx.helpPanel(help);
 
-  root.replaceChildren(bar, summary, note, status, stateView, tryIt,
+  root.replaceChildren(bar, player.summary, note, player.status, stateView, tryIt,
     h('details', { class: 'cg-logbox', open: !compact }, h('summary', { text: 'Log of the last operations' }), log),
     h('details', { class: 'cg-namesbox' }, h('summary', { text: 'cgroup v1 and v2 file names' }), namesTable),
-    help);
+    helpPanel('cgroups', 'cg', 'How to read this, and what is simplified').el);
 
   function buildNames() {
+    // The columns are v2 then v1; the scenario's own is marked.
+    const cur = (i) => (version === 2 - i ? 'cg-cur' : null);
     namesTable.replaceChildren(
       h('thead', null, h('tr', null, h('th', { text: 'knob' }),
-        h('th', { class: version === 2 ? 'cg-cur' : null, text: version === 2 ? 'v2 (this scenario)' : 'v2' }),
-        h('th', { class: version === 1 ? 'cg-cur' : null, text: version === 1 ? 'v1 (this scenario)' : 'v1' }))),
-      h('tbody', null, ...NAMES.map(([k, a, b]) => h('tr', null, h('td', { text: k }),
-        h('td', { class: version === 2 ? 'cg-cur' : null }, h('code', { text: a })),
-        h('td', { class: version === 1 ? 'cg-cur' : null }, h('code', { text: b }))))));
+        ...['v2', 'v1'].map((v, i) => h('th', { class: cur(i), text: cur(i) ? `${v} (this scenario)` : v })))),
+      h('tbody', null, ...NAMES.map(([k, ...names]) => h('tr', null, h('td', { text: k }),
+        ...names.map((n, i) => h('td', { class: cur(i) }, h('code', { text: n })))))));
   }
 
   // ---- Simulation ----------------------------------------------------------------------------
-  function setStatus(text, kind = '') {
-    status.textContent = text;
-    status.className = `cg-status${kind ? ` cg-${kind}` : ''}`;
-  }
-
   function create(text) {
     const d = new ctx.glue.CgroupDemo(text);
+    // The simulation has just parsed the text: `ops` is there, `cpus` and `groups` may not be.
     const doc = JSON.parse(text);
-    const groups = Array.isArray(doc.groups) ? doc.groups.filter((g) => typeof g?.path === 'string') : [];
-    return { d, cpus: Number(doc.cpus) || 1, runs: Array.isArray(doc.ops) && doc.ops.some((o) => o?.op === 'run'), groups };
+    return { d, cpus: doc.cpus || 1, runs: doc.ops.some((o) => o?.op === 'run'), groups: doc.groups ?? [] };
   }
 
   function resetState() {
@@ -438,57 +428,55 @@ export function mount(root, ctx) {
     colourCache = new Map();
     structure = '';
     chipsSig = '';
-    pidSig = null;
     chipOf = new Map();
     chipOrder = '';
     cards = new Map();
     cardPass = null;
-    cardObserver?.disconnect();
+    cardObserver.disconnect();
     cardGrid.replaceChildren();
     log.replaceChildren();
     content.hidden = true;
-    root.demo = { lastRecord: null, timeline: null };
   }
 
-  function start(text, steps) {
+  function start(text, steps, name) {
     const { d, cpus, runs, groups } = create(text);
     scenarioRuns = runs;
     setupGroups = groups;
     demo?.free();
     demo = d;
-    scenarioText = text;
     ncpus = cpus;
     version = demo.version();
     resetState();
     buildNames();
     versionBadge.textContent = `cgroup v${version}`;
-    const entry = catalog.find((s) => s.name === scenarioName);
-    summary.textContent = entry?.summary ?? '';
-    note.textContent = NOTES[scenarioName] ?? '';
-    note.hidden = !NOTES[scenarioName];
-    writeFile.replaceChildren(...WRITABLE[version].map(([f]) => h('option', { value: f, text: f })));
-    writeValue.value = WRITABLE[version][0][1];
+    note.textContent = NOTES[name] ?? '';
+    note.hidden = !NOTES[name];
+    writeFile.replaceChildren(...Object.keys(WRITABLE[version]).map((text) => h('option', { text })));
+    writeValue.value = Object.values(WRITABLE[version])[0];
     for (let i = 0; i < steps; i++) {
       const json = demo.step();
       if (json === undefined) break;
       take(JSON.parse(json), false);
     }
     render(false);
-    setStatus(steps > 0 && lastRecord ? `Step ${applied}: ${opText(lastRecord.op, version)} \u2192 ${resultText(lastRecord, prevRecord)}` : 'Ready: press Step or Play.');
+    setStatus(steps > 0 && lastRecord ? `Step ${applied}: ${words(lastRecord)}` : 'Ready: press Step or Play.');
   }
+
+  /** What the op of `rec`, the last record, did. */
+  const words = (rec) => `${opText(rec.op, version)} → ${resultText(rec, prevRecord)}`;
 
   /** Books a record: timeline from the frame, derived tallies, log line. */
   function take(rec, animate) {
     prevRecord = lastRecord;
     lastRecord = rec;
     applied += 1;
-    const op = rec.op ?? {};
+    const op = rec.op;
     if (op.op === 'run' && !rec.error) {
       // The frame holds this run's timeline; copy it before any other call.
       const len = demo.frame_len();
       const view = new Uint32Array(memory.buffer, demo.frame_ptr(), len);
       const tidGroup = new Map();
-      for (const t of rec.tasks ?? []) tidGroup.set(t.tid, t.cgroup);
+      for (const t of rec.tasks) tidGroup.set(t.tid, t.cgroup);
       timeline = {
         start: demo.timeline_start_ms(),
         len: Number(op.ms) || 1,
@@ -498,7 +486,7 @@ export function mount(root, ctx) {
         tidGroup,
         quotas: quotasOf(rec),
       };
-      anim = animate && !reduceMotion.matches ? { t0: performance.now(), dur: Math.min(1500, 800 / speed) } : null;
+      anim = animate && !reduceMotion.matches ? { t0: performance.now(), dur: Math.min(1500, 800 / player.speed) } : null;
     }
     if (op.op === 'spawn' && rec.pids?.length) {
       limits.set(rec.pids[0], { nproc: op.nproc ?? null, cap: !!op.cap_sys_resource });
@@ -507,36 +495,19 @@ export function mount(root, ctx) {
       const l = limits.get(op.pid);
       if (l) for (const p of rec.pids) limits.set(p, l);
     }
-    if (rec.fork_failed) eagain += rec.fork_failed;
-    else if (rec.error && /^EAGAIN/.test(rec.error)) eagain += 1;
-    for (const path of Object.keys(rec.cgroups ?? {})) {
+    eagain += refused(rec);
+    for (const path of Object.keys(rec.cgroups)) {
       if (!colorOf.has(path)) colorOf.set(path, colorOf.size - 1);
     }
-    root.demo = {
-      lastRecord: rec,
-      get timeline() {
-        return timeline ? decodeTimeline(timeline) : null;
-      },
-    };
-    if (animate !== null) logLine(rec);
+    logLine(rec);
   }
 
   function quotasOf(rec) {
     const out = [];
-    for (const [path, c] of Object.entries(rec.cgroups ?? {})) {
-      let quota = null;
-      let period = null;
-      if (typeof c['cpu.max'] === 'string') {
-        const [q, p] = c['cpu.max'].split(' ');
-        if (q !== 'max') {
-          quota = Number(q);
-          period = Number(p);
-        }
-      } else if (typeof c['cpu.cfs_quota_us'] === 'number' && c['cpu.cfs_quota_us'] >= 0) {
-        quota = c['cpu.cfs_quota_us'];
-        period = c['cpu.cfs_period_us'];
-      }
-      if (quota && period) out.push({ path, quota, period });
+    for (const [path, c] of Object.entries(rec.cgroups)) {
+      // v2's cpu.max reads `max 100000` without a quota, v1's quota is -1.
+      const [quota, period] = c['cpu.max']?.split(' ').map(Number) ?? [c['cpu.cfs_quota_us'], c['cpu.cfs_period_us']];
+      if (quota > 0 && period) out.push({ path, quota, period });
     }
     return out;
   }
@@ -544,10 +515,9 @@ export function mount(root, ctx) {
   function logLine(rec) {
     const li = h('li', { class: rec.error || rec.fork_failed || rec.killed ? 'cg-bad' : null },
       h('span', { class: 'cg-log-op', text: opText(rec.op, version) }),
-      h('span', { class: 'cg-log-res', text: ` \u2192 ${resultText(rec, prevRecord)}` }));
+      h('span', { text: ` → ${resultText(rec, prevRecord)}` }));
     li.value = applied;
-    log.prepend(li);
-    while (log.childElementCount > LOG_LINES) log.lastElementChild.remove();
+    prepend(log, li, LOG_LINES);
   }
 
   function stepOnce(animate) {
@@ -557,20 +527,14 @@ export function mount(root, ctx) {
       json = demo.step();
     } catch (err) {
       setStatus(`The step failed: ${err.message}`, 'error');
-      stopPlaying();
       return false;
     }
     if (json === undefined) {
       setStatus('End of the scenario: Reset to start again, or use the controls below.');
-      stopPlaying();
       updateButtons();
       return false;
     }
-    const rec = JSON.parse(json);
-    take(rec, animate);
-    render(animate);
-    setStatus(`Step ${applied}: ${opText(rec.op, version)} \u2192 ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
-    if (demo.remaining() === 0 && playing) stopPlaying();
+    show(json, animate, true);
     return true;
   }
 
@@ -583,80 +547,36 @@ export function mount(root, ctx) {
       setStatus(`Rejected: ${err.message}`, 'error');
       return;
     }
+    show(json, true, false);
+  }
+
+  /** Books and draws the record `json`, and says what its op (a scripted one if `scripted`) did. */
+  function show(json, animate, scripted) {
     const rec = JSON.parse(json);
-    take(rec, true);
-    render(true);
-    setStatus(`${opText(rec.op, version)} \u2192 ${resultText(rec, prevRecord)}`, rec.error ? 'warn' : '');
-  }
-
-  // ---- Play loop -----------------------------------------------------------------------------
-  function loop(now) {
-    raf = 0;
-    if (destroyed) return;
-    if (playing && now - lastStepAt >= 1000 / speed) {
-      lastStepAt = now;
-      stepOnce(true);
-    }
-    if (anim) {
-      drawTimeline(now);
-      if (now - anim.t0 >= anim.dur) {
-        anim = null;
-        drawTimeline();
-      }
-    }
-    if (playing || anim) raf = requestAnimationFrame(loop);
-  }
-  const kick = () => {
-    if (!raf && !destroyed) raf = requestAnimationFrame(loop);
-  };
-
-  function startPlaying() {
-    if (!demo || demo.remaining() === 0) return;
-    playing = true;
-    lastStepAt = -Infinity;
-    updateButtons();
-    kick();
-  }
-  function stopPlaying() {
-    playing = false;
-    updateButtons();
-  }
-  function stopLoop() {
-    if (raf) cancelAnimationFrame(raf);
-    raf = 0;
-    if (anim) {
-      anim = null;
-      drawTimeline();
-    }
+    take(rec, animate);
+    render(animate);
+    setStatus(`${scripted ? `Step ${applied}: ` : ''}${words(rec)}`, rec.error ? 'warn' : '');
   }
 
   function updateButtons() {
-    const left = demo ? demo.remaining() : 0;
-    btnStep.disabled = left === 0;
-    btnPlay.disabled = left === 0 && !playing;
-    btnPlay.textContent = playing ? 'Pause' : 'Play';
-    btnPlay.setAttribute('aria-label', playing ? 'Pause' : 'Play');
-    btnPlay.setAttribute('aria-pressed', String(playing));
-    progress.textContent = `${applied} applied \u00b7 ${left} to go`;
-    root.dataset.step = String(applied);
-    root.dataset.remaining = String(left);
+    const left = demo?.remaining() ?? 0;
+    player.count(applied, left);
+    // Play stops at the end of the scenario, and cannot start there.
+    player.play.disabled = !left;
+    progress.textContent = `${applied} applied · ${left} to go`;
   }
 
   // ---- Rendering -----------------------------------------------------------------------------
   function render(animate) {
     const rec = lastRecord;
     updateButtons();
+    clock.textContent = `t = ${rec?.time_ms ?? 0} ms · ${plural(ncpus, 'CPU')}`;
     if (!rec) {
-      clock.textContent = `t = 0 ms \u00b7 ${ncpus} CPU${ncpus > 1 ? 's' : ''}`;
       lastOp.textContent = 'No operation applied yet.';
       tlBox.hidden = !scenarioRuns;
       // Before the first op there is no record: show the hierarchy the scenario sets up.
-      const cgs = { '/': {} };
-      for (const g of setupGroups) {
-        cgs[g.path] = {};
-        if (!colorOf.has(g.path)) colorOf.set(g.path, colorOf.size - 1);
-      }
-      renderStructure(cgs);
+      for (const g of setupGroups) if (!colorOf.has(g.path)) colorOf.set(g.path, colorOf.size - 1);
+      renderStructure(['/', ...setupGroups.map((g) => g.path)]);
       for (const g of [{ path: '/', files: {} }, ...setupGroups]) {
         const card = cards.get(g.path);
         if (!card) continue;
@@ -670,50 +590,43 @@ export function mount(root, ctx) {
       drawTimeline();
       return;
     }
-    clock.textContent = `t = ${rec.time_ms} ms \u00b7 ${ncpus} CPU${ncpus > 1 ? 's' : ''}`;
-    lastOp.replaceChildren(h('code', { text: opText(rec.op, version) }), h('span', { text: ` \u2192 ${resultText(rec, prevRecord)}` }));
+    lastOp.replaceChildren(h('code', { text: opText(rec.op, version) }), h('span', { text: ` → ${resultText(rec, prevRecord)}` }));
     lastOp.classList.toggle('cg-bad', !!(rec.error || rec.fork_failed));
     if (rec.content != null) {
       content.hidden = false;
       content.textContent = `$ ${opText(rec.op, version)}\n${rec.content}`;
-    } else if (rec.op?.op !== 'run') {
+    } else if (rec.op.op !== 'run') {
       content.hidden = true;
     }
     tlBox.hidden = !scenarioRuns && !timeline;
-    renderStructure(rec.cgroups);
+    renderStructure(Object.keys(rec.cgroups));
     renderCards(rec, animate);
     renderProcesses(rec);
     if (!anim) drawTimeline();
-    else kick();
+    else player.kick();
   }
 
   let colourCache = new Map();
   function colour(path, shade = 0, alpha = 1) {
     const key = `${path}|${shade}|${alpha}`;
-    let c = colourCache.get(key);
-    if (!c) {
-      c = colourOf(path, shade, alpha);
-      colourCache.set(key, c);
-    }
-    return c;
+    return colourCache.get(key) ?? colourCache.set(key, colourOf(path, shade, alpha)).get(key);
   }
   function colourOf(path, shade, alpha) {
     const i = colorOf.get(path) ?? -1;
     const dark = darkMode.matches;
-    if (i < 0) return dark ? `hsla(215,10%,${55 + shade}%,${alpha})` : `hsla(215,10%,${50 + shade}%,${alpha})`;
+    if (i < 0) return `hsla(215,10%,${(dark ? 55 : 50) + shade}%,${alpha})`;
     return `hsla(${groupHue(i).toFixed(0)},${dark ? 60 : 65}%,${(dark ? 58 : 45) + shade}%,${alpha})`;
   }
 
-  function renderStructure(cgs) {
-    const paths = Object.keys(cgs);
+  function renderStructure(paths) {
     const sig = `${version}|${paths.join('\n')}`;
     if (sig === structure) return;
     structure = sig;
     // Cards: keep existing ones, add new, drop gone.
     const spec = cardSpec(version);
     for (const [path, card] of cards) {
-      if (path in cgs) continue;
-      cardObserver?.unobserve(card.el);
+      if (paths.includes(path)) continue;
+      cardObserver.unobserve(card.el);
       card.el.remove();
       cards.delete(path);
     }
@@ -723,27 +636,24 @@ export function mount(root, ctx) {
       order.push(cards.get(path).el);
     }
     cardGrid.replaceChildren(...order);
-    const opts = () => paths.map((p) => h('option', { value: p, text: p }));
     for (const sel of [spawnCg, writeCg]) {
       const keep = sel.value;
-      sel.replaceChildren(...opts());
+      setOptions(sel, paths);
       sel.value = sel.dataset.picked && paths.includes(keep) ? keep : (paths[1] ?? paths[0]);
     }
-    // Legend entries.
-    legend.replaceChildren();
+    // Legend entries, each with the milliseconds of the last run (filled by drawTimeline).
     legendMs = new Map();
-    for (const path of paths) {
+    const entry = (key, swatch, label) => {
       const ms = h('span', { class: 'cg-legend-ms' });
-      legendMs.set(path, ms);
-      legend.append(h('li', null, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path }), ms));
-    }
-    const thr = h('span', { class: 'cg-legend-ms' });
-    const idle = h('span', { class: 'cg-legend-ms' });
-    legendMs.set('throttled', thr);
-    legendMs.set('idle', idle);
-    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-hatch' }), h('span', { text: 'throttled' }), thr));
-    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-idle' }), h('span', { text: 'idle' }), idle));
-    legend.append(h('li', null, h('span', { class: 'cg-swatch cg-refill', 'aria-hidden': 'true', text: '\u25bc' }), h('span', { text: 'quota refill (period)' })));
+      legendMs.set(key, ms);
+      return h('li', null, swatch, label, ms);
+    };
+    legend.replaceChildren(
+      ...paths.map((path) => entry(path, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path }))),
+      entry('throttled', h('span', { class: 'cg-swatch cg-hatch' }), h('span', { text: 'throttled' })),
+      entry('idle', h('span', { class: 'cg-swatch cg-idle' }), h('span', { text: 'idle' })),
+      h('li', null, h('span', { class: 'cg-swatch cg-refill', 'aria-hidden': 'true', text: '▼' }), h('span', { text: 'quota refill (period)' })),
+    );
     if (timeline) timeline.labelled = false;
   }
   let legendMs = new Map();
@@ -751,39 +661,29 @@ export function mount(root, ctx) {
   function buildCard(path, spec) {
     const items = [];
     const bars = {};
-    const el = h('article', { class: 'cg-card', 'data-cgroup': path });
-    cardObserver?.observe(el);
-    el.append(h('h4', { class: 'cg-card-title' }, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path })));
     const badge = h('span', { class: 'cg-badge', hidden: true });
-    el.firstChild.append(badge);
     const setup = h('p', { class: 'cg-setup', hidden: true });
-    el.append(setup);
+    const el = h('article', { class: 'cg-card', 'data-cgroup': path },
+      h('h4', { class: 'cg-card-title' }, h('span', { class: 'cg-swatch', style: `background:${colour(path)}` }), h('code', { text: path }), badge),
+      setup);
+    cardObserver.observe(el);
+    const part = (cls, bg) => h('span', { class: `cg-m-${cls}`, style: bg && `background:${bg}` });
     for (const [section, list, barKind] of spec) {
       const sec = h('div', { class: `cg-sec cg-sec-${section.replace(/\W/g, '')}` }, h('span', { class: 'cg-sec-title', text: section }));
-      if (barKind === 'mem') {
-        bars.mem = {
-          el: h('div', { class: 'cg-mbar', 'aria-hidden': 'true' }),
-          anon: h('span', { class: 'cg-m-anon' }),
-          file: h('span', { class: 'cg-m-file' }),
-          high: h('span', { class: 'cg-m-high' }),
-          max: h('span', { class: 'cg-m-max' }),
-        };
-        bars.mem.anon.style.background = colour(path);
-        bars.mem.file.style.background = colour(path, 22, 0.5);
-        bars.mem.el.append(bars.mem.anon, bars.mem.file, bars.mem.high, bars.mem.max);
-        sec.append(bars.mem.el);
-      }
-      if (barKind === 'pids') {
-        bars.pids = { el: h('div', { class: 'cg-mbar cg-pbar', 'aria-hidden': 'true' }), cur: h('span', { class: 'cg-m-anon' }), max: h('span', { class: 'cg-m-max' }) };
-        bars.pids.cur.style.background = colour(path);
-        bars.pids.el.append(bars.pids.cur, bars.pids.max);
-        sec.append(bars.pids.el);
-      }
+      // The memory and pids bars: `{ el, ...parts }`, the parts in drawing order.
+      const bar = (cls, parts) => {
+        const b = { ...parts, el: h('div', { class: cls, 'aria-hidden': 'true' }, ...Object.values(parts)) };
+        sec.append(b.el);
+        return b;
+      };
+      if (barKind === 'mem') bars.mem = bar('cg-mbar', { anon: part('anon', colour(path)), file: part('file', colour(path, 22, 0.5)), high: part('high'), max: part('max') });
+      if (barKind === 'pids') bars.pids = bar('cg-mbar cg-pbar', { cur: part('anon', colour(path)), max: part('max') });
       const kv = h('div', { class: 'cg-kvs' });
-      for (const it of list) {
-        const name = it.key ? `${it.file} ${it.key}` : it.file;
-        const val = h('span', { class: 'cg-val', 'data-cgroup': path, 'data-key': it.key ? `${it.file}:${it.key}` : it.file });
-        const wrap = h('span', { class: it.kind === 'l' ? 'cg-kv cg-kv-lines' : 'cg-kv' }, h('code', { text: name }), ' ', val);
+      for (const [kind, name, show] of list) {
+        const [file, key] = name.split(' ');
+        const it = { kind, file, key, show };
+        const val = h('span', { class: 'cg-val', 'data-cgroup': path, 'data-key': name.replace(' ', ':') });
+        const wrap = h('span', { class: kind === 'l' ? 'cg-kv cg-kv-lines' : 'cg-kv' }, h('code', { text: name }), ' ', val);
         kv.append(wrap);
         items.push({ it, val, wrap, last: undefined, shown: true });
       }
@@ -796,7 +696,7 @@ export function mount(root, ctx) {
 
   function fmtVal(it, v) {
     if (v === undefined) return undefined;
-    if (it.kind === 'b') return typeof v === 'number' ? fmtBytes(v) : String(v);
+    if (it.kind === 'b') return fmtBytes(v);
     if (it.kind === 'l') return v.length ? v.join('\n') : '(none)';
     return String(v);
   }
@@ -804,14 +704,14 @@ export function mount(root, ctx) {
   function renderCards(rec, animate) {
     const killedIn = new Map();
     for (const pid of rec.killed ?? []) {
-      const p = rec.processes?.find((x) => x.pid === pid);
+      const p = rec.processes.find((x) => x.pid === pid);
       if (p) killedIn.set(p.cgroup, [...(killedIn.get(p.cgroup) ?? []), pid]);
     }
     const memOn = memoryRelevant(rec);
     const cpuOn = scenarioRuns || !!timeline || cpuRelevant(rec);
     cardPass = { rec, animate, killedIn, memOn, cpuOn };
     // With many cgroups only the cards on screen are updated; the others when they scroll in.
-    const lazy = cardObserver && cards.size > 24;
+    const lazy = cards.size > 24;
     for (const [path, card] of cards) {
       if (lazy && !card.visible && !card.hide) card.stale = true;
       else updateCard(path, card, cardPass);
@@ -819,123 +719,122 @@ export function mount(root, ctx) {
   }
 
   let cardPass = null;
-  const cardObserver = 'IntersectionObserver' in window
-    ? new IntersectionObserver((entries) => {
-      for (const e of entries) {
-        const path = e.target.dataset.cgroup;
-        const card = cards.get(path);
-        if (!card || card.el !== e.target) continue;
-        card.visible = e.isIntersecting;
-        if (card.visible && card.stale && cardPass) updateCard(path, card, { ...cardPass, animate: false });
-      }
-    }, { rootMargin: '300px' })
-    : null;
+  const cardObserver = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const path = e.target.dataset.cgroup;
+      const card = cards.get(path);
+      if (!card || card.el !== e.target) continue;
+      card.visible = e.isIntersecting;
+      if (card.visible && card.stale && cardPass) updateCard(path, card, { ...cardPass, animate: false });
+    }
+  }, { rootMargin: '300px' });
 
   function updateCard(path, card, { rec, animate, killedIn, memOn, cpuOn }) {
-    {
-      const c = rec.cgroups[path];
-      if (!c) return;
-      card.stale = false;
-      if (!card.setup.hidden) card.setup.hidden = true;
-      let sectionHasAny = false;
-      let cardHasAny = false;
-      for (const item of card.items) {
-        if (item.section) {
-          const hide = !sectionHasAny || (item.kind === 'mem' && !memOn) || (item.kind === 'cpu' && !cpuOn);
-          if (item.hide !== hide) item.section.hidden = item.hide = hide;
-          if (!hide) cardHasAny = true;
-          sectionHasAny = false;
-          continue;
-        }
-        const { it } = item;
-        const raw = it.key ? c[it.file]?.[it.key] : c[it.file];
-        let text = fmtVal(it, raw);
-        const show = text !== undefined && (!it.show || it.show(c, it));
-        if (it.kind === 'l' && show && !raw.length) text = undefined;
-        const visible = show && text !== undefined;
-        if (item.shown !== visible) {
-          item.wrap.hidden = !visible;
-          item.shown = visible;
-        }
-        if (visible) sectionHasAny = true;
-        if (text !== undefined && text !== item.last) {
-          item.val.textContent = text;
-          if (it.kind === 'b' && typeof raw === 'number') item.val.title = `${raw} bytes`;
-          const flash = item.last !== undefined && animate !== false && cards.size <= 12;
-          if (flash || item.flash) item.val.classList.toggle('cg-changed', flash);
-          item.flash = flash;
-          item.last = text;
-        } else if (item.flash) {
-          item.val.classList.remove('cg-changed');
-          item.flash = false;
-        }
+    const c = rec.cgroups[path];
+    if (!c) return;
+    card.stale = false;
+    if (!card.setup.hidden) card.setup.hidden = true;
+    let sectionHasAny = false;
+    let cardHasAny = false;
+    for (const item of card.items) {
+      if (item.section) {
+        const hide = !sectionHasAny || (item.kind === 'mem' && !memOn) || (item.kind === 'cpu' && !cpuOn);
+        if (item.hide !== hide) item.section.hidden = item.hide = hide;
+        if (!hide) cardHasAny = true;
+        sectionHasAny = false;
+        continue;
       }
-      if (card.hide !== !cardHasAny) card.el.hidden = card.hide = !cardHasAny;
-      // Memory bar.
-      const mb = card.bars.mem;
-      if (mb) {
-        const cur = version === 2 ? c['memory.current'] : c['memory.usage_in_bytes'];
-        const st = c['memory.stat'] ?? {};
-        const anon = version === 2 ? st.anon : st.total_rss;
-        const file = version === 2 ? st.file : st.total_cache;
-        const max = version === 2 ? c['memory.max'] : c['memory.limit_in_bytes'];
-        const high = version === 2 ? c['memory.high'] : undefined;
-        const peak = version === 2 ? c['memory.peak'] : c['memory.max_usage_in_bytes'];
-        const scale = finite(max) ? max : finite(high) ? high * 1.5 : Math.max(cur || 0, peak || 0) * 1.25;
-        const pct = (x) => `${Math.min(100, (100 * (x || 0)) / (scale || 1)).toFixed(2)}%`;
-        const on = typeof cur === 'number' && scale > 0;
-        mb.el.hidden = !on;
-        if (on) {
-          mb.anon.style.width = pct(anon);
-          mb.file.style.left = pct(anon);
-          mb.file.style.width = pct(file);
-          mb.high.hidden = !finite(high);
-          if (finite(high)) mb.high.style.left = pct(high);
-          mb.max.hidden = !finite(max);
-          if (finite(max)) mb.max.style.left = pct(max);
-          mb.el.title = `${fmtBytes(cur)} used${finite(max) ? ` of ${fmtBytes(max)}` : ''}`;
-        }
+      const { it } = item;
+      const raw = it.key ? c[it.file]?.[it.key] : c[it.file];
+      let text = fmtVal(it, raw);
+      const show = text !== undefined && (!it.show || it.show(c, it));
+      if (it.kind === 'l' && show && !raw.length) text = undefined;
+      const visible = show && text !== undefined;
+      if (item.shown !== visible) {
+        item.wrap.hidden = !visible;
+        item.shown = visible;
       }
-      const pb = card.bars.pids;
-      if (pb) {
-        const cur = c['pids.current'];
-        const max = c['pids.max'];
-        const on = typeof cur === 'number' && typeof max === 'number';
-        pb.el.hidden = !on;
-        if (on) {
-          const scale = typeof max === 'number' ? Math.max(max, cur) : Math.max(cur, c['pids.peak'] ?? 0) * 1.25;
-          pb.cur.style.width = `${Math.min(100, (100 * cur) / (scale || 1)).toFixed(2)}%`;
-          pb.max.hidden = typeof max !== 'number';
-          if (typeof max === 'number') pb.max.style.left = `${Math.min(100, (100 * max) / (scale || 1)).toFixed(2)}%`;
-        }
+      if (visible) sectionHasAny = true;
+      if (text !== undefined && text !== item.last) {
+        item.val.textContent = text;
+        if (it.kind === 'b' && typeof raw === 'number') item.val.title = `${raw} bytes`;
+        const flash = item.last !== undefined && animate !== false && cards.size <= 12;
+        if (flash || item.flash) item.val.classList.toggle('cg-changed', flash);
+        item.flash = flash;
+        item.last = text;
+      } else if (item.flash) {
+        item.val.classList.remove('cg-changed');
+        item.flash = false;
       }
-      const k = killedIn.get(path);
-      const under = version === 1 && c['memory.oom_control']?.under_oom === 1;
-      card.badge.hidden = !k && !under;
-      card.badge.textContent = k ? `${rec.op?.op === 'kill' ? 'killed' : 'OOM kill'}: pid ${k.join(', ')}` : under ? 'under_oom' : '';
-      card.el.classList.toggle('cg-oom', !!k && rec.op?.op !== 'kill');
     }
+    if (card.hide !== !cardHasAny) card.el.hidden = card.hide = !cardHasAny;
+    // Memory bar.
+    const mb = card.bars.mem;
+    if (mb) {
+      // v2's files, else v1's: a record has its version's only.
+      const cur = c['memory.current'] ?? c['memory.usage_in_bytes'];
+      const st = c['memory.stat'] ?? {};
+      const anon = st.anon ?? st.total_rss;
+      const file = st.file ?? st.total_cache;
+      const max = c['memory.max'] ?? c['memory.limit_in_bytes'];
+      const high = c['memory.high'];
+      const peak = c['memory.peak'] ?? c['memory.max_usage_in_bytes'];
+      const scale = finite(max) ? max : finite(high) ? high * 1.5 : Math.max(cur || 0, peak || 0) * 1.25;
+      const pct = (x) => percentOf(x, scale);
+      const on = typeof cur === 'number' && scale > 0;
+      mb.el.hidden = !on;
+      if (on) {
+        mb.anon.style.width = pct(anon);
+        mb.file.style.left = pct(anon);
+        mb.file.style.width = pct(file);
+        mb.high.hidden = !finite(high);
+        if (finite(high)) mb.high.style.left = pct(high);
+        mb.max.hidden = !finite(max);
+        if (finite(max)) mb.max.style.left = pct(max);
+        mb.el.title = `${fmtBytes(cur)} used${finite(max) ? ` of ${fmtBytes(max)}` : ''}`;
+      }
+    }
+    const pb = card.bars.pids;
+    if (pb) {
+      const cur = c['pids.current'];
+      const max = c['pids.max'];
+      const on = typeof cur === 'number' && typeof max === 'number';
+      pb.el.hidden = !on;
+      if (on) {
+        pb.cur.style.width = percentOf(cur, Math.max(max, cur));
+        pb.max.style.left = percentOf(max, Math.max(max, cur));
+      }
+    }
+    const k = killedIn.get(path);
+    const under = c['memory.oom_control']?.under_oom === 1;
+    card.badge.hidden = !k && !under;
+    card.badge.textContent = k ? `${rec.op.op === 'kill' ? 'killed' : 'OOM kill'}: pid ${k.join(', ')}` : under ? 'under_oom' : '';
+    card.el.classList.toggle('cg-oom', !!k && rec.op.op !== 'kill');
   }
 
   /** Whether any cgroup has a CPU limit, a non-default weight or CPU time used. */
   function cpuRelevant(rec) {
-    for (const c of Object.values(rec.cgroups)) {
-      if ((c['cpu.stat']?.usage_usec ?? c['cpuacct.usage'] ?? 0) > 0) return true;
-      if (typeof c['cpu.max'] === 'string' && !c['cpu.max'].startsWith('max')) return true;
-      if (c['cpu.cfs_quota_us'] >= 0 || (c['cpu.weight'] ?? 100) !== 100 || (c['cpu.shares'] ?? 1024) !== 1024) return true;
-    }
-    return false;
+    return Object.values(rec.cgroups).some(
+      (c) =>
+        (c['cpu.stat']?.usage_usec ?? c['cpuacct.usage']) > 0 ||
+        /^\d/.test(c['cpu.max']) ||
+        c['cpu.cfs_quota_us'] >= 0 ||
+        (c['cpu.weight'] ?? 100) !== 100 ||
+        (c['cpu.shares'] ?? 1024) !== 1024,
+    );
   }
 
-  /** Whether any cgroup uses memory or has a memory limit (else the memory rows are noise). */
+  /**
+   * Whether any cgroup uses memory or has a memory limit (else the memory rows are noise); a
+   * record has its version's files only.
+   */
   function memoryRelevant(rec) {
-    if (rec.page_cache?.length) return true;
-    for (const c of Object.values(rec.cgroups)) {
-      const cur = version === 2 ? c['memory.current'] : c['memory.usage_in_bytes'];
-      const max = version === 2 ? c['memory.max'] : c['memory.limit_in_bytes'];
-      if (cur > 0 || finite(max) || (version === 2 && finite(c['memory.high']))) return true;
-    }
-    return false;
+    return (
+      rec.page_cache.length > 0 ||
+      Object.values(rec.cgroups).some(
+        (c) => (c['memory.current'] ?? c['memory.usage_in_bytes']) > 0 || finite(c['memory.max'] ?? c['memory.limit_in_bytes']) || finite(c['memory.high']),
+      )
+    );
   }
 
   function renderProcesses(rec) {
@@ -948,7 +847,7 @@ export function mount(root, ctx) {
     }
     const fails = rec && (rec.fork_failed != null || (rec.error && /^EAGAIN/.test(rec.error)));
     forkStat.hidden = !rec || (eagain === 0 && !fails);
-    forkStat.textContent = `EAGAIN returned to the forking programs so far: ${eagain}${rec?.fork_error ? ` \u00b7 last: ${rec.fork_error}` : ''}`;
+    forkStat.textContent = `EAGAIN returned to the forking programs so far: ${eagain}${rec?.fork_error ? ` · last: ${rec.fork_error}` : ''}`;
     // Users: tasks per uid (RLIMIT_NPROC counts them system-wide) and the limits seen.
     const nproc = rec?.nproc ?? {};
     const uids = Object.keys(nproc);
@@ -970,22 +869,22 @@ export function mount(root, ctx) {
       for (const u of uids) {
         const strip = h('span', { class: 'cg-strip', 'aria-hidden': 'true' });
         const lim = [...(limitsByUid.get(u) ?? [])];
-        const n = /^nproc=(\d+)$/.exec(lim.find((x) => x.startsWith('nproc=')) ?? '');
-        const limit = n ? Number(n[1]) : null;
+        const setting = lim.find((x) => x.startsWith('nproc='));
+        const limit = setting ? Number(setting.slice(6)) : null;
         let k = 0;
         for (const p of procs) {
           if (String(p.uid) !== u) continue;
           for (let t = 0; t < p.threads && k < 40; t++, k++) {
-            if (limit != null && k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
+            if (k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
             strip.append(h('span', { class: 'cg-strip-task', style: `background:${colour(p.cgroup)}`, title: `pid ${p.pid} in ${p.cgroup}` }));
           }
         }
-        if (limit != null && k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
+        if (k === limit) strip.append(h('span', { class: 'cg-strip-limit' }));
         const desc = u === '0' ? 'uid 0 bypasses RLIMIT_NPROC' : lim.length ? lim.join(', ') : '';
         rows.push(h('div', { class: 'cg-urow', 'data-uid': u },
           h('code', { text: `uid ${u}` }), strip,
-          h('span', { class: 'cg-val', 'data-key': `nproc:${u}`, text: String(nproc[u]) }),
-          h('span', { class: 'cg-limit', text: ` task${nproc[u] === 1 ? '' : 's'}${desc ? ` \u00b7 ${desc}` : ''}` })));
+          h('span', { class: 'cg-val', 'data-key': `nproc:${u}`, text: nproc[u] }),
+          h('span', { class: 'cg-limit', text: ` task${nproc[u] === 1 ? '' : 's'}${desc ? ` · ${desc}` : ''}` })));
       }
       users.replaceChildren(...rows);
     }
@@ -994,11 +893,11 @@ export function mount(root, ctx) {
     const list = procs.slice(0, MAX_CHIPS).map((p) => {
       const st = stateOf.get(p.pid) ?? (p.threads ? 'sleeping' : 'exited');
       const cls = `cg-chip${p.threads === 0 ? ' cg-dead' : ''}${rec?.killed?.includes(p.pid) ? ' cg-killed' : ''}`;
-      const txt = ` ${p.cgroup} \u00b7 uid ${p.uid}${p.threads > 1 ? ` \u00b7 ${p.threads} threads` : ''}${p.rss_bytes ? ` \u00b7 ${fmtBytes(p.rss_bytes)}` : ''} \u00b7 ${st.replace(/_/g, ' ')}`;
+      const txt = ` ${p.cgroup} · uid ${p.uid}${p.threads > 1 ? ` · ${p.threads} threads` : ''}${p.rss_bytes ? ` · ${fmtBytes(p.rss_bytes)}` : ''} · ${st.replace(/_/g, ' ')}`;
       let chip = chipOf.get(p.pid);
       if (!chip || chip.cgroup !== p.cgroup) {
         const sw = h('span', { class: 'cg-swatch', style: `background:${colour(p.cgroup)}` });
-        chip = { li: h('li', { 'data-pid': String(p.pid) }, sw, h('b', { text: String(p.pid) })), span: h('span'), cgroup: p.cgroup };
+        chip = { li: h('li', { 'data-pid': p.pid }, sw, h('b', { text: p.pid })), span: h('span'), cgroup: p.cgroup };
         chip.li.append(chip.span);
         chipOf.set(p.pid, chip);
       }
@@ -1006,8 +905,8 @@ export function mount(root, ctx) {
       if (chip.txt !== txt) chip.span.textContent = chip.txt = txt;
       return chip.li;
     });
-    const failed = rec ? rec.fork_failed || (rec.error && /^EAGAIN/.test(rec.error) ? 1 : 0) : 0;
-    if (failed) list.push(h('li', { class: 'cg-chip cg-fail', text: `\u2715 ${failed} ${rec.op?.op === 'clone' ? 'clone' : rec.op?.op === 'spawn' ? 'spawn' : 'fork'}${failed > 1 ? 's' : ''} refused: ${rec.fork_error ?? rec.error}` }));
+    const failed = rec ? refused(rec) : 0;
+    if (failed) list.push(h('li', { class: 'cg-chip cg-fail', text: `✕ ${plural(failed, ['clone', 'spawn'].includes(rec.op.op) ? rec.op.op : 'fork')} refused: ${rec.fork_error ?? rec.error}` }));
     if (procs.length > MAX_CHIPS) list.push(h('li', { class: 'cg-chip cg-more', text: `+${procs.length - MAX_CHIPS} more` }));
     if (!procs.length) list.push(h('li', { class: 'cg-chip cg-more', text: 'no process yet' }));
     const order = list.map((li) => li.dataset.pid ?? li.textContent).join('|');
@@ -1017,12 +916,7 @@ export function mount(root, ctx) {
     }
     // Process picker for fork / alloc / kill: live processes.
     const live = procs.filter((p) => p.threads > 0).slice(0, 500);
-    const liveSig = live.map((p) => `${p.pid}${p.cgroup}`).join();
-    if (liveSig === pidSig) return;
-    pidSig = liveSig;
-    const keep = pidSel.value;
-    pidSel.replaceChildren(...live.map((p) => h('option', { value: String(p.pid), text: `${p.pid} (${p.cgroup})` })));
-    if (live.some((p) => String(p.pid) === keep)) pidSel.value = keep;
+    setOptions(pidSel, live.map((p) => String(p.pid)), live.map((p) => `${p.pid} (${p.cgroup})`));
     for (const b of [btnFork, btnAlloc, btnKill]) b.disabled = live.length === 0;
   }
 
@@ -1061,7 +955,7 @@ export function mount(root, ctx) {
       const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
       theme = { fg: v('--fg', '#1b2330'), soft: v('--fg-soft', '#4a5566'), bgSoft: v('--bg-soft', '#f3f6fa'), border: v('--border', '#d5dde8') };
     }
-    const { fg, soft, bgSoft, border } = theme;
+    const { fg, bgSoft, border } = theme;
     const cpus = tl ? tl.ncpus : ncpus;
     const rowH = cpus > 32 ? 4 : cpus > 8 ? 10 : compact ? 16 : 22;
     const top = 20;
@@ -1069,26 +963,17 @@ export function mount(root, ctx) {
     if (!canvasW) canvasW = canvas.clientWidth || root.clientWidth;
     const cssW = Math.max(200, canvasW || 600);
     const cssH = top + cpus * rowH + bottom;
-    const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
-      canvas.width = Math.round(cssW * dpr);
-      canvas.height = Math.round(cssH * dpr);
-      canvas.style.height = `${cssH}px`;
-    }
-    const g = canvas.getContext('2d');
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.clearRect(0, 0, cssW, cssH);
-    g.textBaseline = 'middle';
+    if (canvas.style.height !== `${cssH}px`) canvas.style.height = `${cssH}px`;
+    // Text is drawn from glyph sprites (see text() below), never with fillText.
+    const g = paint(canvas, cssW, cssH, window.devicePixelRatio || 1);
     const gutter = cpus > 8 ? 34 : 44;
     const w = cssW - gutter - 6;
     g.fillStyle = bgSoft;
     g.fillRect(gutter, top, w, cpus * rowH);
-    g.fillStyle = soft;
-    if (cpus <= 32) for (let c = 0; c < cpus; c++) text(g, `CPU ${c}`, 2, top + c * rowH + rowH / 2, soft);
-    else text(g, `${cpus} CPUs`, 2, top + 6, soft);
+    if (cpus <= 32) for (let c = 0; c < cpus; c++) text(g, `CPU ${c}`, 2, top + c * rowH + rowH / 2);
+    else text(g, `${cpus} CPUs`, 2, top + 6);
     if (!tl) {
-      g.fillStyle = soft;
-      text(g, 'No run yet: a run op draws each CPU here.', gutter + 8, top + Math.min(cpus * rowH, 44) / 2, soft);
+      text(g, 'No run yet: a run op draws each CPU here.', gutter + 8, top + Math.min(cpus * rowH, 44) / 2);
       canvas.setAttribute('aria-label', 'CPU timeline: no run yet');
       tlCaption.textContent = '';
       for (const el of legendMs.values()) el.textContent = '';
@@ -1165,7 +1050,6 @@ export function mount(root, ctx) {
       g.setLineDash([]);
     });
     // Axis.
-    g.fillStyle = soft;
     g.strokeStyle = border;
     const axisY = top + cpus * rowH + 9;
     const ticks = niceTicks(tl.len, Math.max(2, Math.floor(w / 80)));
@@ -1175,9 +1059,9 @@ export function mount(root, ctx) {
       g.moveTo(x + 0.5, top + cpus * rowH);
       g.lineTo(x + 0.5, top + cpus * rowH + 3);
       g.stroke();
-      text(g, `${tl.start + t}`, Math.min(Math.max(x, gutter + 10), cssW - 16), axisY, soft, true);
+      text(g, `${tl.start + t}`, Math.min(Math.max(x, gutter + 10), cssW - 16), axisY, true);
     }
-    text(g, 'ms', 2, axisY, soft);
+    text(g, 'ms', 2, axisY);
     if (frac < 1) {
       g.strokeStyle = fg;
       const x = gutter + revealMs * sx;
@@ -1200,35 +1084,34 @@ export function mount(root, ctx) {
     if (perGroup.size > 8) words.push(`${perGroup.size - 8} more groups ran`);
     if (thrMs) words.push(`throttled ${thrMs} ms`);
     canvas.setAttribute('aria-label', `CPU timeline from ${tl.start} to ${end} ms on ${tl.ncpus} CPUs: ${words.join(', ') || 'idle'}`);
-    tlCaption.textContent = `${tl.start}\u2013${end} ms on ${tl.ncpus} CPU${tl.ncpus > 1 ? 's' : ''}${tl.quotas.length ? ` \u00b7 quota: ${tl.quotas.slice(0, 4).map((q) => `${q.path} ${q.quota / 1000} ms per ${q.period / 1000} ms`).join(', ')}${tl.quotas.length > 4 ? ` and ${tl.quotas.length - 4} more` : ''}` : ''}${tl.truncated ? ' \u00b7 truncated: more spans than the timeline keeps' : ''}`;
+    tlCaption.textContent = `${tl.start}–${end} ms on ${plural(tl.ncpus, 'CPU')}${tl.quotas.length ? ` · quota: ${tl.quotas.slice(0, 4).map((q) => `${q.path} ${q.quota / 1000} ms per ${q.period / 1000} ms`).join(', ')}${tl.quotas.length > 4 ? ` and ${tl.quotas.length - 4} more` : ''}` : ''}${tl.truncated ? ' · truncated: more spans than the timeline keeps' : ''}`;
   }
 
   // Canvas text is slow to shape on every frame, and tick labels change with every run: each
-  // character is drawn once into a sprite, and labels are laid out from those.
+  // character is drawn once into a sprite, in the theme's soft colour, and labels are laid out
+  // from those.
   let sprites = new Map();
-  function glyph(ch, color) {
-    const key = `${color}|${ch}`;
-    let sp = sprites.get(key);
+  function glyph(ch) {
+    let sp = sprites.get(ch);
     if (!sp) {
-      const dpr = window.devicePixelRatio || 1;
       const c = document.createElement('canvas');
       const m = c.getContext('2d');
       m.font = FONT;
       const w = m.measureText(ch).width;
-      c.width = Math.ceil(w + 1) * dpr;
-      c.height = 14 * dpr;
-      m.scale(dpr, dpr);
+      const cw = Math.ceil(w + 1);
+      paint(c, cw, 14, window.devicePixelRatio || 1);
+      // Sizing the canvas reset its state.
       m.font = FONT;
-      m.fillStyle = color;
+      m.fillStyle = theme.soft;
       m.textBaseline = 'middle';
       m.fillText(ch, 0, 7);
-      sp = { c, w, cw: Math.ceil(w + 1) };
-      sprites.set(key, sp);
+      sp = { c, w, cw };
+      sprites.set(ch, sp);
     }
     return sp;
   }
-  function text(g, str, x, y, color, centre = false) {
-    const gs = [...str].map((ch) => glyph(ch, color));
+  function text(g, str, x, y, centre = false) {
+    const gs = [...str].map(glyph);
     let cx = centre ? x - gs.reduce((n, sp) => n + sp.w, 0) / 2 : x;
     for (const sp of gs) {
       g.drawImage(sp.c, cx, y - 7, sp.cw, 14);
@@ -1246,79 +1129,15 @@ export function mount(root, ctx) {
   }
 
   // ---- Events --------------------------------------------------------------------------------
-  listen(btnStep, 'click', () => {
-    stopPlaying();
-    stepOnce(true);
-  });
-  listen(btnPlay, 'click', () => (playing ? stopPlaying() : startPlaying()));
-  listen(btnReset, 'click', () => {
-    stopPlaying();
-    stopLoop();
-    try {
-      start(scenarioText, 0);
-    } catch (err) {
-      setStatus(`Reset failed: ${err.message}`, 'error');
-    }
-  });
-  listen(speedSel, 'change', () => {
-    const s = Number(speedSel.value);
-    if (s >= 0.25 && s <= 8) speed = s;
-  });
-  listen(scenSel, 'change', async () => {
-    const name = scenSel.value;
-    if (!catalog.some((s) => s.name === name)) return;
-    stopPlaying();
-    stopLoop();
-    const token = ++loadToken;
-    setStatus(`Loading ${name}\u2026`);
-    try {
-      const text = await ctx.loadScenario(name);
-      if (token !== loadToken || destroyed) return;
-      scenarioName = name;
-      start(text, 0);
-      root.dataset.scenario = name;
-    } catch (err) {
-      if (token !== loadToken || destroyed) return;
-      scenSel.value = scenarioName;
-      setStatus(`Could not load ${name}: ${err.message}`, 'error');
-    }
-  });
-  const int = (input, what) => {
-    const v = input.value.trim();
-    if (!/^\d+$/.test(v)) throw new Error(`${what}: enter a whole number`);
-    return Number(v);
+  for (const sel of [spawnCg, writeCg]) sel.onchange = () => (sel.dataset.picked = '1');
+  writeFile.onchange = () => {
+    writeValue.value = WRITABLE[version][writeFile.value];
   };
-  const guarded = (fn) => () => {
-    try {
-      fn();
-    } catch (err) {
-      setStatus(`Rejected: ${err.message}`, 'error');
-    }
-  };
-  listen(btnRun, 'click', guarded(() => applyOp({ op: 'run', ms: int(runMs, 'run ms') })));
-  listen(btnSpawn, 'click', guarded(() => {
-    const op = { op: 'spawn', cgroup: spawnCg.value, uid: int(spawnUid, 'uid'), threads: int(spawnThreads, 'threads'), busy: spawnBusy.checked };
-    if (spawnNproc.value.trim() !== '') op.nproc = int(spawnNproc, 'nproc');
-    applyOp(op);
-  }));
-  const pid = () => {
-    if (!pidSel.value) throw new Error('no live process: spawn one first');
-    return Number(pidSel.value);
-  };
-  listen(btnFork, 'click', guarded(() => applyOp({ op: 'fork', pid: pid(), count: int(forkCount, 'fork count') })));
-  listen(btnAlloc, 'click', guarded(() => applyOp({ op: 'alloc', pid: pid(), bytes: int(allocMiB, 'MiB') * MiB })));
-  listen(btnKill, 'click', guarded(() => applyOp({ op: 'kill', pid: pid() })));
-  listen(btnWrite, 'click', guarded(() => applyOp({ op: 'write', cgroup: writeCg.value, file: writeFile.value, value: writeValue.value })));
-  listen(btnMkdir, 'click', guarded(() => applyOp({ op: 'mkdir', cgroup: mkdirPath.value.trim() })));
-  for (const sel of [spawnCg, writeCg]) listen(sel, 'change', () => (sel.dataset.picked = '1'));
-  listen(writeFile, 'change', () => {
-    const hit = WRITABLE[version].find(([f]) => f === writeFile.value);
-    if (hit) writeValue.value = hit[1];
-  });
   // Keys used by the controls stay with them: slide decks listen for Space and arrows.
-  listen(root, 'keydown', (e) => {
+  const keepKeys = (e) => {
     if (e.target !== root && /^( |Enter|Arrow\w+|Home|End|PageUp|PageDown)$/.test(e.key)) e.stopPropagation();
-  });
+  };
+  root.addEventListener('keydown', keepKeys);
   const redraw = () => {
     hatch = null;
     theme = null;
@@ -1326,54 +1145,48 @@ export function mount(root, ctx) {
     colourCache = new Map();
     if (!anim) drawTimeline();
   };
-  listen(darkMode, 'change', redraw);
-  let ro = null;
-  if ('ResizeObserver' in window) {
-    let lastW = 0;
-    ro = new ResizeObserver(() => {
-      const wNow = canvas.clientWidth;
-      if (wNow !== lastW) {
-        lastW = wNow;
-        canvasW = wNow;
-        redraw();
-      }
-    });
-    ro.observe(canvas);
-  }
+  darkMode.addEventListener('change', redraw);
+  let lastW = 0;
+  const ro = new ResizeObserver(() => {
+    const wNow = canvas.clientWidth;
+    if (wNow !== lastW) {
+      lastW = wNow;
+      canvasW = wNow;
+      redraw();
+    }
+  });
+  ro.observe(canvas);
 
   // ---- Start ---------------------------------------------------------------------------------
-  root.dataset.scenario = scenarioName;
+  // For the browser tests: the last record, and the last run's timeline as the frame gave it.
+  root.demo = {
+    get lastRecord() {
+      return lastRecord;
+    },
+    get timeline() {
+      return timeline && { start: timeline.start, spans: [...timeline.spans], truncated: timeline.truncated, ncpus: timeline.ncpus };
+    },
+  };
+  root.dataset.scenario = player.name;
   try {
-    start(scenarioText, Math.max(0, Number(ctx.step) || 0));
+    start(player.text, ctx.step, player.name);
   } catch (err) {
     setStatus(`The scenario could not start: ${err.message}`, 'error');
     updateButtons();
   }
-  if (ctx.autoplay) startPlaying();
+  if (ctx.autoplay) player.start();
   // reveal.js centred the slide while the demo was loading: let it lay the slide out again.
-  if (root.closest?.('.reveal')) requestAnimationFrame(() => window.dispatchEvent(new Event('resize')));
+  if (root.closest('.reveal')) requestAnimationFrame(() => window.dispatchEvent(new Event('resize')));
 
   return {
-    pause() {
-      if (playing) {
-        resumeOnShow = true;
-        stopPlaying();
-      }
-      stopLoop();
-    },
-    resume() {
-      if (resumeOnShow && !destroyed) {
-        resumeOnShow = false;
-        startPlaying();
-      }
-    },
+    pause: player.pause,
+    resume: player.resume,
     destroy() {
-      destroyed = true;
-      playing = false;
-      stopLoop();
-      for (const off of listeners) off();
-      ro?.disconnect();
-      cardObserver?.disconnect();
+      player.destroy();
+      root.removeEventListener('keydown', keepKeys);
+      darkMode.removeEventListener('change', redraw);
+      ro.disconnect();
+      cardObserver.disconnect();
       demo?.free();
       demo = null;
       root.replaceChildren();

@@ -3,94 +3,71 @@
 // scenario names. Everything shown comes from the wasm simulation's records and frame; every
 // string from a scenario or a record is untrusted, so the DOM is built with textContent only.
 
-const CSS_HREF = new URL('../../css/demo-ipvs.css', import.meta.url).href;
-const SCHEDULERS = [
-  ['rr', 'round robin'],
-  ['wrr', 'weighted round robin'],
-  ['lc', 'least connection'],
-  ['wlc', 'weighted least connection'],
-  ['sed', 'shortest expected delay'],
-  ['nq', 'never queue'],
-  ['fo', 'weighted failover'],
-  ['ovf', 'weighted overflow'],
-  ['twos', 'power of two choices'],
-  ['sh', 'source hashing'],
-  ['dh', 'destination hashing'],
-  ['mh', 'Maglev hashing'],
-  ['lblc', 'locality-based least connection'],
-  ['lblcr', 'lblc with replication'],
-];
+import { darkMode, field as labelled, h, helpPanel, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
+
+const SCHEDULERS = {
+  rr: 'round robin',
+  wrr: 'weighted round robin',
+  lc: 'least connection',
+  wlc: 'weighted least connection',
+  sed: 'shortest expected delay',
+  nq: 'never queue',
+  fo: 'weighted failover',
+  ovf: 'weighted overflow',
+  twos: 'power of two choices',
+  sh: 'source hashing',
+  dh: 'destination hashing',
+  mh: 'Maglev hashing',
+  lblc: 'locality-based least connection',
+  lblcr: 'lblc with replication',
+};
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d'];
-const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 const MAX_ROWS = 48;
 const COLS = [null, 'ipvs-addr', 'ipvs-w', 'ipvs-ul', 'ipvs-active', 'ipvs-inactive', 'ipvs-oh', 'ipvs-tally', 'ipvs-flags'];
 const MAX_CHIPS = 120;
 const LOG_SIZE = 40;
 const RECENT = 30;
 
-/** The demo's stylesheet link, added once per document. */
-function addCss() {
-  let link = Array.from(document.querySelectorAll('link[rel="stylesheet"]')).find((l) => l.href === CSS_HREF);
-  if (!link) {
-    link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = CSS_HREF;
-    document.head.append(link);
-  }
-  return link;
+function field(label, input, cls = '') {
+  return labelled(label, input, `ipvs-field ${cls}`);
 }
 
-/** `h('div', { class: 'x', text: 'y', onclick }, child…)`: an element, never parsed markup. */
-function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs ?? {})) {
-    if (v == null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c != null && c !== false) el.append(c);
-  return el;
+/** A text field named `label`, `size` characters wide, with `attrs` (`value`, `placeholder`…). */
+function input(label, size, attrs) {
+  return h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', 'aria-label': label, size, ...attrs });
 }
 
-function field(label, input, cls) {
-  return h('label', { class: `ipvs-field ${cls ?? ''}` }, h('span', { text: label }), input);
+/** A text field for a number, with a numeric keypad on touch screens. */
+function numeric(label, size, value) {
+  return input(label, size, { inputmode: 'numeric', value });
 }
 
-function input(attrs) {
-  return h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...attrs });
+/** A button labelled `text` (with the test id `testid`) that calls `onclick`. */
+function button(text, testid, onclick, attrs) {
+  return h('button', { type: 'button', text, 'data-testid': testid, onclick, ...attrs });
 }
 
-function button(text, onclick, attrs) {
-  return h('button', { type: 'button', text, onclick, ...attrs });
+/** A text field's text, or undefined when empty. */
+function str(el) {
+  return el.value.trim() || undefined;
 }
 
 /** A number from a text field, the raw text when it is not one (the sim names the bad field), or undefined when empty. */
 function num(el) {
-  const v = el.value.trim();
-  if (v === '') return undefined;
-  return /^-?\d+$/.test(v) ? Number(v) : v;
+  const v = str(el);
+  return v && /^-?\d+$/.test(v) ? Number(v) : v;
 }
 
-function str(el) {
-  const v = el.value.trim();
-  return v === '' ? undefined : v;
+/** The red, green and blue of `#rrggbb`. */
+function rgbOf(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return [n >> 16, (n >> 8) & 255, n & 255];
 }
 
-function setOptions(select, values, labels) {
-  const keep = select.value;
-  const same = select.options.length === values.length && values.every((v, i) => select.options[i].value === v && select.options[i].text === (labels?.[i] ?? v));
-  if (!same) {
-    select.replaceChildren(...values.map((v, i) => h('option', { value: v, text: labels?.[i] ?? v })));
-    if (values.includes(keep)) select.value = keep;
-  }
-}
-
+/** Dark text on a light background, white on a dark one. */
 function textColour(bg) {
-  const n = parseInt(bg.slice(1), 16);
-  const l = 0.2126 * (n >> 16) + 0.7152 * ((n >> 8) & 255) + 0.0722 * (n & 255);
-  return l > 140 ? '#10151d' : '#ffffff';
+  const [r, g, b] = rgbOf(bg);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 140 ? '#10151d' : '#ffffff';
 }
 
 function pct(x) {
@@ -102,29 +79,8 @@ function list(items, max = 16) {
   return items.length > max ? `${shown} … (${items.length})` : shown;
 }
 
-/** A canvas sized to its box and the device pixel ratio; `draw(ctx, w, h)` repaints it. */
-function makeCanvas(label, height) {
-  const canvas = h('canvas', { role: 'img', 'aria-label': label, class: 'ipvs-canvas' });
-  canvas.style.height = `${height}px`;
-  const fit = () => {
-    // The width comes from the ResizeObserver: reading clientWidth here would force a layout per frame.
-    const w = Math.max(120, Math.floor(canvas.boxWidth || canvas.clientWidth || 320));
-    const dpr = Math.min(window.devicePixelRatio || 1, 2);
-    const ht = Math.floor(parseFloat(canvas.style.height));
-    if (canvas.width !== Math.floor(w * dpr) || canvas.height !== Math.floor(ht * dpr)) {
-      canvas.width = Math.floor(w * dpr);
-      canvas.height = Math.floor(ht * dpr);
-    }
-    const c = canvas.getContext('2d');
-    c.setTransform(dpr, 0, 0, dpr, 0, 0);
-    c.clearRect(0, 0, w, ht);
-    return { c, w, h: ht };
-  };
-  return { canvas, fit };
-}
-
 export function mount(root, ctx) {
-  const css = addCss();
+  const css = stylesheet('ipvs');
   const { glue, memory } = ctx;
   const colours = new Map();
   const colourOf = (name) => {
@@ -135,13 +91,8 @@ export function mount(root, ctx) {
   const theme = () => {
     if (themeCache) return themeCache;
     const s = getComputedStyle(root);
-    const t = {
-      fg: s.getPropertyValue('--ipvs-fg').trim() || '#1b2330',
-      soft: s.getPropertyValue('--ipvs-soft').trim() || '#4a5566',
-      line: s.getPropertyValue('--ipvs-border').trim() || '#d5dde8',
-      empty: s.getPropertyValue('--ipvs-empty').trim() || '#e8edf3',
-      mark: s.getPropertyValue('--ipvs-mark').trim() || '#1b2330',
-    };
+    const v = (name, fallback) => s.getPropertyValue(`--ipvs-${name}`).trim() || fallback;
+    const t = { fg: v('fg', '#1b2330'), soft: v('soft', '#4a5566'), line: v('border', '#d5dde8'), empty: v('empty', '#e8edf3'), mark: v('mark', '#1b2330') };
     // Until the stylesheet has loaded the variables are empty: use the fallbacks, uncached.
     if (s.getPropertyValue('--ipvs-fg')) themeCache = t;
     return t;
@@ -149,83 +100,66 @@ export function mount(root, ctx) {
 
   let demo = null;
   let model = '';
-  let scenarioName = ctx.scenario;
-  let scenarioText = ctx.scenarioJson;
   let settings = {};
   let applied = 0;
   let lastRecord = null;
   let view = null;
-  let playing = false;
-  let speed = ctx.speed || 1;
-  let raf = 0;
-  let lastTick = 0;
-  let budget = 0;
   const queue = [];
   let queueAt = 0;
-  let generation = 0;
-  const ro =
-    'ResizeObserver' in window
-      ? new ResizeObserver((entries) => {
-          let changed = false;
-          for (const e of entries) {
-            const w = Math.floor(e.contentRect.width);
-            if (w > 0 && e.target.boxWidth !== w) {
-              e.target.boxWidth = w;
-              changed = true;
-            }
-          }
-          if (changed) view?.render();
-        })
-      : null;
+  const ro = new ResizeObserver((entries) => {
+    let changed = false;
+    for (const e of entries) {
+      const w = Math.floor(e.contentRect.width);
+      if (w > 0 && e.target.boxWidth !== w) {
+        e.target.boxWidth = w;
+        changed = true;
+      }
+    }
+    if (changed) view?.render();
+  });
 
   const frame = () => new Uint32Array(memory.buffer, demo.frame_ptr(), demo.frame_len());
 
   // ---- chrome: transport, scenario picker, status, log, help ----
-  const stepBtn = button('Step', () => {
-    stopPlay();
-    step(true);
-  }, { 'data-testid': 'step', 'aria-label': 'Apply the next scripted operation' });
-  const playBtn = button('Play', () => (playing ? stopPlay() : startPlay()), {
-    'data-testid': 'play',
-    'aria-label': 'Play the scenario',
-    'aria-pressed': 'false',
+  // The play loop also runs the queued UI ops (a TCP lifecycle's, 700 ms apart at 1×) and the
+  // view's animations, which hold the scripted steps back.
+  const player = transport(root, ctx, 'ipvs', {
+    step: () => step(true),
+    left: () => demo.remaining(),
+    load: (text, name) => create(text, name, 0),
+    reset() {
+      create(player.text, player.name, 0);
+      say('Reset to the start of the scenario.');
+    },
+    frame(now) {
+      if (view.animate?.(now, player.speed)) return true;
+      if (queue.length > 0 && now >= queueAt) {
+        apply(queue.shift());
+        queueAt = now + 700 / player.speed;
+        return true;
+      }
+      return false;
+    },
+    busy: () => queue.length > 0 || !!view?.animating?.(),
+    halt: () => view?.finish?.(),
+    end: () => say('End of the scenario: reset to replay it.'),
   });
-  const resetBtn = button('Reset', () => {
-    stopPlay();
-    create(scenarioText, scenarioName, 0);
-    say('Reset to the start of the scenario.');
-  }, { 'data-testid': 'reset', 'aria-label': 'Reset the scenario' });
-  const speedSel = h('select', { 'aria-label': 'Speed (steps per second)' });
-  const speeds = SPEEDS.includes(speed) ? SPEEDS : [...SPEEDS, speed].sort((a, b) => a - b);
-  speedSel.replaceChildren(...speeds.map((s) => h('option', { value: String(s), text: `${s}×` })));
-  speedSel.value = String(speed);
-  speedSel.addEventListener('change', () => (speed = Number(speedSel.value)));
-  const picker = h('select', { 'data-testid': 'scenario', 'aria-label': 'Scenario' });
-  picker.replaceChildren(...ctx.catalog.map((s) => h('option', { value: s.name, text: s.title || s.name })));
-  picker.value = scenarioName;
-  picker.addEventListener('change', () => switchScenario(picker.value));
   const counter = h('span', { class: 'ipvs-counter', 'aria-live': 'off' });
-  const summary = h('p', { class: 'ipvs-summary' });
-  const status = h('p', { class: 'ipvs-status', role: 'status', 'data-testid': 'status' });
   const state = h('div', { class: 'ipvs-state', 'data-testid': 'state' });
-  const controls = h('div', { class: 'ipvs-controls' });
+  const controls = h('div');
   const logList = h('ol', { class: 'ipvs-log', 'aria-label': 'Last operations, newest first' });
-  const help = h('details', { class: 'ipvs-help' }, h('summary', { text: 'How this simulation simplifies the kernel' }));
-  const drawHelp = ctx.helpPanel(help, (section) => !section.model || section.model === root.dataset.model);
+  const help = helpPanel('ipvs', 'ipvs', 'How this simulation simplifies the kernel', (section) => !section.model || section.model === root.dataset.model);
 
-  // Slides get the compact layout too, even when the element was mounted without `embed`.
-  const compact = !!ctx.embed || !!root.closest('.reveal');
-  root.classList.add('ipvs-demo');
-  root.classList.toggle('ipvs-embed', compact);
+  const { compact } = player;
   root.append(
     h(
       'div',
       { class: 'ipvs-bar' },
-      h('div', { class: 'ipvs-transport' }, stepBtn, playBtn, resetBtn, field('Speed', speedSel, 'ipvs-inline')),
-      h('div', { class: 'ipvs-pick' }, field('Scenario', picker, 'ipvs-inline'), counter),
+      h('div', { class: 'ipvs-transport' }, player.step, player.play, player.reset, field('Speed', player.speeds, 'ipvs-inline')),
+      h('div', { class: 'ipvs-pick' }, field('Scenario', player.picker, 'ipvs-inline'), counter),
     ),
-    summary,
-    status,
+    player.summary,
+    player.status,
     h(
       'div',
       { class: 'ipvs-main' },
@@ -233,43 +167,20 @@ export function mount(root, ctx) {
       h(
         'div',
         { class: 'ipvs-side' },
-        h('details', { class: 'ipvs-build', open: !compact }, h('summary', { text: 'Controls: build and send' }), controls),
-        h('details', { class: 'ipvs-history', open: !compact }, h('summary', { text: 'Log' }), logList),
+        h('details', { open: !compact }, h('summary', { text: 'Controls: build and send' }), controls),
+        h('details', { open: !compact }, h('summary', { text: 'Log' }), logList),
       ),
     ),
-    help,
+    help.el,
   );
 
-  function say(text, error) {
-    status.textContent = text;
-    status.classList.toggle('ipvs-error', !!error);
-  }
-
-  function log(rec, text) {
-    const li = h('li', { class: rec.error ? 'ipvs-error' : null }, h('span', { class: 'ipvs-step', text: `#${applied}` }), ' ', text);
-    logList.prepend(li);
-    while (logList.childElementCount > LOG_SIZE) logList.lastElementChild.remove();
-  }
+  const say = player.say;
 
   function updateCounter() {
     const remaining = demo.remaining();
-    root.dataset.step = String(applied);
-    root.dataset.remaining = String(remaining);
+    player.count(applied, remaining);
     counter.textContent = `${applied} applied · ${remaining} scripted left`;
-    stepBtn.disabled = remaining === 0;
-    if (remaining === 0 && playing && queue.length === 0) stopPlay();
-  }
-
-  function expose() {
-    root.demo = {
-      get lastRecord() {
-        return lastRecord;
-      },
-      model,
-      frame: () => Array.from(frame()),
-      apply: (op) => run(() => demo.apply(typeof op === 'string' ? op : JSON.stringify(op)), true),
-      step: () => step(false),
-    };
+    if (remaining === 0 && queue.length === 0) player.stop();
   }
 
   // ---- applying records ----
@@ -279,25 +190,23 @@ export function mount(root, ctx) {
     applied += 1;
     lastRecord = rec;
     const words = view.record(rec, animate);
-    log(rec, rec.error ? `${words} — error: ${rec.error}` : words);
-    if (rec.error) say(`${words}: ${rec.error}`, true);
-    else say(words);
+    const li = h('li', { class: rec.error ? 'ipvs-error' : null }, h('span', { class: 'ipvs-step', text: `#${applied}` }), ' ', rec.error ? `${words} — error: ${rec.error}` : words);
+    prepend(logList, li, LOG_SIZE);
+    say(rec.error ? `${words}: ${rec.error}` : words, rec.error && 'error');
     if (fastForward) return rec;
     view.render();
     updateCounter();
-    if (view.animating?.()) kick();
+    if (view.animating?.()) player.kick();
     return rec;
   }
 
   function step(animate) {
-    if (!demo) return null;
     view.finish?.();
     let text;
     try {
       text = demo.step();
     } catch (err) {
-      stopPlay();
-      say(`The simulation failed: ${err?.message ?? err}`, true);
+      say(`The simulation failed: ${err?.message ?? err}`, 'error');
       return null;
     }
     if (text === undefined) {
@@ -309,66 +218,16 @@ export function mount(root, ctx) {
   }
 
   /** Applies an op built by the controls; a thrown error (bad field) goes to the status line. */
-  function run(call, animate = true) {
+  function apply(op) {
     view.finish?.();
     let text;
     try {
-      text = call();
+      text = demo.apply(JSON.stringify(op));
     } catch (err) {
-      say(`Not applied: ${err?.message ?? err}`, true);
+      say(`Not applied: ${err?.message ?? err}`, 'error');
       return null;
     }
-    return accept(text, animate);
-  }
-
-  function apply(op) {
-    return run(() => demo.apply(JSON.stringify(op)));
-  }
-
-  // ---- play loop (requestAnimationFrame): scripted steps at `speed` per second, queued UI ops, animations ----
-  function loop(now) {
-    raf = 0;
-    const dt = lastTick ? Math.min(250, now - lastTick) : 0;
-    lastTick = now;
-    let busy = view.animate?.(now, speed) ?? false;
-    if (!busy && queue.length > 0 && now >= queueAt) {
-      apply(queue.shift());
-      queueAt = now + 700 / speed;
-      busy = true;
-    }
-    if (playing && !busy) {
-      budget += (dt / 1000) * speed;
-      if (budget >= 1) {
-        budget = Math.max(0, budget - 1);
-        if (step(true) === null) stopPlay();
-      }
-    }
-    if (playing || queue.length > 0 || (view.animating?.() ?? false)) raf = requestAnimationFrame(loop);
-    else lastTick = 0;
-  }
-
-  function kick() {
-    if (!raf) raf = requestAnimationFrame(loop);
-  }
-
-  function startPlay() {
-    if (demo.remaining() === 0) {
-      say('End of the scenario: reset to replay it.');
-      return;
-    }
-    playing = true;
-    budget = 1;
-    playBtn.textContent = 'Pause';
-    playBtn.setAttribute('aria-pressed', 'true');
-    playBtn.setAttribute('aria-label', 'Pause the scenario');
-    kick();
-  }
-
-  function stopPlay() {
-    playing = false;
-    playBtn.textContent = 'Play';
-    playBtn.setAttribute('aria-pressed', 'false');
-    playBtn.setAttribute('aria-label', 'Play the scenario');
+    return accept(text, true);
   }
 
   // ---- (re)creating the demo ----
@@ -378,27 +237,19 @@ export function mount(root, ctx) {
     demo?.free();
     demo = next;
     model = demo.model();
-    scenarioText = text;
-    scenarioName = name;
-    try {
-      settings = JSON.parse(text);
-    } catch {
-      settings = {};
-    }
+    // The simulation has just parsed the text.
+    settings = JSON.parse(text);
     applied = 0;
     lastRecord = null;
     queue.length = 0;
     colours.clear();
     logList.replaceChildren();
-    const entry = ctx.catalog.find((s) => s.name === name);
-    summary.textContent = entry?.summary ?? '';
-    picker.value = name;
     root.dataset.model = model;
     root.dataset.loaded = name;
     view = { kernel: kernelView, maglev: maglevView, smooth_wrr: smoothView, gorb: gorbView }[model]();
     state.replaceChildren(view.el);
     controls.replaceChildren(view.controls);
-    drawHelp();
+    help.draw();
     // The steps given at mount are applied at once, drawn once at the end.
     fastForward = true;
     try {
@@ -408,62 +259,48 @@ export function mount(root, ctx) {
     }
     view.render();
     updateCounter();
-    expose();
     if (steps === 0) say(`Scenario ${name} (${model} model): press Step or Play.`);
-  }
-
-  async function switchScenario(name) {
-    stopPlay();
-    const gen = ++generation;
-    say(`Loading ${name}…`);
-    try {
-      const text = await ctx.loadScenario(name);
-      if (gen !== generation) return;
-      create(text, name, 0);
-    } catch (err) {
-      if (gen !== generation) return;
-      picker.value = scenarioName;
-      say(`Could not load ${name}: ${err?.message ?? err}`, true);
-    }
   }
 
   // ---- shared pieces ----
   function chip(name) {
-    const bg = name == null ? null : colourOf(name);
-    const el = h('span', { class: 'ipvs-chip', text: name ?? '∅', title: name ?? 'no destination available' });
-    if (bg) {
-      el.style.background = bg;
-      el.style.color = textColour(bg);
-    } else el.classList.add('ipvs-none');
-    return el;
+    const bg = name != null && colourOf(name);
+    return h('span', {
+      class: bg ? 'ipvs-chip' : 'ipvs-chip ipvs-none',
+      text: name ?? '∅',
+      title: name ?? 'no destination available',
+      style: bg && `background: ${bg}; color: ${textColour(bg)}`,
+    });
   }
 
   function chips(el, names) {
     const max = compact ? MAX_CHIPS / 3 : MAX_CHIPS;
-    const shown = names.length > max ? names.slice(-max) : names;
-    el.replaceChildren(...(names.length > max ? [h('span', { class: 'ipvs-more', text: `… ${names.length - max} earlier` })] : []), ...shown.map(chip));
+    el.replaceChildren(...names.slice(-max).map(chip));
+    if (names.length > max) el.prepend(h('span', { class: 'ipvs-more', text: `… ${names.length - max} earlier` }));
   }
 
   function swatch(name) {
-    const s = h('span', { class: 'ipvs-swatch', 'aria-hidden': 'true' });
-    s.style.background = colourOf(name);
-    return s;
+    return h('span', { class: 'ipvs-swatch', 'aria-hidden': 'true', style: `background: ${colourOf(name)}` });
   }
 
-  function canvasBox(label, height, draw) {
-    const cv = makeCanvas(label, height);
-    ro?.observe(cv.canvas);
-    cv.draw = () => {
-      if (!cv.canvas.isConnected) return;
-      const g = cv.fit();
-      draw(g.c, g.w, g.h, theme());
+  /** A canvas sized to its box and the device pixel ratio; `draw()` repaints it with `paint(ctx, w, h, theme)`. */
+  function canvasBox(label, height, paintIt) {
+    const canvas = h('canvas', { role: 'img', 'aria-label': label, class: 'ipvs-canvas' });
+    canvas.style.height = `${height}px`;
+    ro.observe(canvas);
+    const draw = () => {
+      if (!canvas.isConnected) return;
+      // The width comes from the ResizeObserver: reading clientWidth here would force a layout per frame.
+      const w = Math.max(120, Math.floor(canvas.boxWidth || canvas.clientWidth || 320));
+      const ht = Math.floor(parseFloat(canvas.style.height));
+      paintIt(paint(canvas, w, ht, Math.min(window.devicePixelRatio || 1, 2)), w, ht, theme());
     };
-    return cv;
+    return { canvas, draw };
   }
 
   // ======================= kernel model =======================
   function kernelView() {
-    const vip = typeof settings.addr === 'string' ? settings.addr : '10.0.0.100:80';
+    const vip = settings.addr ?? '10.0.0.100:80';
     const proto = settings.protocol === 'udp' ? 'udp' : 'tcp';
     const tally = new Map();
     let lastPicks = [];
@@ -474,7 +311,7 @@ export function mount(root, ctx) {
     let shownSched = '';
     const recent = [];
 
-    const svcLine = h('p', { class: 'ipvs-line', 'data-testid': 'service' });
+    const svcLine = h('p', { class: 'ipvs-line' });
     const wrrLine = h('p', { class: 'ipvs-line ipvs-mono', 'data-testid': 'wrr' });
     const cmdLine = h('p', { class: 'ipvs-line ipvs-mono ipvs-cmd', 'data-testid': 'command' });
     const pickStrip = h('div', { class: 'ipvs-chips', 'data-testid': 'picks', 'aria-label': 'Picks of the last operation' });
@@ -487,16 +324,17 @@ export function mount(root, ctx) {
       tbody,
     );
     const more = h('p', { class: 'ipvs-note' });
-    const trashLine = h('p', { class: 'ipvs-note', 'data-testid': 'trash' });
-    const extra = h('div', { class: 'ipvs-extra' });
+    const trashLine = h('p', { class: 'ipvs-note' });
+    const extra = h('div');
     const bucketNote = h('p', { class: 'ipvs-note' });
     const chart = canvasBox('Distribution: picks per destination (upper bars, the line is the weight’s share) and connections (lower bars: active solid, inactive light)', compact ? 130 : 180, drawChart);
     const buckets = canvasBox('The 256 hash buckets, coloured by owning destination', 72, drawBuckets);
+    chart.canvas.hidden = true;
     const compareBox = h('div', { class: 'ipvs-compare', hidden: true });
 
     const el = h(
       'div',
-      { class: 'ipvs-kernel' },
+      {},
       svcLine,
       wrrLine,
       h('div', { class: 'ipvs-picks' }, h('span', { class: 'ipvs-label', text: 'picked' }), pickStrip),
@@ -510,26 +348,26 @@ export function mount(root, ctx) {
     );
 
     // controls
-    const schedSel = h('select', { 'aria-label': 'Scheduler' });
-    schedSel.replaceChildren(...SCHEDULERS.map(([n, t]) => h('option', { value: n, text: `${n} — ${t}` })));
+    const schedSel = h(
+      'select',
+      { 'aria-label': 'Scheduler', onchange: () => ([fbLabel.textContent, portLabel.textContent] = flagNames()) },
+      ...Object.entries(SCHEDULERS).map(([n, t]) => h('option', { value: n, text: `${n} — ${t}` })),
+    );
     schedSel.value = settings.scheduler ?? 'wlc';
     const fb = h('input', { type: 'checkbox' });
     const port = h('input', { type: 'checkbox' });
     const fbLabel = h('span', { text: 'sh-fallback' });
     const portLabel = h('span', { text: 'sh-port' });
     const flagNames = () => (schedSel.value === 'mh' ? ['mh-fallback', 'mh-port'] : ['sh-fallback', 'sh-port']);
-    schedSel.addEventListener('change', () => {
-      [fbLabel.textContent, portLabel.textContent] = flagNames();
-    });
-    const dName = input({ 'aria-label': 'Destination name', size: 6 });
-    const dAddr = input({ 'aria-label': 'Destination address ip:port', size: 13 });
-    const dW = input({ 'aria-label': 'Weight', inputmode: 'numeric', size: 4, value: '1' });
-    const dU = input({ 'aria-label': 'Upper threshold (0 = none)', inputmode: 'numeric', size: 4, value: '0' });
-    const dL = input({ 'aria-label': 'Lower threshold (0 = none)', inputmode: 'numeric', size: 4, value: '0' });
-    const src = input({ 'aria-label': 'Client address ip:port (empty: 192.0.2.1:1024)', size: 15, placeholder: '192.0.2.1:1024' });
-    const dst = input({ 'aria-label': 'Packet destination IP (empty: the virtual IP)', size: 12, placeholder: vip.split(':')[0] });
-    const count = input({ 'aria-label': 'Burst size', inputmode: 'numeric', size: 5, value: '10' });
-    const tickMs = input({ 'aria-label': 'Clock step in ms', inputmode: 'numeric', size: 8, value: '60000' });
+    const dName = input('Destination name', 6);
+    const dAddr = input('Destination address ip:port', 13);
+    const dW = numeric('Weight', 4, '1');
+    const dU = numeric('Upper threshold (0 = none)', 4, '0');
+    const dL = numeric('Lower threshold (0 = none)', 4, '0');
+    const src = input('Client address ip:port (empty: 192.0.2.1:1024)', 15, { placeholder: '192.0.2.1:1024' });
+    const dst = input('Packet destination IP (empty: the virtual IP)', 12, { placeholder: vip.split(':')[0] });
+    const count = numeric('Burst size', 5, '10');
+    const tickMs = numeric('Clock step in ms', 8, '60000');
     const connSel = h('select', { 'aria-label': 'Connection' });
     // A name no live connection uses, not even as the prefix of a burst's `<name>-<i>`.
     const connName = () => {
@@ -540,11 +378,12 @@ export function mount(root, ctx) {
       return n;
     };
     const packet = () => ({ src: str(src), dst: str(dst) });
-    const compareToggle = h('input', { type: 'checkbox', 'data-testid': 'compare' });
-    compareToggle.addEventListener('change', () => {
-      if (compareToggle.checked) compare = makeCompare();
-      else compare = compare?.destroy() ?? null;
-      render();
+    const compareToggle = h('input', {
+      type: 'checkbox',
+      onchange() {
+        compare = compareToggle.checked ? makeCompare() : compare?.destroy() ?? null;
+        render();
+      },
     });
 
     const controlsEl = h(
@@ -557,10 +396,10 @@ export function mount(root, ctx) {
         field('Scheduler', schedSel),
         h('label', { class: 'ipvs-check' }, fb, fbLabel),
         h('label', { class: 'ipvs-check' }, port, portLabel),
-        button('Apply', () => {
+        button('Apply', 'edit-service', () => {
           const [f1, f2] = flagNames();
           apply({ op: 'edit_service', scheduler: schedSel.value, flags: [fb.checked && f1, port.checked && f2].filter(Boolean) });
-        }, { 'data-testid': 'edit-service' }),
+        }),
       ),
       h(
         'fieldset',
@@ -571,9 +410,9 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('Add', () => apply({ op: 'add_dest', name: dName.value, addr: dAddr.value.trim(), weight: num(dW) ?? 1, u_threshold: num(dU) ?? 0, l_threshold: num(dL) ?? 0 }), { 'data-testid': 'add-dest' }),
-          button('Edit', () => apply({ op: 'edit_dest', dest: dName.value, weight: num(dW), u_threshold: num(dU), l_threshold: num(dL) }), { 'data-testid': 'edit-dest' }),
-          button('Delete', () => apply({ op: 'del_dest', dest: dName.value }), { 'data-testid': 'del-dest' }),
+          button('Add', 'add-dest', () => apply({ op: 'add_dest', name: dName.value, addr: dAddr.value.trim(), weight: num(dW) ?? 1, u_threshold: num(dU) ?? 0, l_threshold: num(dL) ?? 0 })),
+          button('Edit', 'edit-dest', () => apply({ op: 'edit_dest', dest: dName.value, weight: num(dW), u_threshold: num(dU), l_threshold: num(dL) })),
+          button('Delete', 'del-dest', () => apply({ op: 'del_dest', dest: dName.value })),
         ),
       ),
       h(
@@ -584,24 +423,24 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('One connection', () => apply({ op: 'new', conn: connName(), ...packet() }), { 'data-testid': 'send-one' }),
+          button('One connection', 'send-one', () => apply({ op: 'new', conn: connName(), ...packet() })),
           field('Burst', count, 'ipvs-inline'),
-          button('Send burst', () => apply({ op: 'new', conn: connName(), ...packet(), count: num(count) }), { 'data-testid': 'send-burst' }),
+          button('Send burst', 'send-burst', () => apply({ op: 'new', conn: connName(), ...packet(), count: num(count) })),
         ),
         h(
           'div',
           { class: 'ipvs-row' },
-          button('TCP lifecycle', () => {
+          button('TCP lifecycle', 'lifecycle', () => {
             const r = apply({ op: 'new', conn: connName(), ...packet() });
             const name = r?.conns?.[0];
             if (name) {
               queue.push({ op: 'est', conn: name }, { op: 'fin', conn: name }, { op: 'expire', conn: name });
-              queueAt = performance.now() + 700 / speed;
-              kick();
+              queueAt = performance.now() + 700 / player.speed;
+              player.kick();
             }
-          }, { 'data-testid': 'lifecycle', title: 'new (SYN_RECV, inactive) → est (active) → fin (inactive) → expire' }),
+          }, { title: 'new (SYN_RECV, inactive) → est (active) → fin (inactive) → expire' }),
           field('Clock +ms', tickMs, 'ipvs-inline'),
-          button('Advance clock', () => apply({ op: 'tick', ms: num(tickMs) })),
+          button('Advance clock', null, () => apply({ op: 'tick', ms: num(tickMs) })),
         ),
       ),
       h(
@@ -612,9 +451,9 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('est', () => connSel.value && apply({ op: 'est', conn: connSel.value }), { 'aria-label': 'Established (counted active)' }),
-          button('fin', () => connSel.value && apply({ op: 'fin', conn: connSel.value }), { 'aria-label': 'FIN_WAIT (counted inactive)' }),
-          button('expire', () => connSel.value && apply({ op: 'expire', conn: connSel.value }), { 'aria-label': 'Expire (uncounted)' }),
+          button('est', null, () => connSel.value && apply({ op: 'est', conn: connSel.value }), { 'aria-label': 'Established (counted active)' }),
+          button('fin', null, () => connSel.value && apply({ op: 'fin', conn: connSel.value }), { 'aria-label': 'FIN_WAIT (counted inactive)' }),
+          button('expire', null, () => connSel.value && apply({ op: 'expire', conn: connSel.value }), { 'aria-label': 'Expire (uncounted)' }),
         ),
       ),
       h('label', { class: 'ipvs-check' }, compareToggle, h('span', { text: 'Compare the pick sequence with nginx smooth WRR' })),
@@ -645,23 +484,23 @@ export function mount(root, ctx) {
       suggested = false;
       dName.value = d.name;
       dAddr.value = d.addr;
-      dW.value = String(d.weight);
-      dU.value = String(d.u_threshold);
-      dL.value = String(d.l_threshold);
+      dW.value = d.weight;
+      dU.value = d.u_threshold;
+      dL.value = d.l_threshold;
       dName.focus();
     }
 
     function makeCompare() {
       const peers = (lastRecord?.dests ?? []).filter((d) => d.weight > 0).map((d) => ({ name: d.name, weight: d.weight }));
       if (peers.length === 0) {
-        say('Add a destination with a weight first: the smooth WRR twin needs peers.', true);
+        say('Add a destination with a weight first: the smooth WRR twin needs peers.', 'error');
         compareToggle.checked = false;
         return null;
       }
       try {
         return twin('smooth', new glue.IpvsDemo(JSON.stringify({ model: 'smooth_wrr', peers, ops: [] })));
       } catch (err) {
-        say(`Compare: ${err?.message ?? err}`, true);
+        say(`Compare: ${err?.message ?? err}`, 'error');
         compareToggle.checked = false;
         return null;
       }
@@ -696,7 +535,6 @@ export function mount(root, ctx) {
 
     function describe(rec, picks) {
       const op = rec.op;
-      const who = (n) => n ?? 'no destination available';
       switch (op.op) {
         case 'add_dest':
           return `add ${op.name} ${op.addr} weight ${op.weight ?? 1}${op.u_threshold ? ` u ${op.u_threshold}` : ''}${op.l_threshold ? ` l ${op.l_threshold}` : ''}`;
@@ -714,12 +552,12 @@ export function mount(root, ctx) {
         case 'est':
         case 'fin':
         case 'expire': {
-          const c = rec.connections?.[op.conn];
+          const c = rec.connections[op.conn];
           return `${op.op} ${op.conn}${c ? ` → ${c.state} on ${c.dest}` : op.op === 'expire' ? ' → gone' : ''}`;
         }
         default:
           if (!picks) return op.op;
-          if (picks.length === 1) return `${op.op === 'schedule' ? 'schedule' : `${op.op} ${op.conn}`} → picked ${who(picks[0])}`;
+          if (picks.length === 1) return `${op.op === 'schedule' ? 'schedule' : `${op.op} ${op.conn}`} → picked ${picks[0] ?? 'no destination available'}`;
           return `${op.op}${op.conn ? ` ${op.conn}` : ''} ×${picks.length} → ${list(picks.map((p) => p ?? '∅'), 14)}`;
       }
     }
@@ -746,29 +584,20 @@ export function mount(root, ctx) {
 
     function render() {
       const rec = lastRecord;
+      // A view is made for each scenario load, so before the first record its parts are still empty.
       if (!rec) {
         svcLine.textContent = `Service ${vip} ${proto.toUpperCase()}, scheduler ${settings.scheduler ?? 'wlc'}: no destinations yet.`;
-        wrrLine.textContent = '';
-        pickStrip.replaceChildren();
-        tbody.replaceChildren();
-        rowsKey = '';
-        more.textContent = '';
-        trashLine.textContent = '';
-        extra.replaceChildren();
-        cmdLine.textContent = '';
-        connSel.replaceChildren();
-        chart.canvas.hidden = true;
         suggestDest();
-        renderCompare();
         return;
       }
       const dests = rec.dests;
       svcLine.textContent = `Service ${vip} ${proto.toUpperCase()} · scheduler ${rec.scheduler}${rec.flags.length ? ` (${rec.flags.join(', ')})` : ''} · ${dests.length} destination${dests.length === 1 ? '' : 's'} · ${Object.keys(rec.connections).length} connections · clock ${rec.clock_ms} ms`;
-      if (rec.scheduler === 'wrr') wrrLine.textContent = `wrr: cw ${rec.cw} · mw ${rec.mw} · di ${rec.di} · cursor ${rec.cursor ?? 'head'}`;
-      else if (rec.scheduler === 'rr') wrrLine.textContent = `rr: cursor ${rec.cursor ?? 'head'}`;
-      else if (rec.scheduler === 'mh') wrrLine.textContent = `mh: table of ${rec.table_size} slots · gcd ${rec.gcd} · rshift ${rec.rshift}`;
-      else if (rec.draws) wrrLine.textContent = `twos draws: ${list(rec.draws.map((d) => (d ? `[${d[0]}, ${d[1]}]` : '∅')), 6)}`;
-      else wrrLine.textContent = '';
+      wrrLine.textContent =
+        rec.scheduler === 'wrr' ? `wrr: cw ${rec.cw} · mw ${rec.mw} · di ${rec.di} · cursor ${rec.cursor ?? 'head'}`
+        : rec.scheduler === 'rr' ? `rr: cursor ${rec.cursor ?? 'head'}`
+        : rec.scheduler === 'mh' ? `mh: table of ${rec.table_size} slots · gcd ${rec.gcd} · rshift ${rec.rshift}`
+        : rec.draws ? `twos draws: ${list(rec.draws.map((d) => (d ? `[${d[0]}, ${d[1]}]` : '∅')), 6)}`
+        : '';
       chips(pickStrip, lastPicks);
       const shown = dests.slice(0, MAX_ROWS);
       const key = shown.map((d) => d.name).join('\u0000');
@@ -776,7 +605,7 @@ export function mount(root, ctx) {
         rowsKey = key;
         rows = shown.map((d) => {
           const cells = COLS.slice(1).map((cls) => h('td', { class: cls }));
-          const name = button(d.name, () => fillForm(lastRecord.dests.find((x) => x.name === d.name)), { class: 'ipvs-dest', 'aria-label': `Edit ${d.name}` });
+          const name = button(d.name, null, () => fillForm(lastRecord.dests.find((x) => x.name === d.name)), { class: 'ipvs-dest', 'aria-label': `Edit ${d.name}` });
           name.prepend(swatch(d.name));
           const tr = h('tr', { 'data-dest': d.name }, h('th', { scope: 'row' }, name), ...cells);
           return { tr, cells };
@@ -998,7 +827,7 @@ export function mount(root, ctx) {
     let moved = null;
     let anim = null;
     let lookupSlot = -1;
-    const info = h('p', { class: 'ipvs-line', 'data-testid': 'balance' });
+    const info = h('p', { class: 'ipvs-line' });
     const fillLine = h('p', { class: 'ipvs-line', 'data-testid': 'fill', 'aria-live': 'off' });
     const disruption = h('p', { class: 'ipvs-line', 'data-testid': 'disruption' });
     const lookupLine = h('p', { class: 'ipvs-line ipvs-mono', 'data-testid': 'lookup' });
@@ -1007,13 +836,13 @@ export function mount(root, ctx) {
     const backendList = h('ul', { class: 'ipvs-backends', 'aria-label': 'Backends in turn order' });
     const perms = h('div', { class: 'ipvs-scroll' });
     const cv = canvasBox('The Maglev lookup table, one cell per slot coloured by backend; moved slots are marked', 120, draw);
-    const el = h('div', { class: 'ipvs-maglev' }, info, fillLine, cv.canvas, slotsText, beforeText, disruption, lookupLine, backendList, perms);
+    const el = h('div', {}, info, fillLine, cv.canvas, slotsText, beforeText, disruption, lookupLine, backendList, perms);
 
-    const addName = input({ 'aria-label': 'New backend name', size: 10 });
-    const addOff = input({ 'aria-label': 'Offset (optional, with skip)', size: 4, inputmode: 'numeric' });
-    const addSkip = input({ 'aria-label': 'Skip (optional, with offset)', size: 4, inputmode: 'numeric' });
+    const addName = input('New backend name', 10);
+    const addOff = numeric('Offset (optional, with skip)', 4);
+    const addSkip = numeric('Skip (optional, with offset)', 4);
     const removeSel = h('select', { 'aria-label': 'Backend to remove' });
-    const key = input({ 'aria-label': 'Flow key', size: 18, value: '10.0.0.1:51000' });
+    const key = input('Flow key', 18, { value: '10.0.0.1:51000' });
     const controlsEl = h(
       'div',
       {},
@@ -1021,18 +850,18 @@ export function mount(root, ctx) {
         'fieldset',
         {},
         h('legend', { text: 'Table' }),
-        button('Populate slot by slot', () => apply({ op: 'populate', trace: true }), { 'data-testid': 'populate' }),
-        button('Permutations', () => apply({ op: 'permutations' })),
+        button('Populate slot by slot', 'populate', () => apply({ op: 'populate', trace: true })),
+        button('Permutations', null, () => apply({ op: 'permutations' })),
       ),
       h(
         'fieldset',
         {},
         h('legend', { text: 'Backends' }),
-        h('div', { class: 'ipvs-row' }, field('Remove', removeSel), button('Remove', () => apply({ op: 'remove_backend', name: removeSel.value }), { 'data-testid': 'remove-backend' })),
+        h('div', { class: 'ipvs-row' }, field('Remove', removeSel), button('Remove', 'remove-backend', () => apply({ op: 'remove_backend', name: removeSel.value }))),
         h('div', { class: 'ipvs-row' }, field('Name', addName), field('Offset', addOff), field('Skip', addSkip)),
-        button('Add backend', () => apply({ op: 'add_backend', name: addName.value, offset: num(addOff), skip: num(addSkip) }), { 'data-testid': 'add-backend' }),
+        button('Add backend', 'add-backend', () => apply({ op: 'add_backend', name: addName.value, offset: num(addOff), skip: num(addSkip) })),
       ),
-      h('fieldset', {}, h('legend', { text: 'Lookup' }), field('Key', key), button('Look up', () => apply({ op: 'lookup', key: key.value }), { 'data-testid': 'lookup-btn' })),
+      h('fieldset', {}, h('legend', { text: 'Lookup' }), field('Key', key), button('Look up', 'lookup-btn', () => apply({ op: 'lookup', key: key.value }))),
     );
 
     function snapshot() {
@@ -1094,14 +923,9 @@ export function mount(root, ctx) {
       fillLine.textContent = `round ${f.round}: ${f.backend} takes slot ${f.slot}${f.skipped ? ` after passing ${f.skipped} filled slot${f.skipped === 1 ? '' : 's'}` : ''} (${anim.done} / ${anim.fill.length})`;
       anim.last = f.slot;
       cv.draw();
-      if (anim.done >= anim.fill.length) {
-        const fill = anim.fill;
-        anim = null;
-        fillLine.textContent = `Populated: ${fillSummary(fill)}`;
-        cv.draw();
-        return false;
-      }
-      return true;
+      if (anim.done < anim.fill.length) return true;
+      finish();
+      return false;
     }
 
     function finish() {
@@ -1114,16 +938,15 @@ export function mount(root, ctx) {
     function render() {
       const rec = lastRecord;
       const m = table.length;
-      const bs = rec?.backends ?? (settings.backends ?? []).map((b) => ({ name: String(b.name) }));
+      const bs = rec?.backends ?? (settings.backends ?? []).map((b) => ({ name: b.name }));
       if (!rec) names = bs.map((b) => b.name);
       info.textContent = rec
         ? `M = ${m} slots · ${bs.length} backends · entries max ${rec.balance.max_entries} / min ${rec.balance.min_entries} (ratio ${rec.balance.max_min_ratio.toFixed(4)})`
         : `M = ${m} slots · ${bs.length} backends · the table is built: step to see how it fills.`;
-      if (!rec) fillLine.textContent = '';
-      if (rec?.disruption) {
-        const d = rec.disruption;
-        disruption.textContent = `${rec.op.op === 'add_backend' ? 'Adding' : 'Removing'} ${rec.op.name} moved ${d.changed} entries (${pct(d.changed_share)} of the table); ${d.minimum} (${pct(d.minimum_share)}) had to move (moved slots are hatched).`;
-      } else if (rec) disruption.textContent = '';
+      const d = rec?.disruption;
+      disruption.textContent = d
+        ? `${rec.op.op === 'add_backend' ? 'Adding' : 'Removing'} ${rec.op.name} moved ${d.changed} entries (${pct(d.changed_share)} of the table); ${d.minimum} (${pct(d.minimum_share)}) had to move (moved slots are hatched).`
+        : '';
       lookupLine.textContent = rec?.op.op === 'lookup' && !rec.error ? `key ${rec.op.key} → hsiphash ${rec.hash} mod ${m} = slot ${rec.slot} → ${rec.backend}` : '';
       const prefix = `slots 0…${m - 1}: `;
       slotsText.textContent = m <= 64 ? `${prefix}${Array.from(table, (i) => names[i] ?? '?').join(' ')}` : '';
@@ -1147,8 +970,8 @@ export function mount(root, ctx) {
             'table',
             { class: 'ipvs-table' },
             h('caption', { text: 'Preference lists: permutation[j] = (offset + j·skip) mod M' }),
-            h('thead', {}, h('tr', {}, h('th', { text: 'backend' }), ...Array.from({ length: m }, (_, j) => h('th', { text: String(j) })))),
-            h('tbody', {}, ...rec.permutations.map((p) => h('tr', {}, h('th', { scope: 'row' }, swatch(p.backend), p.backend), ...p.slots.map((s) => h('td', { text: String(s) }))))),
+            h('thead', {}, h('tr', {}, h('th', { text: 'backend' }), ...Array.from({ length: m }, (_, j) => h('th', { text: j })))),
+            h('tbody', {}, ...rec.permutations.map((p) => h('tr', {}, h('th', { scope: 'row' }, swatch(p.backend), p.backend), ...p.slots.map((s) => h('td', { text: s }))))),
           ),
         );
       }
@@ -1172,12 +995,8 @@ export function mount(root, ctx) {
       const owner = (i) => (anim ? anim.claimed[i] : table[i]);
       if (cell <= 2) {
         const img = c.createImageData(cols, rows);
-        const rgb = names.map((n) => {
-          const v = parseInt(colourOf(n).slice(1), 16);
-          return [v >> 16, (v >> 8) & 255, v & 255];
-        });
-        const e = parseInt(t.empty.slice(1), 16);
-        const empty = [e >> 16, (e >> 8) & 255, e & 255];
+        const rgb = names.map((n) => rgbOf(colourOf(n)));
+        const empty = rgbOf(t.empty);
         for (let i = 0; i < m; i++) {
           const o = owner(i);
           const px = o >= 0 && rgb[o] ? rgb[o] : empty;
@@ -1232,7 +1051,7 @@ export function mount(root, ctx) {
           }
           c.font = '9px system-ui, sans-serif';
           c.fillStyle = name != null ? textColour(colourOf(name)) : t.soft;
-          c.fillText(String(i), x + 8, y + 8);
+          c.fillText(i, x + 8, y + 8);
         }
       }
       c.textBaseline = 'alphabetic';
@@ -1256,32 +1075,35 @@ export function mount(root, ctx) {
     );
     const compareBox = h('div', { class: 'ipvs-compare' });
     const steps = h('ol', { class: 'ipvs-trace ipvs-mono', 'aria-label': 'How each smooth pick was made' });
-    const el = h('div', { class: 'ipvs-smooth' }, compareBox, h('div', { class: 'ipvs-scroll' }, peersTable), h('p', { class: 'ipvs-label', text: 'last picks: current_weight += weight, take the largest, subtract the total' }), steps);
+    const el = h('div', {}, compareBox, h('div', { class: 'ipvs-scroll' }, peersTable), h('p', { class: 'ipvs-label', text: 'last picks: current_weight += weight, take the largest, subtract the total' }), steps);
 
-    const count = input({ 'aria-label': 'Number of picks', inputmode: 'numeric', size: 4, value: '7' });
+    const count = numeric('Number of picks', 4, '7');
     const peerSel = h('select', { 'aria-label': 'Peer' });
-    const weight = input({ 'aria-label': 'New weight', inputmode: 'numeric', size: 5, value: '3' });
-    const toggle = h('input', { type: 'checkbox', checked: true, 'data-testid': 'compare' });
-    toggle.addEventListener('change', () => {
-      compare = toggle.checked ? makeCompare() : compare?.destroy() ?? null;
-      render();
+    const weight = numeric('New weight', 5, '3');
+    const toggle = h('input', {
+      type: 'checkbox',
+      checked: true,
+      onchange() {
+        compare = toggle.checked ? makeCompare() : compare?.destroy() ?? null;
+        render();
+      },
     });
     const controlsEl = h(
       'div',
       {},
-      h('fieldset', {}, h('legend', { text: 'Requests' }), field('Picks', count, 'ipvs-inline'), button('Pick', () => apply({ op: 'pick', count: num(count) }), { 'data-testid': 'pick' })),
+      h('fieldset', {}, h('legend', { text: 'Requests' }), field('Picks', count, 'ipvs-inline'), button('Pick', 'pick', () => apply({ op: 'pick', count: num(count) }))),
       h(
         'fieldset',
         {},
         h('legend', { text: 'Reload with a new weight' }),
         h('div', { class: 'ipvs-row' }, field('Peer', peerSel), field('Weight', weight)),
-        button('Set weight', () => apply({ op: 'set_weight', peer: peerSel.value, weight: num(weight) }), { 'data-testid': 'set-weight' }),
+        button('Set weight', 'set-weight', () => apply({ op: 'set_weight', peer: peerSel.value, weight: num(weight) })),
       ),
       h('label', { class: 'ipvs-check' }, toggle, h('span', { text: 'Run the kernel’s wrr side by side' })),
     );
 
     function peers() {
-      return lastRecord?.peers ?? (settings.peers ?? []).map((p) => ({ name: String(p.name), weight: p.weight ?? 1 }));
+      return lastRecord?.peers ?? (settings.peers ?? []).map((p) => ({ name: p.name, weight: p.weight ?? 1 }));
     }
 
     function makeCompare() {
@@ -1297,7 +1119,7 @@ export function mount(root, ctx) {
         while (k.step() !== undefined);
         return twin('kernel', k);
       } catch (err) {
-        say(`Kernel twin: ${err?.message ?? err}`, true);
+        say(`Kernel twin: ${err?.message ?? err}`, 'error');
         toggle.checked = false;
         return null;
       }
@@ -1337,27 +1159,24 @@ export function mount(root, ctx) {
   function gorbView() {
     const history = new Map();
     let lastChecks = [];
-    const svcLine = h('p', { class: 'ipvs-line', 'data-testid': 'services' });
-    const rest = h('p', { class: 'ipvs-line ipvs-mono ipvs-cmd', 'data-testid': 'rest' });
+    const svcLine = h('p', { class: 'ipvs-line' });
+    const rest = h('p', { class: 'ipvs-line ipvs-mono ipvs-cmd' });
     const cards = h('div', { class: 'ipvs-cards' });
     const checks = h('ol', { class: 'ipvs-trace ipvs-mono', 'aria-label': 'Checks of the last pulse' });
-    const response = h('pre', { class: 'ipvs-response', 'data-testid': 'response' });
+    const response = h('pre', { class: 'ipvs-response' });
     const cv = canvasBox('Weight of each backend over time (dots: failed checks)', 140, draw);
-    const el = h('div', { class: 'ipvs-gorb' }, svcLine, cards, cv.canvas, h('p', { class: 'ipvs-label', text: 'last checks' }), checks, rest, response);
+    const el = h('div', {}, svcLine, cards, cv.canvas, h('p', { class: 'ipvs-label', text: 'last checks' }), checks, rest, response);
 
     const rsSel = h('select', { 'aria-label': 'Backend' });
-    const count = input({ 'aria-label': 'Number of checks', inputmode: 'numeric', size: 4, value: '1' });
-    const weight = input({ 'aria-label': 'Weight', inputmode: 'numeric', size: 5, value: '50' });
-    const nId = input({ 'aria-label': 'New backend ID', size: 8 });
-    const nHost = input({ 'aria-label': 'Host IP', size: 11, value: '172.17.0.9' });
-    const nPort = input({ 'aria-label': 'Port', size: 5, inputmode: 'numeric', value: '8080' });
-    const nW = input({ 'aria-label': 'Weight (0 or less: 100)', size: 4, inputmode: 'numeric', value: '100' });
-    const nInt = input({ 'aria-label': 'Pulse interval, e.g. 5s or 1m', size: 4, value: '5s' });
-    const backend = () => (lastRecord?.backends ?? []).find((b) => b.rs_id === rsSel.value);
-    const ids = () => {
-      const b = backend();
-      return { vs_id: b?.vs_id ?? lastRecord?.services?.[0]?.vs_id ?? '', rs_id: rsSel.value };
-    };
+    const count = numeric('Number of checks', 4, '1');
+    const weight = numeric('Weight', 5, '50');
+    const nId = input('New backend ID', 8);
+    const nHost = input('Host IP', 11, { value: '172.17.0.9' });
+    const nPort = numeric('Port', 5, '8080');
+    const nW = numeric('Weight (0 or less: 100)', 4, '100');
+    const nInt = input('Pulse interval, e.g. 5s or 1m', 4, { value: '5s' });
+    const firstService = () => lastRecord?.services?.[0]?.vs_id ?? '';
+    const ids = () => ({ vs_id: lastRecord?.backends?.find((b) => b.rs_id === rsSel.value)?.vs_id ?? firstService(), rs_id: rsSel.value });
     const controlsEl = h(
       'div',
       {},
@@ -1369,11 +1188,11 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('Pulse up', () => apply({ op: 'pulse', ...ids(), result: 'up', count: num(count) }), { 'data-testid': 'pulse-up' }),
-          button('Pulse down', () => apply({ op: 'pulse', ...ids(), result: 'down', count: num(count) }), { 'data-testid': 'pulse-down' }),
-          button('GET', () => apply({ op: 'get_backend', ...ids() })),
+          button('Pulse up', 'pulse-up', () => apply({ op: 'pulse', ...ids(), result: 'up', count: num(count) })),
+          button('Pulse down', 'pulse-down', () => apply({ op: 'pulse', ...ids(), result: 'down', count: num(count) })),
+          button('GET', null, () => apply({ op: 'get_backend', ...ids() })),
         ),
-        h('div', { class: 'ipvs-row' }, field('Weight', weight, 'ipvs-inline'), button('PATCH weight', () => apply({ op: 'patch_weight', ...ids(), weight: num(weight) }), { 'data-testid': 'patch' })),
+        h('div', { class: 'ipvs-row' }, field('Weight', weight, 'ipvs-inline'), button('PATCH weight', 'patch', () => apply({ op: 'patch_weight', ...ids(), weight: num(weight) }))),
       ),
       h(
         'fieldset',
@@ -1384,16 +1203,16 @@ export function mount(root, ctx) {
         h(
           'div',
           { class: 'ipvs-row' },
-          button('PUT backend', () => {
+          button('PUT backend', null, () => {
             const r = apply({
               op: 'add_backend',
-              vs_id: lastRecord?.services?.[0]?.vs_id ?? '',
+              vs_id: firstService(),
               rs_id: nId.value,
               options: { host: nHost.value.trim(), port: num(nPort), weight: num(nW) ?? 0, pulse: { type: 'tcp', interval: nInt.value.trim() } },
             });
             if (r && !r.error) rsSel.value = r.op.rs_id;
           }),
-          button('DELETE backend', () => apply({ op: 'remove_backend', ...ids() })),
+          button('DELETE backend', null, () => apply({ op: 'remove_backend', ...ids() })),
         ),
       ),
     );
@@ -1467,7 +1286,7 @@ export function mount(root, ctx) {
             { class: `ipvs-card${down ? ' ipvs-down' : ''}`, 'data-testid': `backend-${b.rs_id}` },
             h('p', { class: 'ipvs-card-title' }, swatch(b.rs_id), b.rs_id),
             h('p', { class: 'ipvs-mono', text: `${b.options.host}:${b.options.port} ${b.options.method}` }),
-            h('p', { class: 'ipvs-weight' }, h('span', { class: 'ipvs-big', 'data-testid': 'weight', text: String(b.options.weight) }), ' weight'),
+            h('p', {}, h('span', { class: 'ipvs-big', 'data-testid': 'weight', text: b.options.weight }), ' weight'),
             h('p', { text: `${down ? 'Down' : 'Up'} · health ${(100 * b.metrics.health).toFixed(1)} % · ${b.window_downs}/${b.window_checks} failed` }),
             h('p', { class: 'ipvs-note', text: `${stash.has(b.rs_id) ? `stash ${stash.get(b.rs_id)} · ` : ''}${b.options.pulse?.type ?? 'tcp'} every ${b.options.pulse?.interval ?? '1m'} · next ${(b.next_check_ms / 1000).toFixed(0)} s` }),
           );
@@ -1510,7 +1329,7 @@ export function mount(root, ctx) {
       c.lineTo(L, B);
       c.lineTo(w, B);
       c.stroke();
-      c.fillText(String(wMax), 2, T + 4);
+      c.fillText(wMax, 2, T + 4);
       c.fillText('0', 2, B);
       c.fillText(`${(t0 / 1000).toFixed(0)} s`, L, ht - 2);
       c.textAlign = 'right';
@@ -1521,14 +1340,14 @@ export function mount(root, ctx) {
         c.strokeStyle = colourOf(rs);
         c.lineWidth = 2;
         c.beginPath();
-        hs.forEach((p, i) => {
-          if (i === 0) c.moveTo(X(p.t), Y(p.w));
-          else {
-            c.lineTo(X(p.t), Y(hs[i - 1].w));
-            c.lineTo(X(p.t), Y(p.w));
-          }
-        });
-        c.lineTo(X(t1), Y(hs[hs.length - 1].w));
+        // A step line: each weight holds until the next check.
+        let y = hs[0].w;
+        c.moveTo(X(hs[0].t), Y(y));
+        for (const p of hs) {
+          c.lineTo(X(p.t), Y(y));
+          c.lineTo(X(p.t), Y((y = p.w)));
+        }
+        c.lineTo(X(t1), Y(y));
         c.stroke();
         c.lineWidth = 1;
         c.fillStyle = '#e15759';
@@ -1540,42 +1359,31 @@ export function mount(root, ctx) {
   }
 
   // ---- lifecycle ----
-  const dark = window.matchMedia?.('(prefers-color-scheme: dark)');
   const redraw = () => {
     themeCache = null;
     view?.render();
   };
-  dark?.addEventListener?.('change', redraw);
+  darkMode.addEventListener('change', redraw);
   if (!css.sheet) css.addEventListener('load', redraw, { once: true });
 
-  create(scenarioText, scenarioName, ctx.step || 0);
-  if (ctx.autoplay) startPlay();
+  create(player.text, player.name, ctx.step);
+  if (ctx.autoplay) player.start();
+  // For the browser tests: the last record and the frame (the Maglev table).
+  root.demo = {
+    get lastRecord() {
+      return lastRecord;
+    },
+    frame: () => Array.from(frame()),
+  };
 
-  let resumePlay = false;
   return {
-    pause() {
-      resumePlay ||= playing;
-      stopPlay();
-      view?.finish?.();
-      if (raf) cancelAnimationFrame(raf);
-      raf = 0;
-      lastTick = 0;
-    },
-    resume() {
-      if (!demo) return;
-      if (resumePlay) {
-        resumePlay = false;
-        startPlay();
-      } else if (queue.length > 0) kick();
-    },
+    pause: player.pause,
+    resume: player.resume,
     destroy() {
-      stopPlay();
-      generation++;
-      if (raf) cancelAnimationFrame(raf);
-      raf = 0;
+      player.destroy();
       queue.length = 0;
-      ro?.disconnect();
-      dark?.removeEventListener?.('change', redraw);
+      ro.disconnect();
+      darkMode.removeEventListener('change', redraw);
       css.removeEventListener('load', redraw);
       view?.destroy?.();
       demo?.free();

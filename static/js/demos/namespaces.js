@@ -5,7 +5,7 @@
 // `mount(root, ctx)` is called by ../demos.js. Everything shown from a scenario or a record is
 // untrusted text: the DOM is built with createElement/textContent only.
 
-const CSS_HREF = new URL('../../css/demo-namespaces.css', import.meta.url).href;
+import { field, h, helpPanel, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 /** The `CLONE_NEW*` flags, with the namespace kind and the unshare(1) option each creates. */
 const FLAGS = [
@@ -24,59 +24,34 @@ const TYPE_ORDER = ['pid', 'user', 'uts', 'net', 'mnt', 'ipc', 'cgroup', 'time']
 const INITIAL_INODES = new Set([4026531834, 4026531835, 4026531836, 4026531837, 4026531838, 4026531839, 4026531840, 4026531992]);
 const SIGNALS = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGCHLD', 'SIGSTOP', 'SIGCONT', 'SIGTSTP'];
 const STATE_WORDS = ['running', 'stopped', 'zombie', 'init exiting'];
-const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 const LOG_SIZE = 12;
 const MAX_ROWS = 300; // process rows drawn; the rest are counted
 const NONE = 0xffffffff;
 
-// ---------------------------------------------------------------- DOM helpers
-
-/** createElement with attributes (strings only; `class`, `text`, aria-* and data-* included). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c != null) el.append(c);
-  return el;
-}
+// ---------------------------------------------------------------- helpers
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-function s(tag, attrs = {}, text) {
+function s(tag, attrs, text) {
   const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
   if (text != null) el.textContent = text;
   return el;
-}
-
-function ensureStylesheet() {
-  if ([...document.querySelectorAll('link[rel="stylesheet"]')].some((l) => l.href === CSS_HREF)) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: CSS_HREF }));
 }
 
 const short = (inode) => (inode == null ? '–' : `…${String(inode).slice(-4)}`);
 const nsName = (type, inode) => `${type}:[${inode}]`;
 const hueOf = (inode) => (Number(inode) * 47) % 360;
-const popcount = (hex) => {
-  let n = 0;
-  for (const ch of String(hex)) n += [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4][parseInt(ch, 16)] ?? 0;
-  return n;
-};
 const capsWords = (hex) => {
-  const n = popcount(hex);
+  const n = BigInt(`0x${hex}`).toString(2).split('1').length - 1;
   return n === 0 ? 'no caps' : n >= 41 ? 'all caps' : `${n} caps`;
 };
 
 // ---------------------------------------------------------------- ops and records in words
 
-/** A shell-like rendering of one op, e.g. `unshare --mount --pid --fork bash`. */
-export function commandText(op) {
-  if (!op || typeof op !== 'object') return String(op);
+/** A shell-like rendering of one op (as the simulation accepted it), e.g. `unshare --mount --pid --fork bash`. */
+function commandText(op) {
   const t = op.target ? `<${op.target}>` : 'self';
-  const flags = (list) => (Array.isArray(list) ? list.join('|') : '');
+  const flags = (list) => list?.join('|') ?? '';
   switch (op.op) {
     case 'fork': return `fork()  → ${op.child}`;
     case 'clone': return `clone(${flags(op.flags) || '0'})  → ${op.child}${op.command ? ` runs ${op.command}` : ''}`;
@@ -102,7 +77,7 @@ export function commandText(op) {
     case 'wait': return op.child ? `waitpid(<${op.child}>, WNOHANG)` : 'waitpid(-1, WNOHANG)';
     case 'setuid': return `setresuid(${op.uid}); setresgid(${op.gid})`;
     case 'cap_drop': {
-      const caps = Array.isArray(op.caps) ? op.caps : [];
+      const caps = op.caps;
       const list = caps.slice(0, 3).map((c) => String(c).toLowerCase()).join(',');
       return `capsh --drop=${list}${caps.length > 3 ? `,… (${caps.length} capabilities)` : ''}`;
     }
@@ -141,19 +116,19 @@ export function commandText(op) {
     case 'ps': return 'ps -e';
     case 'lsns': return 'lsns';
     case 'read': return `cat /proc/${t}/${op.file === 'ns' ? 'ns/*' : op.file}`;
-    default: return String(op.op);
+    default: return op.op;
   }
 }
 
 /** The prompt for an op: `label# ` (uid 0 inside its user namespace) or `label$ `. */
 function promptOf(op, state) {
-  if (!op || op.as == null) return '$ ';
+  if (op.as == null) return '$ ';
   const p = state?.processes?.find((x) => x.label === op.as);
   return `${op.as}${p && p.uid === 0 ? '#' : '$'} `;
 }
 
 /** The result of a record in words: `→ pid 4 (pid 1 inside)`, `✗ EPERM: …`. */
-export function resultText(rec) {
+function resultText(rec) {
   if (rec.error != null) return `✗ ${rec.error}`;
   if ('reaped' in rec) {
     return rec.reaped == null ? '→ nothing has exited yet' : `→ reaped ${rec.reaped} (pid ${rec.pid}, ${rec.status})`;
@@ -163,15 +138,15 @@ export function resultText(rec) {
       ? `→ pid ${rec.pid} for the caller, pid ${rec.pid_inside} inside its new namespace`
       : `→ pid ${rec.pid}`;
   }
-  if (rec.signal != null) return `→ ${rec.op?.signal ?? 'signal'}: ${rec.signal}`;
+  if (rec.signal != null) return `→ ${rec.op.signal ?? 'signal'}: ${rec.signal}`;
   if (rec.ps) return `→ ${rec.ps.length} process${rec.ps.length === 1 ? '' : 'es'} visible`;
   if (rec.id != null) return `→ id ${rec.id}`;
   if (rec.secs != null) return `→ ${rec.secs}.${String(rec.nanos ?? 0).padStart(9, '0')} s`;
   if (rec.reached != null) return `→ reached ${rec.reached}`;
-  if (Array.isArray(rec.output)) {
+  if (rec.output) {
     if (rec.output.length === 0) return '→ (no output)';
     if (rec.output.length === 1) return `→ ${rec.output[0]}`;
-    return `→ ${rec.output.length} line${rec.output.length === 1 ? '' : 's'}`;
+    return `→ ${rec.output.length} lines`;
   }
   return '→ ok';
 }
@@ -179,19 +154,21 @@ export function resultText(rec) {
 const HOST_PID_NS = 4026531836;
 
 /** A sentence on why a record came out as it did, for the walkthrough's notable moments. */
-export function hintOf(rec, prev) {
-  const op = rec.op ?? {};
-  const actor = (rec.state ?? prev)?.processes?.find((p) => p.label === op.as);
-  if (rec.errno === 'ENOMEM' && /PIDNS_ADDING/.test(rec.error ?? '')) {
+function hintOf(rec, prev) {
+  const op = rec.op;
+  const actor = rec.state.processes.find((p) => p.label === op.as);
+  if (rec.errno === 'ENOMEM' && /PIDNS_ADDING/.test(rec.error)) {
     return 'The init of that pid namespace has died: the kernel refuses new pids there, so every later fork into it fails.';
   }
-  if (rec.errno === 'EPERM' && /CAP_/.test(rec.error ?? '') && actor && actor.uid === 0 && actor.kuid !== 0) {
+  if (rec.errno === 'EPERM' && /CAP_/.test(rec.error) && actor && actor.uid === 0 && actor.kuid !== 0) {
     return `Root inside a user namespace (uid 0 there, uid ${actor.kuid} on the host) holds capabilities only over namespaces that user namespace owns.`;
   }
-  if (rec.errno === 'EPERM' && /CAP_SYS_ADMIN/.test(rec.error ?? '') && actor && actor.uid === 0) {
+  if (rec.errno === 'EPERM' && /CAP_SYS_ADMIN/.test(rec.error) && actor && actor.uid === 0) {
     return 'uid 0 without CAP_SYS_ADMIN: dropping capabilities is what keeps a container’s root from changing shared state.';
   }
-  if (typeof rec.signal === 'string' && rec.signal.startsWith('ignored: init')) {
+  // A failed call's record has its error and the state, nothing else.
+  if (rec.error != null) return '';
+  if (rec.signal?.startsWith('ignored: init')) {
     return 'A namespace’s init only receives signals it has a handler for; SIGKILL and SIGSTOP still work when sent from an ancestor namespace.';
   }
   if (op.op === 'kill' && op.signal === 'SIGKILL' && rec.signal === 'terminated' && prev) {
@@ -200,25 +177,22 @@ export function hintOf(rec, prev) {
       return 'Killing a pid namespace’s init kills every process in it (nested namespaces too).';
     }
   }
-  if (op.op === 'ps' && Array.isArray(rec.ps) && actor && actor.ns.pid !== HOST_PID_NS && rec.ps.some((e) => e.label === 'init')) {
-    return 'ps reads /proc, and the /proc mounted here still shows the host’s pid namespace: mount a fresh /proc to see only the container.';
+  if (op.op === 'ps' && rec.ps && actor && actor.ns.pid !== HOST_PID_NS) {
+    return rec.ps.some((e) => e.label === 'init')
+      ? 'ps reads /proc, and the /proc mounted here still shows the host’s pid namespace: mount a fresh /proc to see only the container.'
+      : 'Only processes with a pid in this namespace (its own and nested ones), numbered from its init, pid 1: the /proc mounted here belongs to it.';
   }
-  if (op.op === 'ps' && Array.isArray(rec.ps) && actor && actor.ns.pid !== HOST_PID_NS) {
-    return 'Only processes with a pid in this namespace (its own and nested ones), numbered from its init, pid 1: the /proc mounted here belongs to it.';
-  }
-  if (op.op === 'ip_link' && Array.isArray(rec.output) && rec.output.length === 1 && /lo: state DOWN/.test(rec.output[0])) {
+  if (op.op === 'ip_link' && rec.output?.length === 1 && /lo: state DOWN/.test(rec.output[0])) {
     return 'A new network namespace has only lo, and it is down: no address, no route.';
   }
-  if (op.op === 'pivot_root' && rec.error == null) return 'The image is now /; the old root hangs under put_old until it is unmounted.';
-  if (op.op === 'umount' && op.lazy && rec.error == null) return 'The host’s mounts are gone from this mount namespace.';
-  if (op.op === 'exit' && rec.error == null && prev) {
-    const orphans = prev.processes.filter((p) => {
-      const me = prev.processes.find((q) => q.label === op.as);
-      return me && p.ppid[0] === me.nspid[0] && p.label !== op.as;
-    });
+  if (op.op === 'pivot_root') return 'The image is now /; the old root hangs under put_old until it is unmounted.';
+  if (op.op === 'umount' && op.lazy) return 'The host’s mounts are gone from this mount namespace.';
+  if (op.op === 'exit' && prev) {
+    const me = prev.processes.find((q) => q.label === op.as);
+    const orphans = prev.processes.filter((p) => me && p.ppid[0] === me.nspid[0] && p !== me);
     if (orphans.length) return `${orphans.map((p) => p.label).join(', ')} lost ${orphans.length === 1 ? 'its' : 'their'} parent and ${orphans.length === 1 ? 'was' : 'were'} reparented (to a subreaper, else to the namespace’s init).`;
   }
-  if (op.op === 'cgroup_move' && rec.error == null) return 'Only the cgroup path is modelled here; the cgroups demo models the limits.';
+  if (op.op === 'cgroup_move') return 'Only the cgroup path is modelled here; the cgroups demo models the limits.';
   return '';
 }
 
@@ -228,7 +202,7 @@ function psLines(ps) {
 }
 
 /** What changed between two states, as lines (`+ …`, `− …`, `~ …`). */
-export function stateDiff(prev, cur) {
+function stateDiff(prev, cur) {
   const out = [];
   if (!prev || !cur) return out;
   const pmap = new Map(prev.processes.map((p) => [p.label, p]));
@@ -243,7 +217,7 @@ export function stateDiff(prev, cur) {
       out.push(['chg', `${label}: state ${o.state} → ${p.state}${p.exiting ? ' (init waiting for its members)' : ''}${p.exit ? `, ${p.exit}` : ''}`]);
     }
     if (o.comm !== p.comm) out.push(['chg', `${label}: runs ${o.comm} → ${p.comm}`]);
-    if (JSON.stringify(o.ppid) !== JSON.stringify(p.ppid)) out.push(['chg', `${label}: parent pid ${o.ppid.join('/')} → ${p.ppid.join('/')} (reparented)`]);
+    if (`${o.ppid}` !== `${p.ppid}`) out.push(['chg', `${label}: parent pid ${o.ppid.join('/')} → ${p.ppid.join('/')} (reparented)`]);
     if (o.uid !== p.uid || o.kuid !== p.kuid) out.push(['chg', `${label}: uid ${o.uid} → ${p.uid} inside (kuid ${o.kuid} → ${p.kuid} on the host)`]);
     if (o.cap_eff !== p.cap_eff) out.push(['chg', `${label}: effective ${capsWords(o.cap_eff)} → ${capsWords(p.cap_eff)} (CapEff ${p.cap_eff})`]);
     if (o.cgroup !== p.cgroup) out.push(['chg', `${label}: cgroup ${o.cgroup} → ${p.cgroup}`]);
@@ -283,10 +257,10 @@ export function stateDiff(prev, cur) {
       }
     }
   }
-  for (const [, o] of pn) if (!cn.has(`${o.type}:${o.inode}`)) out.push(['del', `${nsName(o.type, o.inode)} destroyed (no process, fd or mount refers to it)`]);
-  // New processes and namespaces first, pid member counts last.
+  for (const [k, o] of pn) if (!cn.has(k)) out.push(['del', `${nsName(o.type, o.inode)} destroyed (no process, fd or mount refers to it)`]);
+  // New processes and namespaces first, pid member counts last (the sort is stable).
   const rank = ([kind, text]) => (kind === 'add' && !text.includes(': ') ? 0 : / members: /.test(text) ? 3 : kind === 'add' ? 1 : 2);
-  return out.map((d, i) => [rank(d), i, d]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
+  return out.sort((a, b) => rank(a) - rank(b));
 }
 
 // ---------------------------------------------------------------- the frame
@@ -295,9 +269,7 @@ export function stateDiff(prev, cur) {
 function readTree(demo, memory) {
   // labels() allocates, so it comes before the view; the view is re-created after every call.
   const labels = demo.labels().split('\n');
-  const ptr = demo.frame_ptr();
-  const len = demo.frame_len();
-  const f = new Uint32Array(memory.buffer, ptr, len);
+  const f = new Uint32Array(memory.buffer, demo.frame_ptr(), demo.frame_len());
   const rows = [];
   for (let i = 0, r = 0; i + 4 <= f.length; r += 1) {
     const n = f[i + 3];
@@ -312,71 +284,51 @@ function readTree(demo, memory) {
 // ---------------------------------------------------------------- mount
 
 export function mount(root, ctx) {
-  ensureStylesheet();
+  stylesheet('namespaces');
   const { glue, memory } = ctx;
-  const catalog = Array.isArray(ctx.catalog) ? ctx.catalog : [];
-  const listeners = [];
-  const on = (el, type, fn) => {
-    el.addEventListener(type, fn);
-    listeners.push([el, type, fn]);
-  };
 
   let demo = null;
-  let scenarioName = ctx.scenario;
-  let scenarioText = ctx.scenarioJson;
   let scriptOps = [];
-  let bootState = null;
-  let state = null; // the state after the last record (bootState before any)
+  let state = null; // the state after the last record (the booted host's before any)
   let applied = 0;
   let scripted = 0;
-  let log = [];
-  let speed = Number(ctx.speed) || 1;
-  let playing = false;
-  let suspended = false;
-  let raf = 0;
-  let lastTick = 0;
-  let acc = 0;
-  let destroyed = false;
   let childSeq = 1;
   root.demo = { lastRecord: null };
 
-  // Compact in the embed frame, and in a slide deck (custom elements there get embed: false).
-  const compact = !!ctx.embed || !!root.closest('.reveal, .slides');
-  root.classList.add('ns-demo');
-  if (compact) root.classList.add('ns-embed');
-
   // ---- toolbar
-  const picker = h('select', { 'data-testid': 'scenario', 'aria-label': 'Scenario' });
-  for (const entry of catalog) picker.append(h('option', { value: entry.name, text: entry.title || entry.name }));
-  picker.value = scenarioName;
-  const stepBtn = h('button', { type: 'button', 'data-testid': 'step', 'aria-label': 'Step: apply the next command', text: 'Step' });
-  const playBtn = h('button', { type: 'button', 'data-testid': 'play', 'aria-label': 'Play', 'aria-pressed': 'false', text: 'Play' });
-  const resetBtn = h('button', { type: 'button', 'data-testid': 'reset', 'aria-label': 'Reset the scenario', text: 'Reset' });
-  const speedSel = h('select', { 'data-testid': 'speed', 'aria-label': 'Speed (commands per second)' });
-  const speeds = SPEEDS.includes(speed) ? SPEEDS : [...SPEEDS, speed].sort((a, b) => a - b);
-  for (const v of speeds) speedSel.append(h('option', { value: String(v), text: `${v}×` }));
-  speedSel.value = String(speed);
+  const player = transport(root, ctx, 'ns', {
+    step: stepOnce,
+    left: () => demo?.remaining() ?? 0,
+    load: (text) => load(text, 0),
+    reset() {
+      try {
+        load(player.text, 0);
+      } catch (err) {
+        setStatus(`Reset failed: ${err?.message ?? err}`, 'error');
+      }
+    },
+  });
+  const setStatus = player.say;
+  const { compact } = player;
   const progress = h('span', { class: 'ns-progress', 'aria-live': 'off' });
   const toolbar = h(
     'div',
     { class: 'ns-toolbar', role: 'toolbar', 'aria-label': 'Namespaces demo controls' },
-    h('label', { class: 'ns-field' }, h('span', { text: 'Scenario' }), picker),
-    stepBtn,
-    playBtn,
-    resetBtn,
-    h('label', { class: 'ns-field' }, h('span', { text: 'Speed' }), speedSel),
+    field('Scenario', player.picker, 'ns-field'),
+    player.step,
+    player.play,
+    player.reset,
+    field('Speed', player.speeds, 'ns-field'),
     progress,
   );
-  const summary = h('p', { class: 'ns-summary' });
-  const status = h('p', { class: 'ns-status', role: 'status', 'data-testid': 'status', 'aria-live': 'polite' });
 
   // ---- the current command
   const cmdPrompt = h('span', { class: 'ns-prompt' });
-  const cmdText = h('span', { class: 'ns-cmd-text' });
+  const cmdText = h('span');
   const cmdLine = h('code', { class: 'ns-cmdline', 'data-testid': 'command' }, cmdPrompt, cmdText);
   const resultLine = h('p', { class: 'ns-result', 'data-testid': 'result' });
-  const hint = h('p', { class: 'ns-hint', 'data-testid': 'hint', hidden: true });
-  const output = h('pre', { class: 'ns-output', 'data-testid': 'output', hidden: true });
+  const hint = h('p', { class: 'ns-hint', hidden: true });
+  const output = h('pre', { class: 'ns-output', hidden: true });
   const changes = h('ul', { class: 'ns-changes', 'data-testid': 'changes', 'aria-label': 'What changed' });
   const current = h(
     'div',
@@ -391,7 +343,7 @@ export function mount(root, ctx) {
   );
 
   // ---- the state view
-  const treeBox = h('div', { class: 'ns-tree', 'data-testid': 'tree' });
+  const treeBox = h('div', { 'data-testid': 'tree' });
   const matrix = h('div', { class: 'ns-matrix-wrap' });
   const netBox = h('div', { class: 'ns-net' });
   const cards = h('div', { class: 'ns-cards' });
@@ -406,23 +358,25 @@ export function mount(root, ctx) {
   );
 
   // ---- interactive controls
-  const actSel = h('select', { 'aria-label': 'Action' });
-  for (const [v, t] of [['fork', 'fork'], ['clone', 'clone with CLONE_NEW*'], ['unshare', 'unshare(CLONE_NEW*)'], ['kill', 'kill'], ['exit', 'exit'], ['sethostname', 'sethostname'], ['ps', 'ps -e'], ['ip_link', 'ip addr']]) {
-    actSel.append(h('option', { value: v, text: t }));
-  }
+  const actSel = h(
+    'select',
+    { 'aria-label': 'Action', onchange: syncFields },
+    ...[['fork'], ['clone', 'clone with CLONE_NEW*'], ['unshare', 'unshare(CLONE_NEW*)'], ['kill'], ['exit'], ['sethostname'], ['ps', 'ps -e'], ['ip_link', 'ip addr']].map(([value, text = value]) => h('option', { value, text })),
+  );
   const asSel = h('select', { 'aria-label': 'Process performing it (as)', 'data-testid': 'as' });
   const targetSel = h('select', { 'aria-label': 'Target process', 'data-testid': 'target' });
   const childIn = h('input', { type: 'text', 'aria-label': 'Label of the new process', 'data-testid': 'child', maxlength: '32', size: '8', value: 'p1' });
-  const sigSel = h('select', { 'aria-label': 'Signal', 'data-testid': 'signal' });
-  for (const sg of SIGNALS) sigSel.append(h('option', { value: sg, text: sg }));
+  const sigSel = h('select', { 'aria-label': 'Signal', 'data-testid': 'signal' }, ...SIGNALS.map((text) => h('option', { text })));
   const codeIn = h('input', { type: 'number', 'aria-label': 'Exit code', 'data-testid': 'code', value: '0', min: '0', max: '255', step: '1' });
-  const hostIn = h('input', { type: 'text', 'aria-label': 'Hostname', 'data-testid': 'hostname', maxlength: '64', size: '10', value: 'box' });
-  const flagBoxes = FLAGS.map(([flag, kind]) =>
-    h('label', { class: 'ns-flag' }, h('input', { type: 'checkbox', value: flag, 'data-flag': flag, 'aria-label': flag }), h('span', { text: kind })),
+  const hostIn = h('input', { type: 'text', 'aria-label': 'Hostname', maxlength: '64', size: '10', value: 'box' });
+  const flagSet = h(
+    'fieldset',
+    { class: 'ns-flags' },
+    h('legend', { text: 'CLONE_NEW*' }),
+    ...FLAGS.map(([flag, kind]) => h('label', { class: 'ns-flag' }, h('input', { type: 'checkbox', value: flag, 'data-flag': flag, 'aria-label': flag }), h('span', { text: kind }))),
   );
-  const flagSet = h('fieldset', { class: 'ns-flags' }, h('legend', { text: 'CLONE_NEW*' }), ...flagBoxes);
   const applyBtn = h('button', { type: 'button', 'data-testid': 'apply', 'aria-label': 'Run the action', text: 'Run' });
-  const fld = (label, el) => h('label', { class: 'ns-field' }, h('span', { text: label }), el);
+  const fld = (label, el) => field(label, el, 'ns-field');
   const fAs = fld('as', asSel);
   const fChild = fld('child', childIn);
   const fTarget = fld('target', targetSel);
@@ -431,50 +385,31 @@ export function mount(root, ctx) {
   const fHost = fld('hostname', hostIn);
   const controls = h(
     'details',
-    { class: 'ns-try', open: compact ? null : true },
+    { class: 'ns-try', open: !compact },
     h('summary', { text: 'Try it: run your own syscalls' }),
     h('div', { class: 'ns-try-row' }, fld('action', actSel), fAs, fChild, fTarget, fSig, fCode, fHost, applyBtn),
     flagSet,
   );
 
   // ---- script, log, help
-  const script = h('ol', { class: 'ns-script', 'data-testid': 'script', start: '0' });
-  const logList = h('ol', { class: 'ns-log', 'data-testid': 'log', reversed: true });
+  const script = h('ol', { class: 'ns-script', start: '0' });
+  const logList = h('ol', { class: 'ns-log', reversed: true });
   const lower = h(
     'div',
     { class: 'ns-lower' },
-    h('div', { role: 'region', class: 'ns-script-box', 'aria-label': 'The script' }, h('h3', { text: 'Script' }), script),
-    h('div', { role: 'region', class: 'ns-log-box', 'aria-label': 'Log' }, h('h3', { text: 'Log' }), logList),
+    h('div', { role: 'region', 'aria-label': 'The script' }, h('h3', { text: 'Script' }), script),
+    h('div', { role: 'region', 'aria-label': 'Log' }, h('h3', { text: 'Log' }), logList),
   );
-  const help = h('details', { class: 'ns-help' }, h('summary', { text: 'How to read this, and what the model simplifies' }));
-  ctx.helpPanel(help);
 
-  root.replaceChildren(toolbar, summary, status, h('div', { class: 'ns-main' }, current, stateView), controls, lower, help);
+  root.replaceChildren(toolbar, player.summary, player.status, h('div', { class: 'ns-main' }, current, stateView), controls, lower, helpPanel('namespaces', 'ns', 'How to read this, and what the model simplifies').el);
 
   // ---------------------------------------------------------------- behaviour
 
-  function setStatus(text, kind = 'info') {
-    status.textContent = text;
-    status.dataset.kind = kind;
-  }
-
-  function parseScenario(text) {
-    try {
-      const doc = JSON.parse(text);
-      return { ops: Array.isArray(doc.ops) ? doc.ops : [], hostname: doc.hostname, uptime: doc.uptime_secs };
-    } catch {
-      return { ops: [] };
-    }
-  }
-
   /** The booted host's state, from a throwaway handle running one read-only op. */
-  function bootStateOf(info) {
-    const doc = { ops: [{ op: 'hostname', as: 'init' }] };
-    if (info.hostname != null) doc.hostname = info.hostname;
-    if (info.uptime != null) doc.uptime_secs = info.uptime;
+  function bootStateOf({ hostname, uptime_secs }) {
     let probe = null;
     try {
-      probe = new glue.NamespaceDemo(JSON.stringify(doc));
+      probe = new glue.NamespaceDemo(JSON.stringify({ hostname, uptime_secs, ops: [{ op: 'hostname', as: 'init' }] }));
       return JSON.parse(probe.step()).state;
     } catch {
       return null;
@@ -488,14 +423,13 @@ export function mount(root, ctx) {
     const fresh = new glue.NamespaceDemo(text);
     demo?.free();
     demo = fresh;
-    scenarioText = text;
-    const info = parseScenario(text);
-    scriptOps = info.ops;
-    bootState = bootStateOf(info);
-    state = bootState;
+    // The simulation has just parsed the text.
+    const doc = JSON.parse(text);
+    scriptOps = doc.ops;
+    state = bootStateOf(doc);
     applied = 0;
     scripted = 0;
-    log = [];
+    logList.replaceChildren();
     root.demo.lastRecord = null;
     let last = null;
     let prev = state;
@@ -508,18 +442,19 @@ export function mount(root, ctx) {
     }
     renderScript();
     render(last, prev);
-    const entry = catalog.find((e) => e.name === scenarioName);
-    summary.textContent = entry?.summary ?? '';
   }
 
   /** Bookkeeping of a new record (no drawing). */
   function accept(rec, isScripted) {
     applied += 1;
     if (isScripted) scripted += 1;
-    state = rec.state ?? state;
+    state = rec.state;
     root.demo.lastRecord = rec;
-    log.unshift(rec);
-    if (log.length > LOG_SIZE) log.length = LOG_SIZE;
+    prepend(
+      logList,
+      h('li', { class: rec.error != null ? 'ns-err' : null, value: rec.step }, h('code', { text: `${rec.op.as ?? ''}: ${commandText(rec.op)}` }), ` ${resultText(rec)}`),
+      LOG_SIZE,
+    );
   }
 
   function stepOnce() {
@@ -560,21 +495,15 @@ export function mount(root, ctx) {
     renderMatrix(prev);
     renderNet();
     renderCards();
-    renderLog();
     markScript();
     refreshChoices(rows);
-    const total = scripted + demo.remaining();
-    progress.textContent = `command ${scripted} of ${total}${applied > scripted ? ` (+${applied - scripted} yours)` : ''}`;
-    root.dataset.step = String(applied);
-    root.dataset.remaining = String(demo.remaining());
-    stepBtn.disabled = demo.remaining() === 0;
-    if (rec) {
-      const end = demo.remaining() === 0 ? ' End of the script.' : '';
-      if (rec.error != null) setStatus(`${rec.errno ?? 'error'}: the command failed; the state is unchanged.${end}`, 'error');
-      else setStatus(`Command ${rec.step}: ${resultText(rec).replace(/^→ /, '')}.${end}`.replace(/\.\./, '.'));
-    } else {
-      setStatus(`Ready: ${demo.remaining()} commands to step through.`);
-    }
+    const left = demo.remaining();
+    progress.textContent = `command ${scripted} of ${scripted + left}${applied > scripted ? ` (+${applied - scripted} yours)` : ''}`;
+    player.count(applied, left);
+    const end = left ? '' : ' End of the script.';
+    if (!rec) setStatus(`Ready: ${left} commands to step through.`);
+    else if (rec.error != null) setStatus(`${rec.errno ?? 'error'}: the command failed; the state is unchanged.${end}`, 'error');
+    else setStatus(`Command ${rec.step}: ${resultText(rec).replace(/^→ /, '')}.${end}`.replace(/\.\./, '.'));
   }
 
   function renderCurrent(rec, prev) {
@@ -594,7 +523,7 @@ export function mount(root, ctx) {
     resultLine.className = rec.error != null ? 'ns-result ns-err' : 'ns-result';
     hint.textContent = hintOf(rec, prev);
     hint.hidden = hint.textContent === '';
-    const lines = rec.ps ? psLines(rec.ps) : Array.isArray(rec.output) && rec.output.length > 1 ? rec.output : null;
+    const lines = rec.ps ? psLines(rec.ps) : rec.output?.length > 1 ? rec.output : null;
     output.hidden = !lines || lines.length === 0;
     output.textContent = lines ? lines.join('\n') : '';
     const diff = stateDiff(prev, rec.state);
@@ -637,16 +566,14 @@ export function mount(root, ctx) {
         h('span', { class: 'ns-box-meta', text: node.level === 0 ? 'the host (level 0)' : `level ${node.level}` }),
       );
       if (info && info.adding === false) head.append(h('span', { class: 'ns-badge ns-dead', text: 'init died: forks get ENOMEM' }));
-      const box = h('div', { class: `ns-box lvl-${node.level % 6}`, 'data-ns': String(node.inode) }, head);
+      const box = h('div', { class: `ns-box lvl-${node.level % 6}`, 'data-ns': node.inode }, head);
       const ul = h('ul', { class: 'ns-procs' });
       const inNs = new Set(node.members.map((r) => r.id));
       const kids = new Map();
       const top = [];
       for (const r of node.members) {
-        if (r.parent != null && inNs.has(r.parent)) {
-          if (!kids.has(r.parent)) kids.set(r.parent, []);
-          kids.get(r.parent).push(r);
-        } else top.push(r);
+        if (r.parent != null && inNs.has(r.parent)) (kids.get(r.parent) ?? kids.set(r.parent, []).get(r.parent)).push(r);
+        else top.push(r);
       }
       const walk = (r, depth) => {
         if (drawn >= MAX_ROWS) return;
@@ -669,24 +596,22 @@ export function mount(root, ctx) {
     const pids = h('span', { class: 'ns-nspid', 'data-testid': 'nspid', title: 'NSpid: one pid per pid namespace level, host first' });
     r.levels.forEach((lv, k) => {
       if (k > 0) pids.append(' ');
-      pids.append(h('span', { class: `ns-pid lvl-${k % 6}`, title: `pid ${lv.pid} in ${nsName('pid', lv.ns)}`, text: String(lv.pid) }));
+      pids.append(h('span', { class: `ns-pid lvl-${k % 6}`, title: `pid ${lv.pid} in ${nsName('pid', lv.ns)}`, text: lv.pid }));
     });
-    const li = h('li', { class: `ns-proc st-${r.state}`, 'data-label': r.label, style: null }, pids);
-    li.style.setProperty('--depth', String(depth));
-    li.append(h('span', { class: 'ns-label', text: r.label }));
-    if (p) li.append(h('span', { class: 'ns-comm', text: p.comm }));
-    if (r.state !== 0) li.append(h('span', { class: `ns-badge st-b${r.state}`, text: STATE_WORDS[r.state] ?? String(r.state) }));
-    if (p) {
-      li.append(h('span', { class: 'ns-uid', title: `uid ${p.uid} in its user namespace, ${p.kuid} on the host`, text: p.uid === p.kuid ? `uid ${p.uid}` : `uid ${p.uid} (host ${p.kuid})` }));
-      if (p.subreaper) li.append(h('span', { class: 'ns-badge', text: 'subreaper' }));
-    }
-    const parent = r.parent != null ? byId.get(r.parent) : null;
-    if (parent && parent.levels.length !== r.levels.length) {
-      li.append(h('span', { class: 'ns-parent', text: `parent ${parent.label} (outside, pid ${parent.levels[parent.levels.length - 1]?.pid})` }));
-    } else if (depth === 0 && level > 0 && parent) {
-      li.append(h('span', { class: 'ns-parent', text: `parent ${parent.label}` }));
-    }
-    return li;
+    const parent = byId.get(r.parent);
+    return h(
+      'li',
+      { class: `ns-proc st-${r.state}`, 'data-label': r.label, style: `--depth: ${depth}` },
+      pids,
+      h('span', { class: 'ns-label', text: r.label }),
+      p && h('span', { class: 'ns-comm', text: p.comm }),
+      r.state !== 0 && h('span', { class: `ns-badge st-b${r.state}`, text: STATE_WORDS[r.state] ?? r.state }),
+      p && h('span', { class: 'ns-uid', title: `uid ${p.uid} in its user namespace, ${p.kuid} on the host`, text: p.uid === p.kuid ? `uid ${p.uid}` : `uid ${p.uid} (host ${p.kuid})` }),
+      p?.subreaper && h('span', { class: 'ns-badge', text: 'subreaper' }),
+      parent && parent.levels.length !== r.levels.length
+        ? h('span', { class: 'ns-parent', text: `parent ${parent.label} (outside, pid ${parent.levels[parent.levels.length - 1]?.pid})` })
+        : parent && depth === 0 && level > 0 && h('span', { class: 'ns-parent', text: `parent ${parent.label}` }),
+    );
   }
 
   function renderMatrix(prev) {
@@ -695,10 +620,9 @@ export function mount(root, ctx) {
       return;
     }
     const procs = state.processes;
-    const extra = [];
-    if (procs.some((p) => p.ns.pid_for_children != null && p.ns.pid_for_children !== p.ns.pid)) extra.push('pid_for_children');
-    if (procs.some((p) => p.ns.time_for_children != null && p.ns.time_for_children !== p.ns.time)) extra.push('time_for_children');
-    const cols = [...NS_COLUMNS, ...extra];
+    // pid_for_children and time_for_children get a column when some process's differs.
+    const differs = (c) => procs.some((p) => p.ns[c] != null && p.ns[c] !== p.ns[c.replace('_for_children', '')]);
+    const cols = [...NS_COLUMNS, ...['pid_for_children', 'time_for_children'].filter(differs)];
     const prevMap = new Map((prev?.processes ?? []).map((p) => [p.label, p]));
     const thead = h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'process' }), ...cols.map((c) => h('th', { scope: 'col', text: c.replace('_for_children', '→kids') }))));
     const tbody = h('tbody');
@@ -710,7 +634,7 @@ export function mount(root, ctx) {
         const td = h('td', { text: short(v), title: v == null ? 'not held (zombie)' : nsName(c.replace(/_for_children$/, ''), v) });
         if (v != null && !INITIAL_INODES.has(v)) {
           td.classList.add('ns-new');
-          td.style.setProperty('--h', String(hueOf(v)));
+          td.style.setProperty('--h', hueOf(v));
         }
         if (old && old.ns[c] !== v) td.classList.add('ns-changed');
         tr.append(td);
@@ -718,13 +642,13 @@ export function mount(root, ctx) {
       tbody.append(tr);
     }
     matrix.replaceChildren(
-      h('table', { class: 'ns-matrix', 'data-testid': 'matrix' }, h('caption', { text: 'inode of /proc/<pid>/ns/<type>, last 4 digits (…1840 = 4026531840); grey = the host’s' }), thead, tbody),
+      h('table', { class: 'ns-matrix' }, h('caption', { text: 'inode of /proc/<pid>/ns/<type>, last 4 digits (…1840 = 4026531840); grey = the host’s' }), thead, tbody),
     );
   }
 
   function parseDevices(lines) {
     const devs = [];
-    for (const line of lines ?? []) {
+    for (const line of lines) {
       const m = /^(\d+): ([^@:]+)(?:@([^:]+))?: state (\S+)/.exec(line);
       if (m) devs.push({ index: Number(m[1]), name: m[2], peer: m[3] ?? null, state: m[4], addrs: [] });
       else if (devs.length) devs[devs.length - 1].addrs.push(line.trim().replace(/^inet6? /, ''));
@@ -746,23 +670,26 @@ export function mount(root, ctx) {
     const height = 40 + Math.max(...cols.map((c) => Math.max(1, c.devs.length))) * ROW + 10;
     const width = cols.length * W + (cols.length - 1) * GAP;
     const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'ns-net-svg', role: 'img', 'data-testid': 'net' });
-    svg.style.setProperty('--cols', String(cols.length));
-    const title = s('title', {}, `Network namespaces and their devices: ${cols.map((c) => `${nsName('net', c.n.inode)} has ${c.devs.map((d) => `${d.name} ${d.state}`).join(', ') || 'no device'}`).join('; ')}`);
-    svg.append(title);
+    svg.style.setProperty('--cols', cols.length);
+    svg.append(s('title', {}, `Network namespaces and their devices: ${cols.map((c) => `${nsName('net', c.n.inode)} has ${c.devs.map((d) => `${d.name} ${d.state}`).join(', ') || 'no device'}`).join('; ')}`));
     const pos = new Map(); // `${col}:${index}` → {x, y}
     cols.forEach((c, i) => {
       const x = i * (W + GAP);
       const users = state.processes.filter((p) => p.ns.net === c.n.inode).map((p) => p.label);
-      svg.append(s('rect', { x: x + 1, y: 1, width: W - 2, height: height - 2, rx: 8, class: INITIAL_INODES.has(c.n.inode) ? 'net-ns host' : 'net-ns' }));
-      svg.append(s('text', { x: x + 10, y: 18, class: 'net-title' }, nsName('net', c.n.inode)));
-      svg.append(s('text', { x: x + 10, y: 32, class: 'net-users' }, (users.length ? users.join(', ') : 'no process (held by an fd or mount)').slice(0, 40)));
+      svg.append(
+        s('rect', { x: x + 1, y: 1, width: W - 2, height: height - 2, rx: 8, class: INITIAL_INODES.has(c.n.inode) ? 'net-ns host' : 'net-ns' }),
+        s('text', { x: x + 10, y: 18, class: 'net-title' }, nsName('net', c.n.inode)),
+        s('text', { x: x + 10, y: 32, class: 'net-users' }, (users.length ? users.join(', ') : 'no process (held by an fd or mount)').slice(0, 40)),
+      );
       c.devs.forEach((d, k) => {
         const y = 40 + k * ROW;
         const up = d.state === 'UP' || d.state === 'UNKNOWN';
-        svg.append(s('rect', { x: x + 8, y, width: W - 16, height: ROW - 8, rx: 6, class: `dev ${up ? 'up' : 'down'}` }));
-        svg.append(s('text', { x: x + 16, y: y + 15, class: 'dev-name' }, `${d.index}: ${d.name} ${d.state === 'UNKNOWN' ? 'UP' : d.state}`));
-        svg.append(s('text', { x: x + 16, y: y + 30, class: 'dev-addr' }, d.addrs.length ? d.addrs.join(' ').slice(0, 34) : 'no address'));
-        pos.set(`${i}:${d.index}`, { x, y: y + (ROW - 8) / 2, d });
+        svg.append(
+          s('rect', { x: x + 8, y, width: W - 16, height: ROW - 8, rx: 6, class: `dev ${up ? 'up' : 'down'}` }),
+          s('text', { x: x + 16, y: y + 15, class: 'dev-name' }, `${d.index}: ${d.name} ${d.state === 'UNKNOWN' ? 'UP' : d.state}`),
+          s('text', { x: x + 16, y: y + 30, class: 'dev-addr' }, d.addrs.length ? d.addrs.join(' ').slice(0, 34) : 'no address'),
+        );
+        pos.set(`${i}:${d.index}`, { x, y: y + (ROW - 8) / 2 });
       });
     });
     // veth pairs: `name@ifN` (peer in another namespace) or `name@peer` (same namespace).
@@ -783,13 +710,13 @@ export function mount(root, ctx) {
         drawn.add(key);
         const a = pos.get(`${i}:${d.index}`);
         const b = pos.get(`${target.j}:${target.d2.index}`);
-        const carrier = d.state === 'UP' && target.d2.state === 'UP';
-        if (i === target.j) {
-          svg.append(s('path', { d: `M ${a.x + W - 8} ${a.y} C ${a.x + W + 12} ${a.y}, ${b.x + W + 12} ${b.y}, ${b.x + W - 8} ${b.y}`, class: `veth ${carrier ? 'carrier' : ''}` }));
-        } else {
-          const [l, r] = a.x < b.x ? [a, b] : [b, a];
-          svg.append(s('line', { x1: l.x + W - 8, y1: l.y, x2: r.x + 8, y2: r.y, class: `veth ${carrier ? 'carrier' : ''}` }));
-        }
+        const cls = d.state === 'UP' && target.d2.state === 'UP' ? 'veth carrier' : 'veth ';
+        const [l, r] = a.x < b.x ? [a, b] : [b, a];
+        svg.append(
+          i === target.j
+            ? s('path', { d: `M ${a.x + W - 8} ${a.y} C ${a.x + W + 12} ${a.y}, ${b.x + W + 12} ${b.y}, ${b.x + W - 8} ${b.y}`, class: cls })
+            : s('line', { x1: l.x + W - 8, y1: l.y, x2: r.x + 8, y2: r.y, class: cls }),
+        );
       }
     });
     netBox.replaceChildren(svg);
@@ -797,14 +724,13 @@ export function mount(root, ctx) {
 
   function card(n, body) {
     const users = state.processes.filter((p) => p.ns[n.type] === n.inode || (n.type === 'pid' && p.ns.pid === n.inode)).map((p) => p.label);
-    const c = h(
+    const host = INITIAL_INODES.has(n.inode);
+    return h(
       'div',
-      { class: `ns-card${INITIAL_INODES.has(n.inode) ? ' host' : ''}`, 'data-ns': String(n.inode) },
+      { class: `ns-card${host ? ' host' : ''}`, 'data-ns': n.inode, style: !host && `--h: ${hueOf(n.inode)}` },
       h('div', { class: 'ns-card-head' }, h('strong', { text: nsName(n.type, n.inode) }), h('span', { class: 'ns-box-meta', text: users.length ? users.join(', ') : 'no process' })),
+      ...body,
     );
-    if (!INITIAL_INODES.has(n.inode)) c.style.setProperty('--h', String(hueOf(n.inode)));
-    c.append(...body);
-    return c;
   }
 
   function renderCards() {
@@ -815,38 +741,39 @@ export function mount(root, ctx) {
     const groups = new Map(TYPE_ORDER.map((t) => [t, []]));
     for (const n of state.namespaces) groups.get(n.type)?.push(n);
     const sections = [];
-    const sect = (title, list, body) => {
+    // A section per namespace type, titled `type: what` (or just the type).
+    const sect = (type, what, body) => {
+      const list = groups.get(type);
       if (list.length === 0) return;
-      sections.push(h('div', { role: 'region', class: 'ns-group' }, h('h3', { text: title }), h('div', { class: 'ns-group-cards' }, ...list.slice(0, 40).map((n) => card(n, body(n))))));
+      sections.push(h('div', { role: 'region', class: 'ns-group' }, h('h3', { text: what ? `${type}: ${what}` : type }), h('div', { class: 'ns-group-cards' }, ...list.slice(0, 40).map((n) => card(n, body(n))))));
     };
     const kv = (k, v) => h('div', { class: 'ns-kv' }, h('span', { class: 'k', text: k }), h('span', { class: 'v', text: v }));
-    sect('uts: hostnames', groups.get('uts'), (n) => [kv('hostname', n.hostname), kv('domainname', n.domainname)]);
-    sect('user: who is root', groups.get('user'), (n) => {
+    sect('uts', 'hostnames', (n) => [kv('hostname', n.hostname), kv('domainname', n.domainname)]);
+    sect('user', 'who is root', (n) => {
       // One line per distinct (uid inside, uid on the host, capabilities).
       const who = new Map();
       for (const p of state.processes.filter((q) => q.ns.user === n.inode)) {
         const k = `uid ${p.uid} inside = ${p.kuid} on the host, ${capsWords(p.cap_eff)}`;
-        if (!who.has(k)) who.set(k, []);
-        who.get(k).push(p.label);
+        (who.get(k) ?? who.set(k, []).get(k)).push(p.label);
       }
       return [
-        kv('level', String(n.level)),
-        kv('owner uid', String(n.owner_uid)),
-        kv('uid_map', (n.uid_map ?? []).join('; ') || '(not written: ids show as 65534)'),
-        kv('gid_map', (n.gid_map ?? []).join('; ') || '(not written)'),
+        kv('level', n.level),
+        kv('owner uid', n.owner_uid),
+        kv('uid_map', n.uid_map.join('; ') || '(not written: ids show as 65534)'),
+        kv('gid_map', n.gid_map.join('; ') || '(not written)'),
         kv('setgroups', n.setgroups),
         ...[...who].map(([k, labels]) => h('div', { class: 'ns-who', text: `${labels.join(', ')}: ${k}` })),
       ];
     });
-    sect('pid', groups.get('pid'), (n) => [kv('level', String(n.level)), kv('members', String(n.members)), kv('new pids', n.adding ? 'allowed' : 'refused (ENOMEM): init died')]);
-    sect('mnt: mount tables', groups.get('mnt'), (n) => {
-      const list = n.mounts ?? [];
+    sect('pid', '', (n) => [kv('level', n.level), kv('members', n.members), kv('new pids', n.adding ? 'allowed' : 'refused (ENOMEM): init died')]);
+    sect('mnt', 'mount tables', (n) => {
+      const list = n.mounts;
       const pre = h('pre', { class: 'ns-mounts', text: list.join('\n') });
       return [h('details', {}, h('summary', { text: `${list.length} mounts` }), pre)];
     });
-    sect('ipc', groups.get('ipc'), (n) => [kv('objects', (n.objects ?? []).join('; ') || 'none')]);
-    sect('cgroup', groups.get('cgroup'), (n) => [kv('root', n.root)]);
-    sect('time', groups.get('time'), (n) => [
+    sect('ipc', '', (n) => [kv('objects', n.objects.join('; ') || 'none')]);
+    sect('cgroup', '', (n) => [kv('root', n.root)]);
+    sect('time', '', (n) => [
       kv('monotonic offset', `${n.monotonic_offset_ns / 1e9} s`),
       kv('boottime offset', `${n.boottime_offset_ns / 1e9} s`),
       kv('offsets', n.frozen ? 'frozen (a process entered)' : 'writable'),
@@ -854,27 +781,19 @@ export function mount(root, ctx) {
     cards.replaceChildren(...sections);
   }
 
-  function renderLog() {
-    logList.replaceChildren(
-      ...log.map((rec) =>
-        h('li', { class: rec.error != null ? 'ns-err' : null, value: String(rec.step) }, h('code', { text: `${rec.op?.as ?? ''}: ${commandText(rec.op)}` }), ` ${resultText(rec)}`),
-      ),
-    );
-  }
-
   function renderScript() {
-    script.replaceChildren(...scriptOps.map((op) => h('li', {}, h('code', { text: `${op?.as ?? ''}: ${commandText(op)}` }))));
+    script.replaceChildren(...scriptOps.map((op) => h('li', {}, h('code', { text: `${op.as ?? ''}: ${commandText(op)}` }))));
   }
 
   function markScript() {
-    const items = script.children;
-    for (let i = 0; i < items.length; i += 1) {
-      items[i].className = i < scripted - 1 ? 'done' : i === scripted - 1 ? 'now' : '';
-    }
-    items[scripted - 1]?.setAttribute('aria-current', 'step');
-    for (let i = 0; i < items.length; i += 1) if (i !== scripted - 1) items[i].removeAttribute('aria-current');
-    if (!compact && scripted > 0 && items[scripted - 1] && script.scrollHeight > script.clientHeight) {
-      const el = items[scripted - 1];
+    const items = [...script.children];
+    const el = items[scripted - 1];
+    items.forEach((li, i) => {
+      li.className = li === el ? 'now' : i < scripted ? 'done' : '';
+      if (li === el) li.setAttribute('aria-current', 'step');
+      else li.removeAttribute('aria-current');
+    });
+    if (!compact && el && script.scrollHeight > script.clientHeight) {
       script.scrollTop = Math.max(0, el.offsetTop - script.offsetTop - script.clientHeight / 2);
     }
   }
@@ -882,14 +801,8 @@ export function mount(root, ctx) {
   function refreshChoices(rows) {
     const labels = rows.map((r) => r.label);
     const live = rows.filter((r) => r.state !== 2).map((r) => r.label);
-    const fill = (sel, list) => {
-      const keep = sel.value;
-      if (sel.options.length === list.length && [...sel.options].every((o, i) => o.value === list[i])) return;
-      sel.replaceChildren(...list.map((l) => h('option', { value: l, text: l })));
-      if (list.includes(keep)) sel.value = keep;
-    };
-    fill(asSel, live);
-    fill(targetSel, labels);
+    setOptions(asSel, live);
+    setOptions(targetSel, labels);
     if (labels.includes(childIn.value)) {
       while (labels.includes(`p${childSeq}`)) childSeq += 1;
       childIn.value = `p${childSeq}`;
@@ -913,7 +826,7 @@ export function mount(root, ctx) {
       setStatus('Pick the process that runs the command.', 'error');
       return;
     }
-    const flags = flagBoxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+    const flags = [...flagSet.querySelectorAll(':checked')].map((i) => i.value);
     const op = { op: a, as };
     if (a === 'fork' || a === 'clone') op.child = childIn.value.trim();
     if (a === 'clone') op.flags = flags;
@@ -940,121 +853,30 @@ export function mount(root, ctx) {
     applyOp(op);
   }
 
-  // ---- play loop
-
-  function frame(now) {
-    raf = 0;
-    if (!playing || suspended || destroyed) return;
-    const dt = lastTick ? Math.min(now - lastTick, 1000) : 0;
-    lastTick = now;
-    acc += dt;
-    const interval = 1000 / speed;
-    let steps = 0;
-    while (acc >= interval && steps < 8) {
-      acc -= interval;
-      steps += 1;
-      if (!stepOnce() || demo.remaining() === 0) {
-        setPlaying(false);
-        return;
-      }
-    }
-    raf = requestAnimationFrame(frame);
-  }
-
-  function startLoop() {
-    if (raf || destroyed) return;
-    lastTick = 0;
-    raf = requestAnimationFrame(frame);
-  }
-
-  function stopLoop() {
-    if (raf) cancelAnimationFrame(raf);
-    raf = 0;
-  }
-
-  function setPlaying(value) {
-    playing = value && !!demo && demo.remaining() > 0;
-    playBtn.textContent = playing ? 'Pause' : 'Play';
-    playBtn.setAttribute('aria-label', playing ? 'Pause' : 'Play');
-    playBtn.setAttribute('aria-pressed', String(playing));
-    if (playing && !suspended) {
-      acc = 1000 / speed; // the first step comes at once
-      startLoop();
-    } else stopLoop();
-  }
-
-  // ---- events
-
-  on(stepBtn, 'click', () => {
-    setPlaying(false);
-    stepOnce();
-  });
-  on(playBtn, 'click', () => setPlaying(!playing));
-  on(resetBtn, 'click', () => {
-    setPlaying(false);
-    try {
-      load(scenarioText, 0);
-    } catch (err) {
-      setStatus(`Reset failed: ${err?.message ?? err}`, 'error');
-    }
-  });
-  on(speedSel, 'change', () => {
-    const v = Number(speedSel.value);
-    if (Number.isFinite(v) && v >= 0.25 && v <= 8) speed = v;
-  });
-  on(picker, 'change', async () => {
-    const name = picker.value;
-    setPlaying(false);
-    setStatus(`Loading ${name}…`);
-    let text;
-    try {
-      text = await ctx.loadScenario(name);
-    } catch (err) {
-      setStatus(`Could not load ${name}: ${err?.message ?? err}`, 'error');
-      picker.value = scenarioName;
-      return;
-    }
-    if (destroyed) return;
-    try {
-      scenarioName = name;
-      load(text, 0);
-    } catch (err) {
-      setStatus(`Scenario ${name} is invalid: ${err?.message ?? err}`, 'error');
-    }
-  });
-  on(actSel, 'change', syncFields);
-  on(applyBtn, 'click', runAction);
-  on(controls, 'keydown', (e) => {
+  applyBtn.onclick = runAction;
+  controls.onkeydown = (e) => {
     if (e.key === 'Enter' && e.target instanceof HTMLInputElement && e.target.type !== 'checkbox') {
       e.preventDefault();
       runAction();
     }
-  });
+  };
 
   syncFields();
   try {
-    load(scenarioText, Math.max(0, Number(ctx.step) || 0));
+    load(player.text, ctx.step);
   } catch (err) {
     setStatus(`The scenario is invalid: ${err?.message ?? err}`, 'error');
   }
-  if (ctx.autoplay) setPlaying(true);
+  if (ctx.autoplay) player.start();
 
   return {
-    pause() {
-      suspended = true;
-      stopLoop();
-    },
-    resume() {
-      suspended = false;
-      if (playing) startLoop();
-    },
+    pause: player.pause,
+    resume: player.resume,
     destroy() {
-      destroyed = true;
-      stopLoop();
-      for (const [el, type, fn] of listeners) el.removeEventListener(type, fn);
-      listeners.length = 0;
+      player.destroy();
       demo?.free();
       demo = null;
+      root.replaceChildren();
     },
   };
 }
