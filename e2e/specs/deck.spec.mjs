@@ -15,6 +15,8 @@ async function openDeck(page, baseUrl) {
 
 /** Moves to slide `index` (0 is the title slide) with the keyboard. */
 async function goToSlide(page, index) {
+  // A focused demo control keeps the keys to itself; a speaker clicks the slide first.
+  await page.evaluate(() => document.activeElement?.blur());
   await page.locator('body').press('Home');
   for (let i = 0; i < index; i++) await page.keyboard.press('ArrowRight');
   await page.waitForFunction((i) => window.location.hash === `#/${i}`, index);
@@ -66,6 +68,14 @@ export const tests = [
           ([k, n]) => Number(document.querySelector(`${k}-demo`).dataset.step) === n,
           [kind, before + 1],
         );
+        // Space and an arrow on a focused control stay with the demo: the deck does not move.
+        await demo.locator('[data-testid="step"]').press('Space');
+        await demo.locator('[data-testid="speed"]').press('ArrowRight');
+        await page.waitForFunction(
+          ([k, n]) => Number(document.querySelector(`${k}-demo`).dataset.step) === n,
+          [kind, before + 2],
+        );
+        assert.equal(new URL(page.url()).hash, `#/${i + 1}`, `${kind}: still on its slide`);
         await page.screenshot({ path: artifacts.file(`slide-${kind}.png`) });
       }
     },

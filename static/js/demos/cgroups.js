@@ -1133,11 +1133,6 @@ export function mount(root, ctx) {
   writeFile.onchange = () => {
     writeValue.value = WRITABLE[version][writeFile.value];
   };
-  // Keys used by the controls stay with them: slide decks listen for Space and arrows.
-  const keepKeys = (e) => {
-    if (e.target !== root && /^( |Enter|Arrow\w+|Home|End|PageUp|PageDown)$/.test(e.key)) e.stopPropagation();
-  };
-  root.addEventListener('keydown', keepKeys);
   const redraw = () => {
     hatch = null;
     theme = null;
@@ -1183,7 +1178,6 @@ export function mount(root, ctx) {
     resume: player.resume,
     destroy() {
       player.destroy();
-      root.removeEventListener('keydown', keepKeys);
       darkMode.removeEventListener('change', redraw);
       ro.disconnect();
       cardObserver.disconnect();

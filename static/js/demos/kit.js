@@ -170,6 +170,10 @@ export function transport(root, ctx, p, o) {
     last = 0;
     o.halt?.();
   };
+  // Keys used by the controls stay with them: slide decks listen for Space and arrows.
+  const keepKeys = (e) => {
+    if (e.target !== root && /^( |Enter|Arrow\w+|Home|End|PageUp|PageDown)$/.test(e.key)) e.stopPropagation();
+  };
   const speeds = [...new Set([...SPEEDS, ctx.speed])].sort((a, b) => a - b);
   const t = {
     compact: !!ctx.embed || !!root.closest('.reveal'),
@@ -244,6 +248,7 @@ export function transport(root, ctx, p, o) {
       halt();
       held = false;
       token++;
+      root.removeEventListener('keydown', keepKeys);
     },
   };
   t.speeds = h(
@@ -252,6 +257,7 @@ export function transport(root, ctx, p, o) {
     ...speeds.map((s) => h('option', { value: s, text: `${s}×` })),
   );
   t.speeds.value = t.speed;
+  root.addEventListener('keydown', keepKeys);
   root.classList.add(`${p}-demo`);
   root.classList.toggle(`${p}-embed`, t.compact);
   t.picker.value = t.name;
