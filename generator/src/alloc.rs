@@ -21,7 +21,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// - Transparent huge pages are off for the process (`PR_SET_THP_DISABLE`, which the kernel
 ///   checks at each fault, so it also covers the arena mimalloc advised `MADV_HUGEPAGE` before
 ///   `main`). Each huge page costs a fault 2 MiB of zeroing however little of it is used: a
-///   cold 1,000-session build peaked at 90–107 MiB with them and 53–55 MiB without, and the
+///   cold 1,000-session build peaked at 85–105 MiB with them and 51–54 MiB without, and the
 ///   10,000-session build spent half as much time in the kernel, for a 3 % shorter median.
 pub fn configure() {
     // SAFETY: an option setter; mimalloc reads the delay each time it could purge.

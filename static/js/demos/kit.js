@@ -31,7 +31,6 @@ export function h(tag, attrs, ...children) {
 /** `<label class="cls"><span>text</span>el</label>`. */
 export const field = (text, el, cls) => h('label', { class: cls }, h('span', { text }), el);
 
-
 /** Puts `li` first in `list`, which keeps its `max` first items. */
 export function prepend(list, li, max) {
   list.prepend(li);
