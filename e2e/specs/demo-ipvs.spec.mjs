@@ -273,6 +273,11 @@ export const tests = [
         assert.deepEqual(await lastRecord(page), native[i], `step ${i + 1}`);
         const b = native[i].backends.find((x) => x.rs_id === 'web-1');
         if (b) assert.equal(await weight(), String(b.options.weight), `step ${i + 1}: web-1's weight`);
+        const op = native[i].op;
+        if (op.op === 'pulse') {
+          const checks = `${op.count ?? 1} check${(op.count ?? 1) === 1 ? '' : 's'}`;
+          assert.equal(await page.locator(`${ROOT} .ipvs-cmd`).textContent(), `(pulse: ${checks} of ${op.rs_id} ${[1, 'down'].includes(op.result) ? 'fail' : 'succeed'})`, `step ${i + 1}`);
+        }
       }
       assert.equal(native[6].backends[0].options.weight, 0, 'a Down zeroes the weight');
       await page.selectOption(`${ROOT} select[aria-label="Backend"]`, 'web-1');

@@ -9,7 +9,6 @@ import { nativeTrace } from '../lib/sim.mjs';
 const KIND = 'namespaces';
 const PAGE = `demos/${KIND}/`;
 const EMBED = `demos/${KIND}/embed/`;
-const ROOT = `[data-demo="${KIND}"], ${KIND}-demo, .ns-demo`;
 const PHONE = { width: 390, height: 844 };
 // The first run of the native `sim` may compile it.
 const NATIVE_TIMEOUT = 290_000;

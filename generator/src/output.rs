@@ -9,7 +9,7 @@
 //! files it did not write.
 
 use std::collections::BTreeMap;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -50,6 +50,10 @@ pub fn write_site(
 /// copy of the site on disk. A spare holding anything but plain files and directories is not
 /// trusted and is deleted.
 ///
+/// Whether a spare file already holds the right bytes is known without reading it when the
+/// build that wrote it recorded it in its manifest (see [`Manifest`]) and the file is still
+/// as that build left it; otherwise the file is read and compared.
+///
 /// It starts with the copies of `static/` and of the assets, so that a rendered file written
 /// later wins over a copy at the same path; a static file that a file known at the start
 /// replaces (a minified script) is not copied at all. [`Staging::write`] takes `&self`, for pages
@@ -59,8 +63,9 @@ pub struct Staging {
     out_dir: PathBuf,
     /// What the reused spare held before this build (files and directories, relative).
     spare: Option<Spare>,
-    /// Every file this build put in place, relative.
-    written: Mutex<HashSet<PathBuf>>,
+    /// Every file this build put in place, relative, with its record for the manifest (none
+    /// when the file could not be looked at after writing it).
+    written: Mutex<HashMap<PathBuf, Option<Recorded>>>,
     finished: bool,
 }
 
@@ -68,7 +73,29 @@ pub struct Staging {
 struct Spare {
     files: HashSet<PathBuf>,
     dirs: HashSet<PathBuf>,
+    /// What the build that wrote the spare recorded of its files.
+    manifest: Manifest,
 }
+
+/// What a build recorded of each file it left in an output directory, kept beside it
+/// (`.public.manifest`, then `.public.spare.manifest` once that output is the spare): the
+/// file's identity ([`identity`]: size, modification and change times, inode) and the XXH3-128
+/// hash of its bytes. A file whose identity is unchanged holds the bytes of that hash, as
+/// `make` and the [up-to-date check](crate::fresh) trust, and with the change time, which
+/// `touch` cannot set back, a file rewritten in place never passes for unchanged. An entry
+/// that does not match is only a file to read; a missing or unreadable manifest, a slower
+/// build.
+#[derive(Default)]
+struct Manifest(HashMap<PathBuf, Recorded>);
+
+/// A file's identity and the hash of its bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Recorded {
+    identity: u128,
+    hash: u128,
+}
+
+const MANIFEST_MAGIC: &[u8; 8] = b"OUTMAN01";
 
 impl Staging {
     /// Creates the staging directory for `out_dir` and copies `static_dir` and `assets` into it,
@@ -84,9 +111,13 @@ impl Staging {
         let dir = parent.join(format!(".{}.tmp-{}", name_of(out_dir), std::process::id()));
         fs::remove_dir_all(&dir)?;
         let spare_dir = spare_of(out_dir);
+        // The spare is about to change: its manifest is read once and goes.
+        let manifest_path = manifest_of(&spare_dir);
+        let manifest = Manifest::read(&manifest_path);
+        let _ = std::fs::remove_file(&manifest_path);
         let spare = match std::fs::rename(&spare_dir, &dir) {
             Ok(()) => {
-                let spare = Spare::scan(&dir);
+                let spare = Spare::scan(&dir, manifest);
                 if spare.is_none() {
                     fs::remove_dir_all(&dir)?;
                 }
@@ -101,7 +132,7 @@ impl Staging {
             dir,
             out_dir: out_dir.to_path_buf(),
             spare,
-            written: Mutex::new(HashSet::new()),
+            written: Mutex::new(HashMap::new()),
             finished: false,
         };
         // By destination: an asset of `content/` replaces a static file of the same path.
@@ -125,24 +156,32 @@ impl Staging {
     }
 
     fn copy(&self, source: &Path, rel: &Path) -> Result<()> {
-        let dest = self.prepare(rel)?;
-        let same = self.spare.is_some()
-            && same_len(&dest, std::fs::metadata(source).map(|m| m.len()).ok())
-            && std::fs::read(source).is_ok_and(|bytes| holds(&dest, &bytes));
-        if !same {
-            fs::copy(source, &dest)?;
-        }
-        self.put(rel);
-        Ok(())
+        let bytes =
+            fs::read(source).with_context(|| format!("failed to read `{}`", source.display()))?;
+        self.put_bytes(rel, &bytes)
     }
 
     /// Writes one rendered file.
     pub fn write(&self, file: &OutputFile) -> Result<()> {
-        let dest = self.prepare(&file.rel_path)?;
-        if !(self.spare.is_some() && holds(&dest, &file.bytes)) {
-            fs::write(&dest, &file.bytes)?;
-        }
-        self.put(&file.rel_path);
+        self.put_bytes(&file.rel_path, &file.bytes)
+    }
+
+    /// Puts `bytes` at `rel`, unless the spare's file there holds them already.
+    fn put_bytes(&self, rel: &Path, bytes: &[u8]) -> Result<()> {
+        let dest = self.prepare(rel)?;
+        let hash = xxhash_rust::xxh3::xxh3_128(bytes);
+        let held = self.spare.as_ref().and_then(|spare| spare.holds(rel, &dest, bytes, hash));
+        let identity = match held {
+            Some(identity) => Some(identity),
+            None => {
+                fs::write(&dest, bytes)?;
+                std::fs::symlink_metadata(&dest).ok().map(|m| identity(&m))
+            }
+        };
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(rel.to_path_buf(), identity.map(|identity| Recorded { identity, hash }));
         Ok(())
     }
 
@@ -167,17 +206,13 @@ impl Staging {
         Ok(dest)
     }
 
-    fn put(&self, rel: &Path) {
-        self.written.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_path_buf());
-    }
-
     /// Removes what the spare held that this build did not write, swaps the staging directory
     /// in for the output directory and keeps the previous output as the next spare. Returns
     /// the number of files in the new output.
     pub fn finish(mut self) -> Result<usize> {
         let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
         if let Some(spare) = &self.spare {
-            for rel in spare.files.difference(&written) {
+            for rel in spare.files.iter().filter(|rel| !written.contains_key(*rel)) {
                 // Gone already when a new file took the place of one of its directories.
                 let path = self.dir.join(rel);
                 if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
@@ -192,9 +227,19 @@ impl Staging {
                 let _ = std::fs::remove_dir(self.dir.join(rel));
             }
         }
+        let had_output = self.out_dir.exists();
         swap_in(&self.dir, &self.out_dir)?;
         self.finished = true;
-        Ok(written.len())
+        // The previous output's manifest follows it to the spare. The manifests are a
+        // shortcut: failing to move or write one costs the next builds reads, nothing else.
+        let manifest = manifest_of(&self.out_dir);
+        if had_output {
+            let _ = std::fs::rename(&manifest, manifest_of(&spare_of(&self.out_dir)));
+        }
+        let count = written.len();
+        let recorded = written.into_iter().filter_map(|(rel, r)| Some((rel, r?))).collect();
+        let _ = Manifest(recorded).write(&manifest);
+        Ok(count)
     }
 }
 
@@ -214,8 +259,8 @@ impl Drop for Staging {
 impl Spare {
     /// The files and directories under `dir`, or `None` when it holds anything else (a
     /// symlink could send a write outside the staging directory).
-    fn scan(dir: &Path) -> Option<Spare> {
-        let mut spare = Spare { files: HashSet::new(), dirs: HashSet::new() };
+    fn scan(dir: &Path, manifest: Manifest) -> Option<Spare> {
+        let mut spare = Spare { files: HashSet::new(), dirs: HashSet::new(), manifest };
         for (path, kind) in fs::walk(dir).ok()? {
             let rel = path.strip_prefix(dir).ok()?.to_path_buf();
             if kind.is_file() {
@@ -228,20 +273,92 @@ impl Spare {
         }
         Some(spare)
     }
+
+    /// The identity of the spare's file `dest` (at `rel`) when it holds exactly `bytes`, whose
+    /// hash is `hash`: known from the manifest when the file is as recorded, else read.
+    fn holds(&self, rel: &Path, dest: &Path, bytes: &[u8], hash: u128) -> Option<u128> {
+        let meta = std::fs::symlink_metadata(dest).ok()?;
+        if !meta.is_file() || meta.len() != bytes.len() as u64 {
+            return None;
+        }
+        let identity = identity(&meta);
+        let same = match self.manifest.0.get(rel) {
+            Some(recorded) if recorded.identity == identity => recorded.hash == hash,
+            _ => std::fs::read(dest).is_ok_and(|old| old == bytes),
+        };
+        same.then_some(identity)
+    }
 }
 
-fn same_len(path: &Path, len: Option<u64>) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && Some(m.len()) == len)
+/// A file's size, modification and change times and inode, hashed.
+fn identity(meta: &std::fs::Metadata) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&meta.len().to_le_bytes());
+    let modified = meta.modified().ok().and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok());
+    hasher.update(&modified.map_or(0, |d| d.as_nanos()).to_le_bytes());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        for n in [meta.ctime(), meta.ctime_nsec(), meta.ino() as i64, meta.dev() as i64] {
+            hasher.update(&n.to_le_bytes());
+        }
+    }
+    hasher.digest128()
 }
 
-/// Whether the file at `path` holds exactly `bytes`.
-fn holds(path: &Path, bytes: &[u8]) -> bool {
-    same_len(path, Some(bytes.len() as u64)) && std::fs::read(path).is_ok_and(|old| old == bytes)
+impl Manifest {
+    /// The manifest at `path`, empty when there is none or it cannot be read whole.
+    fn read(path: &Path) -> Manifest {
+        std::fs::read(path).ok().and_then(|bytes| Manifest::decode(&bytes)).unwrap_or_default()
+    }
+
+    /// Entries: the path's length (`u32`), the path, the identity and the hash (`u128`s),
+    /// little-endian, after [`MANIFEST_MAGIC`] and the count (`u64`).
+    fn decode(bytes: &[u8]) -> Option<Manifest> {
+        let mut rest = bytes.strip_prefix(MANIFEST_MAGIC)?;
+        let mut take = |n: usize| -> Option<&[u8]> {
+            let (head, tail) = rest.split_at_checked(n)?;
+            rest = tail;
+            Some(head)
+        };
+        let count = u64::from_le_bytes(take(8)?.try_into().ok()?);
+        let mut entries = HashMap::new();
+        for _ in 0..count {
+            let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+            let rel = PathBuf::from(std::str::from_utf8(take(len)?).ok()?);
+            let identity = u128::from_le_bytes(take(16)?.try_into().ok()?);
+            let hash = u128::from_le_bytes(take(16)?.try_into().ok()?);
+            entries.insert(rel, Recorded { identity, hash });
+        }
+        take(1).is_none().then_some(Manifest(entries))
+    }
+
+    fn write(&self, path: &Path) -> Result<()> {
+        let mut bytes = MANIFEST_MAGIC.to_vec();
+        let entries: Vec<(&str, &Recorded)> =
+            self.0.iter().filter_map(|(rel, r)| Some((rel.to_str()?, r))).collect();
+        bytes.extend((entries.len() as u64).to_le_bytes());
+        for (rel, recorded) in entries {
+            bytes.extend((rel.len() as u32).to_le_bytes());
+            bytes.extend(rel.as_bytes());
+            bytes.extend(recorded.identity.to_le_bytes());
+            bytes.extend(recorded.hash.to_le_bytes());
+        }
+        fs::replace(path, &bytes)
+    }
 }
 
 /// The previous output kept for the next build: `.public.spare` beside `public`.
 fn spare_of(out_dir: &Path) -> PathBuf {
     parent_of(out_dir).join(format!(".{}.spare", name_of(out_dir)))
+}
+
+/// The manifest of the output directory `dir`, beside it: `.public.manifest` for `public`,
+/// `.public.spare.manifest` for `.public.spare`.
+fn manifest_of(dir: &Path) -> PathBuf {
+    let name = name_of(dir);
+    let hidden = if name.starts_with('.') { name } else { format!(".{name}") };
+    parent_of(dir).join(format!("{hidden}.manifest"))
 }
 
 fn parent_of(out_dir: &Path) -> &Path {
@@ -438,7 +555,11 @@ mod tests {
         let mut leftovers: Vec<_> =
             std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         leftovers.sort();
-        assert_eq!(leftovers, [".public.spare", "public"], "the previous output is the spare");
+        assert_eq!(
+            leftovers,
+            [".public.manifest", ".public.spare", "public"],
+            "the previous output is the spare"
+        );
         let spare = dir.path().join(".public.spare");
         assert_eq!(std::fs::read_to_string(spare.join("stale.html")).unwrap(), "old");
     }
@@ -471,6 +592,91 @@ mod tests {
         names.sort();
         assert_eq!(names, ["a", "a/index.html", "c", "d.html"]);
         assert_eq!(std::fs::read_to_string(out.join("c")).unwrap(), "c2");
+    }
+
+    #[test]
+    fn each_output_has_a_manifest_of_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let static_dir = dir.path().join("static");
+        std::fs::create_dir(&static_dir).unwrap();
+        std::fs::write(static_dir.join("site.css"), "body {}").unwrap();
+        let file = |rel: &str, text: &str| OutputFile { rel_path: rel.into(), bytes: text.into() };
+        write_site(&[file("a/index.html", "a1")], &static_dir, &[], &out).unwrap();
+        write_site(&[file("a/index.html", "a2")], &static_dir, &[], &out).unwrap();
+        for (manifest, tree, a) in [
+            (".public.manifest", "public", "a2"),
+            (".public.spare.manifest", ".public.spare", "a1"),
+        ] {
+            let Manifest(entries) = Manifest::read(&dir.path().join(manifest));
+            let mut names: Vec<_> = entries.keys().map(|p| p.to_str().unwrap()).collect();
+            names.sort();
+            assert_eq!(names, ["a/index.html", "site.css"], "{manifest}");
+            for (rel, bytes) in [("a/index.html", a), ("site.css", "body {}")] {
+                let meta = std::fs::metadata(dir.path().join(tree).join(rel)).unwrap();
+                let expected = Recorded {
+                    identity: identity(&meta),
+                    hash: xxhash_rust::xxh3::xxh3_128(bytes.as_bytes()),
+                };
+                assert!(entries[Path::new(rel)] == expected, "{manifest}: {rel}");
+            }
+        }
+        // The third build takes the spare and its manifest, and leaves a new one in its place.
+        write_site(&[file("a/index.html", "a3")], &static_dir, &[], &out).unwrap();
+        let Manifest(spare) = Manifest::read(&dir.path().join(".public.spare.manifest"));
+        let meta = std::fs::metadata(dir.path().join(".public.spare/a/index.html")).unwrap();
+        assert!(spare[Path::new("a/index.html")].identity == identity(&meta));
+        assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "a3");
+    }
+
+    #[test]
+    fn a_spare_file_is_trusted_by_its_manifest_only_while_it_is_as_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.html");
+        std::fs::write(&path, "abc").unwrap();
+        let recorded = |bytes: &[u8]| Recorded {
+            identity: identity(&std::fs::metadata(&path).unwrap()),
+            hash: xxhash_rust::xxh3::xxh3_128(bytes),
+        };
+        let spare = |recorded: Recorded| Spare {
+            files: HashSet::new(),
+            dirs: HashSet::new(),
+            manifest: Manifest(HashMap::from([(PathBuf::from("a.html"), recorded)])),
+        };
+        let holds = |spare: &Spare, bytes: &[u8]| {
+            spare
+                .holds(Path::new("a.html"), &path, bytes, xxhash_rust::xxh3::xxh3_128(bytes))
+                .is_some()
+        };
+        // A manifest that says the file holds "xyz" is believed without reading the file.
+        let says_xyz = spare(recorded(b"xyz"));
+        assert!(holds(&says_xyz, b"xyz"));
+        assert!(!holds(&says_xyz, b"abc"));
+        assert!(!holds(&says_xyz, b"abcd"), "another length is never the same file");
+
+        // Rewritten in place, even with its modification time set back, the file is read.
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, "def").unwrap();
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(modified).unwrap();
+        assert!(holds(&says_xyz, b"def"));
+        assert!(!holds(&says_xyz, b"xyz"));
+        assert!(holds(&spare(recorded(b"def")), b"def"));
+    }
+
+    #[test]
+    fn a_damaged_manifest_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m");
+        let entry = Recorded { identity: 1, hash: 2 };
+        Manifest(HashMap::from([(PathBuf::from("a/index.html"), entry)])).write(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(Manifest::decode(&bytes).unwrap().0[Path::new("a/index.html")] == entry);
+        assert!(Manifest::decode(&bytes[..bytes.len() - 1]).is_none(), "truncated");
+        assert!(Manifest::decode(&[bytes.as_slice(), b"x"].concat()).is_none(), "trailing bytes");
+        assert!(Manifest::decode(b"OUTMAN00").is_none(), "another format");
+        std::fs::write(&path, &bytes[..20]).unwrap();
+        assert!(Manifest::read(&path).0.is_empty());
     }
 
     #[cfg(unix)]

@@ -1244,7 +1244,7 @@ export function mount(root, ctx) {
         case 'list_services':
           return 'GET /service';
         case 'pulse':
-          return `(pulse: ${op.count ?? 1} check${op.count === 1 ? '' : 's'} of ${op.rs_id} ${op.result === 1 || op.result === 'down' ? 'fail' : 'succeed'})`;
+          return `(pulse: ${op.count ?? 1} check${op.count > 1 ? 's' : ''} of ${op.rs_id} ${op.result === 1 || op.result === 'down' ? 'fail' : 'succeed'})`;
         default:
           return op.op;
       }
