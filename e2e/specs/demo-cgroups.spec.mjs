@@ -281,6 +281,9 @@ export const tests = [
       await testid(page, 'run-ms').fill('99999999999999999999999');
       await testid(page, 'run').click();
       assert.match(await testid(page, 'status').textContent(), /^Rejected: op\.ms: /);
+      await testid(page, 'run-ms').fill('-5');
+      await testid(page, 'run').click();
+      assert.equal(await testid(page, 'status').textContent(), 'Rejected: run ms: enter a whole number, 0 or more');
       assert.equal(await stepOf(page), before, 'a rejected op is not applied');
       assert.deepEqual(await lastRecord(page), state);
     },
@@ -289,6 +292,8 @@ export const tests = [
     name: 'play, pause, reset and the keyboard',
     fn: async ({ page, baseUrl }) => {
       await openDemo(page, baseUrl, 'pids-fork-bomb');
+      assert.match(await page.locator('.cg-note').textContent(), /^The fix that came after the talk: the pids controller \(pids\.max\)/);
+      assert.match(await page.locator('.scenario-list').textContent(), /A fork bomb against pids\.max — .* The fix that came after the talk/);
       await testid(page, 'speed').selectOption('8');
       await testid(page, 'play').click();
       assert.equal(await testid(page, 'play').getAttribute('aria-pressed'), 'true');

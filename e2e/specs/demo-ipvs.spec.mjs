@@ -178,6 +178,7 @@ export const tests = [
       await open(page, baseUrl, 'lc-active-inactive');
       await step(page, 2);
       await page.click(q('send-one'));
+      assert.match(await page.locator(`${ROOT} p.ipvs-line`).first().textContent(), / · 2 destinations · 1 connection · clock /);
       const conn = (await lastRecord(page)).conns[0];
       await page.selectOption(`${ROOT} select[aria-label="Connection"]`, conn);
       await page.click(`${ROOT} button[aria-label="Established (counted active)"]`);
@@ -190,6 +191,25 @@ export const tests = [
       assert.deepEqual(await row(page, 'B'), { weight: '1', active: '0', inactive: '256', flags: '' });
       assert.deepEqual(await row(page, 'A'), { weight: '1', active: '1', inactive: '1', flags: '' });
       assert.match(await text(page, 'status'), /new ui\d+ ×257 → B B B/);
+    },
+  },
+  {
+    name: 'mh-default-table: the flag boxes follow the service, a freed destination keeps its address in ipvsadm',
+    fn: async ({ page, baseUrl }) => {
+      const native = await nativeTrace('ipvs', 'mh-default-table');
+      await open(page, baseUrl, 'mh-default-table');
+      const fallback = page.locator(`${ROOT} label.ipvs-check`, { hasText: 'mh-fallback' }).locator('input');
+      await step(page, 10);
+      assert.equal(await fallback.isChecked(), false);
+      await step(page, 1);
+      await sameAsNative(page, native[10], 'edit_service');
+      assert.deepEqual(native[10].flags, ['mh-fallback']);
+      assert.equal(await fallback.isChecked(), true, 'the box shows the flag the scenario set');
+      assert.equal(await text(page, 'command'), '# ipvsadm -E -t 10.0.0.100:80 -s mh -b mh-fallback');
+      await step(page, 2);
+      await sameAsNative(page, native[12], 'del_dest');
+      assert.deepEqual(native[12].trash, [], 'B had no connection: freed, not in the trash');
+      assert.equal(await text(page, 'command'), '# ipvsadm -d -t 10.0.0.100:80 -r 10.0.0.2:80');
     },
   },
   {
@@ -208,6 +228,11 @@ export const tests = [
       const rec = await lastRecord(page);
       assert.match(rec.error, /bad address/);
       assert.deepEqual(rec.dests, []);
+      // A refused burst is reported as refused, not as a pick of no destination.
+      await page.locator(`${ROOT} input[aria-label="Burst size"]`).fill('0');
+      await page.click(q('send-burst'));
+      assert.equal((await lastRecord(page)).error, 'count 0 is out of range 1..=10000');
+      assert.equal(await text(page, 'status'), 'new: count 0 is out of range 1..=10000');
     },
   },
   {
@@ -276,7 +301,7 @@ export const tests = [
         const op = native[i].op;
         if (op.op === 'pulse') {
           const checks = `${op.count ?? 1} check${(op.count ?? 1) === 1 ? '' : 's'}`;
-          assert.equal(await page.locator(`${ROOT} .ipvs-cmd`).textContent(), `(pulse: ${checks} of ${op.rs_id} ${[1, 'down'].includes(op.result) ? 'fail' : 'succeed'})`, `step ${i + 1}`);
+          assert.equal(await page.locator(`${ROOT} .ipvs-cmd`).textContent(), `(pulse: ${checks} of ${op.rs_id} ${[1, 'down'].includes(op.result) ? 'fails' : 'succeeds'})`, `step ${i + 1}`);
         }
       }
       assert.equal(native[6].backends[0].options.weight, 0, 'a Down zeroes the weight');

@@ -200,6 +200,29 @@ export const tests = [
     },
   },
   {
+    name: 'cgroup namespaces: the status repeats the path read, numbered as the counter, the script and the log are',
+    timeout: NATIVE_TIMEOUT,
+    fn: async ({ page, baseUrl }) => {
+      await page.goto(baseUrl + PAGE);
+      const root = await ready(page);
+      await pick(root, 'cgroup-namespace-paths');
+      const native = await nativeTrace(KIND, 'cgroup-namespace-paths');
+      await stepTo(root, 9);
+      assert.deepEqual(native[8].output, ['0::/../c']);
+      assert.equal(await root.locator('[data-testid="status"]').innerText(), 'Command 9: 0::/../c.');
+      assert.equal(await root.locator('.ns-progress').innerText(), `command 9 of ${native.length}`);
+      const current = root.locator('.ns-script li[aria-current="step"]');
+      assert.equal(await current.evaluate((li) => [...li.parentNode.children].indexOf(li) + 1), 9);
+      assert.equal(await current.innerText(), 'shell: cat /proc/<sibling>/cgroup');
+      assert.equal(await root.locator('.ns-log li').first().evaluate((li) => li.value), 9);
+
+      // host time passing is nobody's command: the script shows it without a process.
+      await pick(root, 'time-namespace-offsets');
+      const sleep = root.locator('.ns-script li').nth(12);
+      assert.equal(await sleep.innerText(), 'sleep 10');
+    },
+  },
+  {
     name: 'user namespace: root inside, EPERM on the host’s hostname',
     timeout: NATIVE_TIMEOUT,
     fn: async ({ page, baseUrl }) => {

@@ -7,6 +7,8 @@ const IPVS_URL = 'load-balancing/ipvs-load-balancing/';
 const IPVS_TITLE = 'Kernel load-balancing for Docker containers using IPVS';
 const PETAZZONI_URL = 'internals/cgroups-namespaces-petazzoni/';
 const PETAZZONI_TITLE = 'Cgroups, namespaces, and beyond: what are containers made from?';
+const RELEASE_TITLE = 'Docker 1.9 platform release (context for the whole conference)';
+const GREEN_FONT_TITLE = 'Green Font, Black Background – Docker Security by Example';
 const HEADER = '.site-search';
 const PAGE_RESULTS = '#search-page-results .search-result';
 
@@ -128,6 +130,47 @@ export const tests = [
       assert.ok(excerpt.length < 260, `the excerpt is short (${excerpt.length} characters)`);
       // The heading after the paragraph and the table's first cell stay separate words.
       assert.ok(!/ModeWhat|packetConstraint/.test(excerpt), `blocks run together: ${excerpt}`);
+    },
+  },
+  {
+    name: 'a version is one word: "1.9" and "Docker 1.9" find the 1.9 release first',
+    fn: async ({ page, baseUrl }) => {
+      await goto(page, `${baseUrl}search/?q=1.9`);
+      await page.locator(PAGE_RESULTS).first().waitFor();
+      assert.equal((await titles(page, '#search-page-results'))[0], RELEASE_TITLE);
+      assert.match(await page.locator('.search-page .search-status').textContent(), /^\d+ results for “1\.9”\.$/);
+      const marks = await page.locator(`${PAGE_RESULTS} .search-result-title mark`).first().textContent();
+      assert.equal(marks, '1.9', 'the version is highlighted whole');
+
+      await typeInHeader(page, 'Docker 1.9');
+      assert.equal((await titles(page, HEADER))[0], RELEASE_TITLE);
+
+      const input = page.locator('#search-page-input');
+      await input.fill('1');
+      await page.waitForFunction(() => document.querySelector('#search-page-results')?.dataset.query === '1');
+      assert.equal(await page.locator('.search-page .search-status').textContent(), 'Type at least two letters or digits.');
+    },
+  },
+  {
+    name: "an excerpt keeps a demo's caption but not its fallback or its link",
+    fn: async ({ page, baseUrl }) => {
+      // "EPERM" is in the Green Font write-up's prose just before a demo, not in its summary.
+      await goto(page, `${baseUrl}search/?q=eperm`);
+      const result = page.locator(PAGE_RESULTS).filter({ hasText: GREEN_FONT_TITLE });
+      await result.locator('.search-result-excerpt mark').first().waitFor();
+      const excerpt = await result.locator('.search-result-excerpt').textContent();
+      assert.ok(
+        excerpt.includes('belongs to the host. Root inside a user namespace, EPERM outside. Trusted pulls'),
+        `the caption is a sentence of its own: ${excerpt}`,
+      );
+      assert.ok(!/JavaScript|WebAssembly|Open the/.test(excerpt), `demo boilerplate in: ${excerpt}`);
+
+      // The reviewer's query: the fallback used to be the first "cgroup" of the page.
+      await goto(page, `${baseUrl}search/?q=cgroup`);
+      const cgroup = page.locator(PAGE_RESULTS).filter({ hasText: GREEN_FONT_TITLE });
+      await cgroup.locator('.search-result-excerpt mark').first().waitFor();
+      const text = await cgroup.locator('.search-result-excerpt').textContent();
+      assert.ok(!/JavaScript|WebAssembly|Open the/.test(text), `demo boilerplate in: ${text}`);
     },
   },
   {

@@ -131,6 +131,38 @@ export const tests = [
     },
   },
   {
+    name: 'speakers are listed with each affiliation once and a labelled session count',
+    fn: async ({ page, baseUrl }) => {
+      await goto(page, `${baseUrl}speakers/`);
+      const counts = await page.locator('.speaker-list .count').allTextContents();
+      assert.ok(counts.length > 20, `${counts.length} speakers`);
+      for (const text of counts) assert.match(text, /^\d+ sessions?$/);
+      const diogo = page.locator('.speaker-list li').filter({ hasText: 'Diogo Mónica' });
+      assert.equal(await diogo.locator('.meta').textContent(), 'Docker (Security Lead)');
+      assert.equal(await diogo.locator('.count').textContent(), '2 sessions');
+      await goto(page, `${baseUrl}speakers/diogo-monica/`);
+      assert.equal(await page.locator('main > .meta').textContent(), 'Docker (Security Lead)');
+    },
+  },
+  {
+    name: 'the footer ends the page, at the bottom of the viewport when the page is short',
+    fn: async ({ page, baseUrl }) => {
+      for (const viewport of [{ width: 1280, height: 800 }, PHONE]) {
+        await page.setViewportSize(viewport);
+        for (const url of ['404.html', 'speakers/', 'speakers/diogo-monica/', SESSION]) {
+          await goto(page, baseUrl + url);
+          const { footerBottom, height } = await page.evaluate(() => ({
+            footerBottom: Math.round(document.querySelector('.site-footer').getBoundingClientRect().bottom + window.scrollY),
+            height: document.documentElement.scrollHeight,
+          }));
+          const at = `/${url} at ${viewport.width}x${viewport.height}`;
+          assert.equal(footerBottom, height, `${at}: nothing below the footer`);
+          if (url === '404.html') assert.equal(height, viewport.height, `${at}: a short page fills the viewport, no more`);
+        }
+      }
+    },
+  },
+  {
     name: 'no horizontal overflow at phone width (390px)',
     viewport: PHONE,
     fn: async ({ page, baseUrl, artifacts }) => {

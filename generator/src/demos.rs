@@ -8,6 +8,7 @@
 //! name = "wrr-5-1-1"              # wasm-demos/scenarios/ipvs/wrr-5-1-1.json
 //! title = "Kernel WRR, weights 5:1:1"
 //! summary = "One sentence for the scenario picker."
+//! note = "Optional: where the scenario stands against the talk (the cgroups demo shows it)."
 //! ```
 //!
 //! Every scenario file must be listed, and every listed scenario is checked with the
@@ -105,6 +106,10 @@ pub struct Scenario {
     pub title: String,
     /// One sentence.
     pub summary: String,
+    /// Where the scenario stands against the talk ("Shown in Barcelona: …", "The fix that came
+    /// after the talk: …"), shown beside the summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Scripted operations: the largest `step` an embed accepts.
     pub ops: usize,
     /// The scenario file's text.
@@ -135,6 +140,7 @@ struct EntryDoc {
     name: String,
     title: String,
     summary: String,
+    note: Option<String>,
 }
 
 impl DemoCatalog {
@@ -213,6 +219,7 @@ pub fn load_catalog(root: &Path) -> (Option<DemoCatalog>, Diagnostics) {
                     name: entry.name,
                     title: entry.title,
                     summary: entry.summary,
+                    note: entry.note,
                     ops,
                     json,
                 }),

@@ -69,7 +69,8 @@ pub struct RenderedMarkdown {
     pub warnings: Vec<Warning>,
     /// Words of prose (code excluded).
     pub words: usize,
-    /// The prose as plain text, code blocks excluded, for the search index.
+    /// The prose as plain text, code blocks excluded, for the search index. A demo block
+    /// adds its caption alone.
     pub text: String,
     /// Which badges the page shows: `(later, unconfirmed)`.
     pub badges: (bool, bool),
@@ -313,6 +314,12 @@ impl<'b> Renderer<'_, 'b> {
             autoplay = embed.autoplay,
             title = embed.kind.title(),
         );
+        // The caption is the author's prose, searchable like the text around it; the fallback
+        // and the link to the demo's page are the site's words, the same on every demo.
+        if let Some(caption) = &embed.caption {
+            self.out.text.push_str(caption);
+            self.out.text.push(' ');
+        }
         self.out.demos.push(embed);
         self.emit(Event::Html(CowStr::from(html)));
     }
@@ -443,6 +450,31 @@ mod tests {
             "## Why\n\nSee `ipvsadm`\nand *more*.\n\n```bash\nsecret-code\n```\n\n- one\n- two\n",
         );
         assert_eq!(out.text, "Why See ipvsadm and more . one two ");
+    }
+
+    #[test]
+    fn plain_text_keeps_a_demo_caption_but_not_its_fallback_or_link() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace");
+        let (catalog, _) = crate::demos::load_catalog(root);
+        let source = Source {
+            path: PathBuf::from("content/a/b.md"),
+            body: "Forks count per user.\n\n```demo\nkind = \"cgroups\"\ncaption = \"--ulimit nproc is counted per user across containers.\"\n```\n\nAfter the demo.\n\n```demo\nkind = \"ipvs\"\n```\n".to_owned(),
+            body_line_offset: 5,
+        };
+        let highlighter = Highlighter::new();
+        let ctx = MarkdownContext {
+            highlighter: &highlighter,
+            allow_html: false,
+            base_path: "/",
+            demos: catalog.as_ref(),
+        };
+        let out = render_markdown(&source, ctx);
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        assert!(out.html.contains("needs JavaScript and WebAssembly"), "{}", out.html);
+        assert_eq!(
+            out.text,
+            "Forks count per user. --ulimit nproc is counted per user across containers. After the demo. "
+        );
     }
 
     #[test]

@@ -259,7 +259,8 @@ pub struct Category {
 pub struct SpeakerEntry {
     /// Name as written.
     pub name: String,
-    /// Every affiliation given for them, sorted.
+    /// Every affiliation given for them, sorted; an organisation also given with a role
+    /// (`Docker` beside `Docker (Security Lead)`) only with it.
     pub affiliations: BTreeSet<String>,
     /// Their handle, if any session gives one.
     pub handle: Option<String>,
@@ -474,8 +475,22 @@ pub fn link(
             entry.sessions.push(i);
         }
     }
+    for entry in speakers.values_mut() {
+        drop_bare_organisations(&mut entry.affiliations);
+    }
 
     (Some(Site { config, home, categories, sessions, tags, speakers }), diagnostics)
+}
+
+/// Removes each affiliation that another one repeats with a role in parentheses: one session
+/// may name the speaker's employer and another add their role there, and listing both says
+/// the employer twice.
+fn drop_bare_organisations(affiliations: &mut BTreeSet<String>) {
+    let all = affiliations.clone();
+    affiliations.retain(|bare| {
+        !all.iter()
+            .any(|other| other.strip_prefix(bare.as_str()).is_some_and(|r| r.starts_with(" (")))
+    });
 }
 
 /// Parses one file. Its text becomes the body in place, so the model holds no second copy
@@ -598,6 +613,17 @@ mod tests {
         assert_eq!(Date::parse("2016-02-29").map(|d| d.to_string()), Some("2016-02-29".into()));
         assert_eq!(Date::parse("2015-13-01"), None);
         assert_eq!(Date::parse("15-11-16"), None);
+    }
+
+    #[test]
+    fn an_organisation_given_with_a_role_is_listed_once() {
+        let mut affiliations: BTreeSet<String> =
+            ["Docker", "Docker (Security Lead)", "Docker Inc", "Uber"].map(String::from).into();
+        drop_bare_organisations(&mut affiliations);
+        assert_eq!(
+            affiliations.iter().collect::<Vec<_>>(),
+            ["Docker (Security Lead)", "Docker Inc", "Uber"]
+        );
     }
 
     #[test]

@@ -123,7 +123,10 @@ pub struct Manifest {
 
 /// Calls `emit` with each term of `text`: the runs of alphanumeric characters, lowercased one
 /// character at a time, with [`ACCENT_FOLDS`] folded, and between [`MIN_TERM_CHARS`] and
-/// [`MAX_TERM_CHARS`] characters long. `static/js/search.js` tokenizes queries the same way.
+/// [`MAX_TERM_CHARS`] characters long. A dot between two ASCII digits is part of the term, so
+/// that versions and addresses (`1.9`, `nginx:1.9.1`, `172.17.0.1`) are found as written:
+/// split at the dot, `1.9` would leave no term at all. `static/js/search.js` tokenizes
+/// queries with the same rule.
 pub fn for_each_term(text: &str, mut emit: impl FnMut(&str)) {
     let mut term = String::new();
     let mut chars = 0;
@@ -134,8 +137,13 @@ pub fn for_each_term(text: &str, mut emit: impl FnMut(&str)) {
         term.clear();
         *chars = 0;
     };
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
+    let mut rest = text.chars().peekable();
+    let mut previous = ' ';
+    while let Some(c) = rest.next() {
+        let joins_digits =
+            c == '.' && previous.is_ascii_digit() && rest.peek().is_some_and(char::is_ascii_digit);
+        previous = c;
+        if c.is_ascii_alphanumeric() || joins_digits {
             term.push(c.to_ascii_lowercase());
             chars += 1;
         } else if !c.is_ascii() && c.is_alphanumeric() {
@@ -626,6 +634,10 @@ mod tests {
             terms("Jérôme Petazzoni's IPVS-based L4 balancer: a x 2015, Ünïcode ΣΑΣ"),
             ["jerome", "petazzoni", "ipvs", "based", "l4", "balancer", "2015", "unicode", "σασ"]
         );
+        assert_eq!(
+            terms("Docker 1.9, nginx:1.9.1 on 172.17.0.1. v1.21 at 4.3. 1..9 .5 x.9 1.x 1 9"),
+            ["docker", "1.9", "nginx", "1.9.1", "on", "172.17.0.1", "v1.21", "at", "4.3"]
+        );
         let long = "f".repeat(MAX_TERM_CHARS + 1);
         assert_eq!(terms(&format!("sha {long} {}", &long[1..])), ["sha", &long[1..]]);
         assert!(terms("a b c — !").is_empty());
@@ -717,6 +729,22 @@ mod tests {
         assert_eq!(urls(&index, "swarm over"), ["b/"]);
         assert_eq!(urls(&index, "swarm volumes"), Vec::<String>::new());
         assert_eq!(urls(&index, "a !"), Vec::<String>::new(), "no indexable word");
+    }
+
+    #[test]
+    fn versions_are_one_term_and_match_as_prefixes() {
+        let docs = [
+            doc("a/", "Engine 1.9", "", "", "tagged 1.9.0, then 1.9.1"),
+            doc("b/", "Engine 1.10", "", "", "released 1 9 weeks later"),
+            doc("c/", "Bridge", "", "", "docker0 is 172.17.42.1"),
+        ];
+        let index = index(&docs, SHARD_BYTES);
+        assert_eq!(urls(&index, "1.9"), ["a/"]);
+        assert_eq!(urls(&index, "engine 1.9.1"), ["a/"]);
+        assert_eq!(urls(&index, "1.1"), ["b/"], "a prefix of 1.10");
+        assert_eq!(urls(&index, "172.17"), ["c/"]);
+        assert_eq!(urls(&index, "172"), ["c/"], "an address's first number is a prefix of it");
+        assert_eq!(urls(&index, "1 9"), Vec::<String>::new(), "single digits are no terms");
     }
 
     #[test]

@@ -15,7 +15,9 @@ const DATA = new URL('search/', SITE);
 const POPUP_RESULTS = 8;
 const PAGE_RESULTS = 20;
 const EXCERPT_CHARS = 220;
-const WORD = /[\p{Alphabetic}\p{N}]+/gu;
+// Runs of letters and digits, a dot between two ASCII digits included (`1.9`, `172.17.0.1`):
+// the generator's `for_each_term` rule, which the index was built with.
+const WORD = /(?:[\p{Alphabetic}\p{N}]|(?<=[0-9])\.(?=[0-9]))+/gu;
 
 const cache = new Map();
 
@@ -254,9 +256,11 @@ async function bodyText(url) {
   const doc = new DOMParser().parseFromString(html, 'text/html');
   const prose = doc.querySelector('.session .prose') ?? doc.querySelector('main');
   if (!prose) return '';
-  for (const el of prose.querySelectorAll('pre, .anchor, .badge')) el.remove();
+  // A demo's fallback and the link to its page are the same words on every demo; its
+  // caption is the author's and stays, as in the index.
+  for (const el of prose.querySelectorAll('pre, .anchor, .badge, .demo-embed .demo-root, .demo-embed figcaption a')) el.remove();
   // textContent runs adjacent cells, items and headings together: separate blocks first.
-  for (const el of prose.querySelectorAll('p, li, td, th, h1, h2, h3, h4, h5, h6, dt, dd, blockquote, br')) el.after(' ');
+  for (const el of prose.querySelectorAll('p, li, td, th, h1, h2, h3, h4, h5, h6, dt, dd, blockquote, figcaption, br')) el.after(' ');
   return prose.textContent.replace(/\s+/g, ' ').trim();
 }
 
@@ -356,7 +360,7 @@ function attach({ form, input, list, status, popup, more, all, limit, onQuery })
     list.replaceChildren();
     const n = result.hits.length;
     if (result.words.length === 0) {
-      status.textContent = query.trim() === '' ? '' : 'Type at least two letters.';
+      status.textContent = query.trim() === '' ? '' : 'Type at least two letters or digits.';
     } else {
       status.textContent = n === 0 ? `No results for “${query.trim()}”.` : `${n} result${n === 1 ? '' : 's'} for “${query.trim()}”.`;
     }

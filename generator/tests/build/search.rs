@@ -59,6 +59,19 @@ fn finds_ipvs_and_petazzoni_in_the_real_content() {
 }
 
 #[test]
+fn finds_docker_1_9_as_written_in_the_real_content() {
+    let out = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temporary directory");
+    build_real_site(out.path());
+    let index = SearchIndex::load(&out.path().join("search")).expect("the index loads");
+    let release = "announcements/docker-1-9-release/";
+    let versions = urls(&index, "1.9");
+    assert_eq!(versions[0], release, "the title hit comes first");
+    assert!(versions.contains(&"networking/networking-deep-dive/".to_owned()), "{versions:?}");
+    assert_eq!(urls(&index, "Docker 1.9")[0], release);
+    assert_eq!(urls(&index, "1.9.1"), [release], "only the release notes name 1.9.1");
+}
+
+#[test]
 fn the_index_is_a_fraction_of_the_site_and_a_query_needs_part_of_it() {
     let out = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temporary directory");
     build_real_site(out.path());

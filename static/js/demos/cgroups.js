@@ -7,7 +7,7 @@
 // `run` leaves its CPU timeline in the frame (4 u32 per span: cpu, start ms, length ms, slot),
 // read through a fresh Uint32Array view after every call and copied at once.
 
-import { darkMode, field, h, helpPanel, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
+import { darkMode, field, h, helpPanel, paint, plural, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 const SLOT_THROTTLED = 0xffffffff;
 const SLOT_IDLE = 0xfffffffe;
@@ -17,14 +17,6 @@ const MAX_CHIPS = 64;
 const MiB = 1024 * 1024;
 // v1 "no limit" reads 9223372036854771712; anything this large is shown as "none".
 const HUGE = 2 ** 62;
-
-const NOTES = {
-  'ulimit-nproc-per-user':
-    'Shown in Barcelona: docker run -u daemon --ulimit nproc=N sets RLIMIT_NPROC, which the kernel counts per user across every container, not per container.',
-  'pids-fork-bomb':
-    'The fix that came after the talk: the pids controller (pids.max), which docker run --pids-limit writes. The limit is per cgroup and counts threads.',
-  'memory-oom-kill': 'Explanation, not from the talk: a memory limit with a memcg OOM kill inside the cgroup.',
-};
 
 // Kernel file names per version: the demo shows the scenario's own names.
 const NAMES = [
@@ -161,7 +153,6 @@ function fmtBytes(n) {
 }
 
 /** How many forks (or clones, spawns) `rec` saw refused with EAGAIN. */
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const refused = (rec) => rec.fork_failed || (/^EAGAIN/.test(rec.error) ? 1 : 0);
 const fmtMs = (us) => `${+(us / 1000).toFixed(1)} ms`;
 /** `x` as a CSS percentage of `scale`, at most 100%. */
@@ -317,7 +308,7 @@ export function mount(root, ctx) {
   const num = (label, value, min, max, extra = {}) => h('input', { type: 'number', value, min, max, 'aria-label': label, ...extra });
   const int = (input, what) => {
     const v = input.value.trim();
-    if (!/^\d+$/.test(v)) throw new Error(`${what}: enter a whole number`);
+    if (!/^\d+$/.test(v)) throw new Error(`${what}: enter a whole number, 0 or more`);
     return Number(v);
   };
   const pid = () => {
@@ -449,8 +440,9 @@ export function mount(root, ctx) {
     resetState();
     buildNames();
     versionBadge.textContent = `cgroup v${version}`;
-    note.textContent = NOTES[name] ?? '';
-    note.hidden = !NOTES[name];
+    // The catalog's note: where the scenario stands against the talk.
+    note.textContent = ctx.catalog.find((s) => s.name === name)?.note ?? '';
+    note.hidden = !note.textContent;
     writeFile.replaceChildren(...Object.keys(WRITABLE[version]).map((text) => h('option', { text })));
     writeValue.value = Object.values(WRITABLE[version])[0];
     for (let i = 0; i < steps; i++) {

@@ -3,7 +3,7 @@
 // scenario names. Everything shown comes from the wasm simulation's records and frame; every
 // string from a scenario or a record is untrusted, so the DOM is built with textContent only.
 
-import { darkMode, field as labelled, h, helpPanel, paint, prepend, setOptions, stylesheet, transport } from './kit.js';
+import { darkMode, field as labelled, h, helpPanel, paint, plural, prepend, setOptions, stylesheet, transport } from './kit.js';
 
 const SCHEDULERS = {
   rr: 'round robin',
@@ -309,6 +309,7 @@ export function mount(root, ctx) {
     let rows = [];
     let compare = null;
     let shownSched = '';
+    let shownDests = [];
     const recent = [];
 
     const svcLine = h('p', { class: 'ipvs-line' });
@@ -512,9 +513,12 @@ export function mount(root, ctx) {
         schedSel.value = rec.scheduler;
         [fbLabel.textContent, portLabel.textContent] = flagNames();
       }
+      // The flag boxes show the service's flags, as the scheduler picker shows its scheduler.
+      [fb.checked, port.checked] = flagNames().map((f) => rec.flags.includes(f));
       const op = rec.op;
       let picks = null;
-      if ('pick' in rec || 'picks' in rec) {
+      // A refused op picked nothing: its record names `pick: null` only to keep its shape.
+      if (!rec.error && ('pick' in rec || 'picks' in rec)) {
         picks = rec.picks ?? [rec.pick];
         lastPicks = picks;
         if (!rec.error) for (const p of picks) if (p != null) tally.set(p, (tally.get(p) ?? 0) + 1);
@@ -530,6 +534,7 @@ export function mount(root, ctx) {
         }
       }
       cmdLine.textContent = rec.error ? '' : ipvsadm(op, rec);
+      shownDests = rec.dests;
       return describe(rec, picks);
     }
 
@@ -562,6 +567,13 @@ export function mount(root, ctx) {
       }
     }
 
+    /** A twos pick draws two random u32s, each reduced to 0…Σw over the weights of the
+     * destinations it may pick (above 0, not overloaded): the line shows the reduced draws. */
+    function twosLine(rec) {
+      const n = rec.dests.reduce((sum, d) => sum + (d.overloaded || d.weight < 1 ? 0 : d.weight), 1);
+      return `twos: draws mod (Σw + 1 = ${n}) → ${list(rec.draws.map((d) => (d ? `[${d[0] % n}, ${d[1] % n}]` : '∅')), 6)}`;
+    }
+
     function ipvsadm(op, rec) {
       const t = `-${proto[0]} ${vip}`;
       const d = rec.dests.find((x) => x.name === (op.dest ?? op.name));
@@ -572,7 +584,8 @@ export function mount(root, ctx) {
         case 'set_weight':
           return d ? `# ipvsadm -e ${t} -r ${d.addr} -m -w ${d.weight} -x ${d.u_threshold} -y ${d.l_threshold}` : '';
         case 'del_dest': {
-          const gone = rec.trash.find((x) => x.name === op.dest);
+          // A destination without connections is freed at once, not kept in the trash.
+          const gone = [...rec.trash, ...shownDests].find((x) => x.name === op.dest);
           return `# ipvsadm -d ${t} -r ${gone?.addr ?? op.dest}`;
         }
         case 'edit_service':
@@ -591,12 +604,12 @@ export function mount(root, ctx) {
         return;
       }
       const dests = rec.dests;
-      svcLine.textContent = `Service ${vip} ${proto.toUpperCase()} · scheduler ${rec.scheduler}${rec.flags.length ? ` (${rec.flags.join(', ')})` : ''} · ${dests.length} destination${dests.length === 1 ? '' : 's'} · ${Object.keys(rec.connections).length} connections · clock ${rec.clock_ms} ms`;
+      svcLine.textContent = `Service ${vip} ${proto.toUpperCase()} · scheduler ${rec.scheduler}${rec.flags.length ? ` (${rec.flags.join(', ')})` : ''} · ${plural(dests.length, 'destination')} · ${plural(Object.keys(rec.connections).length, 'connection')} · clock ${rec.clock_ms} ms`;
       wrrLine.textContent =
         rec.scheduler === 'wrr' ? `wrr: cw ${rec.cw} · mw ${rec.mw} · di ${rec.di} · cursor ${rec.cursor ?? 'head'}`
         : rec.scheduler === 'rr' ? `rr: cursor ${rec.cursor ?? 'head'}`
         : rec.scheduler === 'mh' ? `mh: table of ${rec.table_size} slots · gcd ${rec.gcd} · rshift ${rec.rshift}`
-        : rec.draws ? `twos draws: ${list(rec.draws.map((d) => (d ? `[${d[0]}, ${d[1]}]` : '∅')), 6)}`
+        : rec.draws ? twosLine(rec)
         : '';
       chips(pickStrip, lastPicks);
       const shown = dests.slice(0, MAX_ROWS);
@@ -615,7 +628,7 @@ export function mount(root, ctx) {
       const last = lastPicks[lastPicks.length - 1];
       shown.forEach((d, i) => {
         const c = rows[i].cells;
-        const vals = [d.addr, d.weight, `${d.u_threshold} / ${d.l_threshold}`, d.active, d.inactive, d.active * 256 + d.inactive, tally.get(d.name) ?? 0, [d.overloaded && 'OVERLOAD', d.weight === 0 && 'quiesced', d.slots != null && `${d.slots} slots`].filter(Boolean).join(' ')];
+        const vals = [d.addr, d.weight, `${d.u_threshold} / ${d.l_threshold}`, d.active, d.inactive, d.active * 256 + d.inactive, tally.get(d.name) ?? 0, [d.overloaded && 'OVERLOAD', d.weight === 0 && 'quiesced', d.slots != null && plural(d.slots, 'slot')].filter(Boolean).join(' ')];
         vals.forEach((v, j) => {
           const s = String(v);
           if (c[j].textContent !== s) c[j].textContent = s;
@@ -906,7 +919,7 @@ export function mount(root, ctx) {
 
     function fillSummary(fill) {
       const rounds = fill.length ? fill[fill.length - 1].round + 1 : 0;
-      return `${fill.length} claims in ${rounds} round${rounds === 1 ? '' : 's'}, ${fill.reduce((s, f) => s + f.skipped, 0)} filled preferences skipped`;
+      return `${fill.length} claims in ${plural(rounds, 'round')}, ${fill.reduce((s, f) => s + f.skipped, 0)} filled preferences skipped`;
     }
 
     function animate(now, spd) {
@@ -920,7 +933,7 @@ export function mount(root, ctx) {
         anim.claimed[f.slot] = index.get(f.backend) ?? -1;
       }
       const f = anim.fill[anim.done - 1];
-      fillLine.textContent = `round ${f.round}: ${f.backend} takes slot ${f.slot}${f.skipped ? ` after passing ${f.skipped} filled slot${f.skipped === 1 ? '' : 's'}` : ''} (${anim.done} / ${anim.fill.length})`;
+      fillLine.textContent = `round ${f.round}: ${f.backend} takes slot ${f.slot}${f.skipped ? ` after passing ${plural(f.skipped, 'filled slot')}` : ''} (${anim.done} / ${anim.fill.length})`;
       anim.last = f.slot;
       cv.draw();
       if (anim.done < anim.fill.length) return true;
@@ -1146,7 +1159,7 @@ export function mount(root, ctx) {
       );
       setOptions(peerSel, ps.map((p) => p.name));
       steps.replaceChildren(
-        ...(lastPicks ?? []).slice(0, 21).map((p) => h('li', { text: `[${p.raised.join(', ')}] → ${p.peer} −${p.total} → [${p.current_weight.join(', ')}]` })),
+        ...(lastPicks ?? []).slice(0, 21).map((p) => h('li', { text: `[${p.raised.join(', ')}] → ${p.peer} -= ${p.total} → [${p.current_weight.join(', ')}]` })),
       );
       compareBox.hidden = !compare;
       if (compare) compare.render(compareBox);
@@ -1244,7 +1257,7 @@ export function mount(root, ctx) {
         case 'list_services':
           return 'GET /service';
         case 'pulse':
-          return `(pulse: ${op.count ?? 1} check${op.count > 1 ? 's' : ''} of ${op.rs_id} ${op.result === 1 || op.result === 'down' ? 'fail' : 'succeed'})`;
+          return `(pulse: ${plural(op.count ?? 1, 'check')} of ${op.rs_id} ${op.result === 1 || op.result === 'down' ? 'fails' : 'succeeds'})`;
         default:
           return op.op;
       }
@@ -1287,8 +1300,8 @@ export function mount(root, ctx) {
             h('p', { class: 'ipvs-card-title' }, swatch(b.rs_id), b.rs_id),
             h('p', { class: 'ipvs-mono', text: `${b.options.host}:${b.options.port} ${b.options.method}` }),
             h('p', {}, h('span', { class: 'ipvs-big', 'data-testid': 'weight', text: b.options.weight }), ' weight'),
-            h('p', { text: `${down ? 'Down' : 'Up'} · health ${(100 * b.metrics.health).toFixed(1)} % · ${b.window_downs}/${b.window_checks} failed` }),
-            h('p', { class: 'ipvs-note', text: `${stash.has(b.rs_id) ? `stash ${stash.get(b.rs_id)} · ` : ''}${b.options.pulse?.type ?? 'tcp'} every ${b.options.pulse?.interval ?? '1m'} · next ${(b.next_check_ms / 1000).toFixed(0)} s` }),
+            h('p', { text: `${down ? 'Down' : 'Up'} · health ${(100 * b.metrics.health).toFixed(1)} % · ${b.window_checks ? `${b.window_downs}/${b.window_checks} failed` : 'no check yet: GORB serves zero metrics'}` }),
+            h('p', { class: 'ipvs-note', text: `${stash.has(b.rs_id) ? `stash ${stash.get(b.rs_id)} · ` : ''}${b.options.pulse?.type ?? 'tcp'} every ${b.options.pulse?.interval ?? '1m'} · on its own clock, next check at ${(b.next_check_ms / 1000).toFixed(0)} s` }),
           );
         }),
       );
@@ -1315,7 +1328,8 @@ export function mount(root, ctx) {
         t1 = Math.max(t1, p.t);
         wMax = Math.max(wMax, p.w);
       }
-      if (t1 <= t0) t1 = t0 + 1;
+      // At least a second wide, so that the axis' two ends never read the same.
+      if (t1 < t0 + 1000) t1 = t0 + 1000;
       const L = 30;
       const T = 14;
       const B = ht - 14;

@@ -28,6 +28,9 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/** `1 slot`, `2 slots`. */
+export const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** `<label class="cls"><span>text</span>el</label>`. */
 export const field = (text, el, cls) => h('label', { class: cls }, h('span', { text }), el);
 

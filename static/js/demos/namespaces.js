@@ -120,6 +120,17 @@ function commandText(op) {
   }
 }
 
+/** `text` cut to `n` characters, with an ellipsis where it was cut. */
+const clip = (text, n) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
+
+/** A device's state as drawn: lo's operstate UNKNOWN (it has no carrier to sense) shows as UP. */
+const devState = (d) => (d.state === 'UNKNOWN' ? 'UP' : d.state);
+
+/** An op as the script lists it: `label: command`, or the command alone when no process runs it. */
+function scriptLine(op) {
+  return `${op.as ? `${op.as}: ` : ''}${commandText(op)}`;
+}
+
 /** The prompt for an op: `label# ` (uid 0 inside its user namespace) or `label$ `. */
 function promptOf(op, state) {
   if (op.as == null) return '$ ';
@@ -392,7 +403,7 @@ export function mount(root, ctx) {
   );
 
   // ---- script, log, help
-  const script = h('ol', { class: 'ns-script', start: '0' });
+  const script = h('ol', { class: 'ns-script' });
   const logList = h('ol', { class: 'ns-log', reversed: true });
   const lower = h(
     'div',
@@ -452,7 +463,7 @@ export function mount(root, ctx) {
     root.demo.lastRecord = rec;
     prepend(
       logList,
-      h('li', { class: rec.error != null ? 'ns-err' : null, value: rec.step }, h('code', { text: `${rec.op.as ?? ''}: ${commandText(rec.op)}` }), ` ${resultText(rec)}`),
+      h('li', { class: rec.error != null ? 'ns-err' : null, value: rec.step + 1 }, h('code', { text: scriptLine(rec.op) }), ` ${resultText(rec)}`),
       LOG_SIZE,
     );
   }
@@ -503,7 +514,7 @@ export function mount(root, ctx) {
     const end = left ? '' : ' End of the script.';
     if (!rec) setStatus(`Ready: ${left} commands to step through.`);
     else if (rec.error != null) setStatus(`${rec.errno ?? 'error'}: the command failed; the state is unchanged.${end}`, 'error');
-    else setStatus(`Command ${rec.step}: ${resultText(rec).replace(/^→ /, '')}.${end}`.replace(/\.\./, '.'));
+    else setStatus(`Command ${rec.step + 1}: ${resultText(rec).replace(/^→ |\.$/g, '')}.${end}`);
   }
 
   function renderCurrent(rec, prev) {
@@ -671,7 +682,7 @@ export function mount(root, ctx) {
     const width = cols.length * W + (cols.length - 1) * GAP;
     const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'ns-net-svg', role: 'img', 'data-testid': 'net' });
     svg.style.setProperty('--cols', cols.length);
-    svg.append(s('title', {}, `Network namespaces and their devices: ${cols.map((c) => `${nsName('net', c.n.inode)} has ${c.devs.map((d) => `${d.name} ${d.state}`).join(', ') || 'no device'}`).join('; ')}`));
+    svg.append(s('title', {}, `Network namespaces and their devices: ${cols.map((c) => `${nsName('net', c.n.inode)} has ${c.devs.map((d) => `${d.name} ${devState(d)}`).join(', ') || 'no device'}`).join('; ')}`));
     const pos = new Map(); // `${col}:${index}` → {x, y}
     cols.forEach((c, i) => {
       const x = i * (W + GAP);
@@ -679,15 +690,15 @@ export function mount(root, ctx) {
       svg.append(
         s('rect', { x: x + 1, y: 1, width: W - 2, height: height - 2, rx: 8, class: INITIAL_INODES.has(c.n.inode) ? 'net-ns host' : 'net-ns' }),
         s('text', { x: x + 10, y: 18, class: 'net-title' }, nsName('net', c.n.inode)),
-        s('text', { x: x + 10, y: 32, class: 'net-users' }, (users.length ? users.join(', ') : 'no process (held by an fd or mount)').slice(0, 40)),
+        s('text', { x: x + 10, y: 32, class: 'net-users' }, clip(users.length ? users.join(', ') : 'no process (held by an fd or mount)', 40)),
       );
       c.devs.forEach((d, k) => {
         const y = 40 + k * ROW;
-        const up = d.state === 'UP' || d.state === 'UNKNOWN';
+        const up = devState(d) === 'UP';
         svg.append(
           s('rect', { x: x + 8, y, width: W - 16, height: ROW - 8, rx: 6, class: `dev ${up ? 'up' : 'down'}` }),
-          s('text', { x: x + 16, y: y + 15, class: 'dev-name' }, `${d.index}: ${d.name} ${d.state === 'UNKNOWN' ? 'UP' : d.state}`),
-          s('text', { x: x + 16, y: y + 30, class: 'dev-addr' }, d.addrs.length ? d.addrs.join(' ').slice(0, 34) : 'no address'),
+          s('text', { x: x + 16, y: y + 15, class: 'dev-name' }, `${d.index}: ${d.name} ${devState(d)}`),
+          s('text', { x: x + 16, y: y + 30, class: 'dev-addr' }, d.addrs.length ? clip(d.addrs.join(' '), 34) : 'no address'),
         );
         pos.set(`${i}:${d.index}`, { x, y: y + (ROW - 8) / 2 });
       });
@@ -782,7 +793,7 @@ export function mount(root, ctx) {
   }
 
   function renderScript() {
-    script.replaceChildren(...scriptOps.map((op) => h('li', {}, h('code', { text: `${op.as ?? ''}: ${commandText(op)}` }))));
+    script.replaceChildren(...scriptOps.map((op) => h('li', {}, h('code', { text: scriptLine(op) }))));
   }
 
   function markScript() {

@@ -3,9 +3,11 @@
 //! Two draws `r mod (Σw + 1)` over the eligible destinations; walking the list and subtracting
 //! each weight, the first destination where a draw reaches ≤ 0 is that draw's choice. Choice 2
 //! replaces choice 1 only when `w2 · oh1 > w1 · oh2`, in the kernel's 32-bit `int` arithmetic
-//! (the products wrap; wlc's are 64-bit). The kernel draws with `prandom_u32()`;
-//! here the draws come from the service's seeded [`SplitMix64`](crate::ipvs::prng::SplitMix64)
-//! or are given explicitly, and the last pair is kept for display.
+//! (the products wrap; wlc's are 64-bit). The kernel draws with
+//! `get_random_u32_below(Σw + 1)`, which takes the high half of a random `u32` times `Σw + 1`;
+//! here a raw `u32` from the service's seeded [`SplitMix64`](crate::ipvs::prng::SplitMix64), or
+//! given explicitly, is reduced `mod (Σw + 1)`: as uniform, but not the same numbers. The last
+//! pair is kept for display.
 
 use crate::ipvs::dest::RealServer;
 
