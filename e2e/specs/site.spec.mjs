@@ -142,6 +142,11 @@ export const tests = [
       assert.equal(await diogo.locator('.count').textContent(), '2 sessions');
       await goto(page, `${baseUrl}speakers/diogo-monica/`);
       assert.equal(await page.locator('main > .meta').textContent(), 'Docker (Security Lead)');
+      // The tag cloud shows bare counts; a screen reader hears what they count.
+      await goto(page, `${baseUrl}tags/`);
+      const ipvs = page.locator('.tag-cloud a').filter({ hasText: /^ipvs\b/ });
+      assert.match(await ipvs.textContent(), /^ipvs \d+ sessions?$/);
+      assert.equal(await ipvs.locator('.visually-hidden').evaluate((el) => el.getBoundingClientRect().width), 1, 'the word is not shown');
     },
   },
   {
