@@ -114,6 +114,7 @@ export const tests = [
       assert.deepEqual(await lastRecord(page), withoutTimeline(trace[2]));
       assert.match(await page.locator('.cg-content').textContent(), /cat \/sys\/fs\/cgroup\/web\/cpu\.stat\nusage_usec 500000/);
       assert.ok(await testid(page, 'step').isDisabled(), 'step is disabled at the end');
+      assert.ok(await testid(page, 'play').isDisabled(), 'and play');
       assert.equal(await root(page).getAttribute('data-remaining'), '0');
     },
   },

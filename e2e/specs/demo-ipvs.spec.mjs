@@ -123,6 +123,7 @@ export const tests = [
       assert.match(await text(page, 'wrr'), new RegExp(`cw ${native[4].cw} · mw ${native[4].mw} · di ${native[4].di} · cursor ${native[4].cursor}`));
       assert.equal(await data(page, 'remaining'), '0');
       assert.ok(await page.locator(q('step')).isDisabled(), 'step is disabled at the end');
+      assert.ok(await page.locator(q('play')).isDisabled(), 'so is play, as in the other demos');
     },
   },
   {

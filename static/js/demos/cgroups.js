@@ -553,8 +553,6 @@ export function mount(root, ctx) {
   function updateButtons() {
     const left = demo?.remaining() ?? 0;
     player.count(applied, left);
-    // Play stops at the end of the scenario, and cannot start there.
-    player.play.disabled = !left;
     progress.textContent = `${applied} applied · ${left} to go`;
   }
 

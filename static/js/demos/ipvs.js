@@ -142,7 +142,6 @@ export function mount(root, ctx) {
     },
     busy: () => queue.length > 0 || !!view?.animating?.(),
     halt: () => view?.finish?.(),
-    end: () => say('End of the scenario: reset to replay it.'),
   });
   const counter = h('span', { class: 'ipvs-counter', 'aria-live': 'off' });
   const state = h('div', { class: 'ipvs-state', 'data-testid': 'state' });

@@ -121,12 +121,12 @@ export function paint(canvas, w, ht, dpr) {
  * (`kind` 'error' or 'warn' becomes its data-kind), and the play loop: Play steps `t.speed`
  * times a second (the speed chosen), the first step at once. `o` is the demo's side:
  * - `step()` applies the next scripted op and is falsy when there was none; `left()` counts the
- *   ops left (Play ends at 0, and Step is disabled by `t.count`).
+ *   ops left (Play ends at 0, and `t.count` disables Step and Play there).
  * - `load(text, name)` (re)creates the demo from a scenario: the picker's choice, once fetched,
  *   and Reset's with `t.text` and `t.name`. It may throw; `reset()` is the Reset button's.
  * - optional: `frame(now)`, each frame's own work, true while it holds the steps back
  *   (animations); `busy()`, whether the loop runs on when not playing; `halt()` ends the
- *   animations when the demo pauses; `end()` when Play is pressed with no op left.
+ *   animations when the demo pauses.
  */
 export function transport(root, ctx, p, o) {
   let playing = false;
@@ -159,7 +159,7 @@ export function transport(root, ctx, p, o) {
   };
   const stop = () => setPlaying(false);
   const start = () => {
-    if (!o.left()) return o.end?.();
+    if (!o.left()) return;
     setPlaying(true);
     budget = 1;
     t.kick();
@@ -228,7 +228,7 @@ export function transport(root, ctx, p, o) {
     count(applied, left) {
       root.dataset.step = applied;
       root.dataset.remaining = left;
-      t.step.disabled = !left;
+      t.step.disabled = t.play.disabled = !left;
     },
     stop,
     start,
