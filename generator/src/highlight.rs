@@ -55,6 +55,9 @@ thread_local! {
     /// The looks met on this thread: theme rules are matched once per distinct scope stack,
     /// and a look's opening tag written once, not once per token.
     static LOOKS: RefCell<Looks> = RefCell::default();
+    /// The grammar found for each language (lowercase) on this thread.
+    static GRAMMARS: RefCell<FxHashMap<String, Option<(&'static SyntaxSet, &'static SyntaxReference)>>> =
+        RefCell::default();
 }
 
 /// Scope stacks to what the two themes make of them, as indices into `tags`.
@@ -246,26 +249,14 @@ impl Highlighter {
         self.cache
     }
 
-    /// The grammar for `lang`, with the set it belongs to (its includes resolve there).
+    /// The grammar for `lang`, with the set it belongs to (its includes resolve there),
+    /// looked up once per language and thread: syntect's search by name lowercases every
+    /// grammar's name, for each code block.
     fn syntax(&self, lang: &str) -> Option<(&'static SyntaxSet, &'static SyntaxReference)> {
         let lang = lang.to_ascii_lowercase();
-        let token = match lang.as_str() {
-            "sh" | "shell" | "zsh" => "bash",
-            "golang" => "go",
-            "yml" => "yaml",
-            "docker" => "dockerfile",
-            "py" => "python",
-            "rs" => "rust",
-            "patch" => "diff",
-            other => other,
-        };
-        let set: &'static SyntaxSet =
-            if FROM_SYNTECT.contains(&token) { &SYNTECT_SYNTAXES } else { &SYNTAXES };
-        let syntax = set
-            .find_syntax_by_token(token)
-            .or_else(|| set.find_syntax_by_name(token))
-            .or_else(|| set.syntaxes().iter().find(|s| s.name.eq_ignore_ascii_case(token)))?;
-        Some((set, syntax))
+        GRAMMARS.with_borrow_mut(|found| {
+            *found.entry(lang).or_insert_with_key(|lang| find_syntax(lang))
+        })
     }
 
     /// Renders `code` in `lang` (the fence's info string, possibly empty).
@@ -374,6 +365,27 @@ impl Highlighter {
         }
         css
     }
+}
+
+/// The grammar for `lang` (lowercase) and its set, by token, name or name in any case.
+fn find_syntax(lang: &str) -> Option<(&'static SyntaxSet, &'static SyntaxReference)> {
+    let token = match lang {
+        "sh" | "shell" | "zsh" => "bash",
+        "golang" => "go",
+        "yml" => "yaml",
+        "docker" => "dockerfile",
+        "py" => "python",
+        "rs" => "rust",
+        "patch" => "diff",
+        other => other,
+    };
+    let set: &'static SyntaxSet =
+        if FROM_SYNTECT.contains(&token) { &SYNTECT_SYNTAXES } else { &SYNTAXES };
+    let syntax = set
+        .find_syntax_by_token(token)
+        .or_else(|| set.find_syntax_by_name(token))
+        .or_else(|| set.syntaxes().iter().find(|s| s.name.eq_ignore_ascii_case(token)))?;
+    Some((set, syntax))
 }
 
 /// Writes a run of tokens with the same looks: bare text when `tag`, its opening tag, is empty.
