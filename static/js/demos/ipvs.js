@@ -520,7 +520,7 @@ export function mount(root, ctx) {
       if (!rec.error && ('pick' in rec || 'picks' in rec)) {
         picks = rec.picks ?? [rec.pick];
         lastPicks = picks;
-        if (!rec.error) for (const p of picks) if (p != null) tally.set(p, (tally.get(p) ?? 0) + 1);
+        for (const p of picks) if (p != null) tally.set(p, (tally.get(p) ?? 0) + 1);
       }
       if (rec.conns?.length) {
         recent.push(...rec.conns.slice(-RECENT));
