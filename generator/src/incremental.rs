@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use crate::markdown::{MarkdownContext, RenderedMarkdown, render_markdown};
 use crate::model::Source;
 use crate::output::Written;
+use crate::render::OutputFile;
 use crate::scripts::ScriptCache;
 
 /// The caches one `serve` session keeps from build to build. Start with `default()`.
@@ -32,6 +33,9 @@ pub struct BuildCache {
     pub(crate) scripts: ScriptCache,
     /// What the output directory holds; `None` until the first build wrote it.
     pub(crate) output: Option<Written>,
+    /// The WebAssembly build's files (the glue and the module), compiled by the first build
+    /// and part of every rebuild's output: a rebuild that left them out would delete them.
+    pub(crate) wasm: Vec<OutputFile>,
 }
 
 /// Rendered Markdown by source path, with the inputs it was rendered from.

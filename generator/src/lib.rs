@@ -335,11 +335,19 @@ pub fn build_with(
 
     if let Some(catalog) = &catalog {
         files.extend(demos::scenario_files_output(catalog));
-        // A cached rebuild keeps the wasm it wrote first: serve starts over with an empty
-        // cache when `wasm-demos/` changes.
-        let first_write = cache.as_deref().is_none_or(|c| c.output.is_none());
-        if options.write && options.wasm && first_write {
-            files.extend(demos::build_wasm(root).map_err(BuildError::Internal)?);
+        // A cached rebuild writes again the wasm the first build compiled: serve starts over
+        // with an empty cache when `wasm-demos/` changes.
+        if options.write && options.wasm {
+            match cache.as_deref_mut() {
+                Some(cache) if cache.output.is_some() => files.extend(cache.wasm.iter().cloned()),
+                cache => {
+                    let wasm = demos::build_wasm(root).map_err(BuildError::Internal)?;
+                    if let Some(cache) = cache {
+                        cache.wasm.clone_from(&wasm);
+                    }
+                    files.extend(wasm);
+                }
+            }
         }
     }
 

@@ -10,7 +10,16 @@ use generator::serve::Server;
 
 fn main() -> ExitCode {
     generator::alloc::configure();
-    let options = match Cli::parse().into_action() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            // `--help` and `--version` print to stdout and succeed; a bad option is invalid
+            // input, exit code 1, like a bad `--base-url`.
+            return if err.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
+    let options = match cli.into_action() {
         Action::Build(options) => options,
         Action::Serve(options) => {
             return match Server::start(options).and_then(Server::run_until_interrupted) {

@@ -92,6 +92,21 @@ fn rejects_an_output_directory_inside_content() {
 }
 
 #[test]
+fn an_unknown_option_is_invalid_input_and_help_is_not_an_error() {
+    let site = SiteTest::minimal();
+    assert_fails_untouched(
+        &site,
+        &["build", "--bogus"],
+        "error: unexpected argument '--bogus' found\n\n\
+         Usage: generator build [OPTIONS]\n\n\
+         For more information, try '--help'.\n",
+    );
+    let help = site.run(&["build", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.starts_with("Build the site"), "{}", help.stdout);
+}
+
+#[test]
 fn rejects_a_relative_base_url_option() {
     let site = SiteTest::minimal();
     assert_fails_untouched(

@@ -162,3 +162,32 @@ fn an_edited_script_is_minified_again_alone_and_a_broken_one_fails_the_rebuild()
     assert_eq!(messages, ["static/js/greet.js:1:14: JavaScript syntax error: Unexpected token"]);
     assert_eq!(site.snapshot_tree("public"), before);
 }
+
+/// The real site, whose first build compiles the demos' WebAssembly (as `cargo run` does:
+/// cargo only checks it when it is built already): a rebuild with the cache keeps the glue
+/// and the module. Rebuilds once left them out of their output, which deleted them.
+#[test]
+fn a_rebuild_keeps_the_webassembly_the_first_build_compiled() {
+    let out = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temporary directory");
+    let options = BuildOptions {
+        root: crate::site_test::workspace_root(),
+        out_dir: Some(out.path().join("public")),
+        base_url: None,
+        drafts: false,
+        write: true,
+        wasm: true,
+    };
+    let mut cache = BuildCache::default();
+    build_with(&options, Some(&mut cache)).expect("the real site builds");
+    let read = |rel: &str| std::fs::read(out.path().join("public").join(rel));
+    let (module, glue) = (read("wasm/demos_bg.wasm"), read("wasm/demos.js"));
+    assert!(
+        module.as_ref().is_ok_and(|m| m.starts_with(b"\0asm")),
+        "the first build wrote the module"
+    );
+
+    let again = build_with(&options, Some(&mut cache)).expect("the real site builds");
+    assert_eq!(again.files_written, 0, "nothing changed, nothing written");
+    assert_eq!(read("wasm/demos_bg.wasm").ok(), module.ok());
+    assert_eq!(read("wasm/demos.js").ok(), glue.ok());
+}
