@@ -35,20 +35,21 @@ fn default_language() -> String {
 }
 
 impl SiteConfig {
-    /// Parses `text`, the contents of `path` (relative to the site root, for messages).
-    pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, SourceError> {
+    /// Parses `text`, the contents of `path` (relative to the site root, for messages), or
+    /// gives its errors (at least one).
+    pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, Vec<SourceError>> {
         let mut config: SiteConfig = front_matter::parse_toml(path, text, 0)?;
         if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
             let at =
                 text.find("base_url").map_or(Location::START, |i| Location::from_offset(text, i));
-            return Err(SourceError::new(
+            return Err(vec![SourceError::new(
                 path,
                 at,
                 SourceErrorKind::InvalidValue(format!(
                     "base_url `{}` must be an absolute http(s) URL",
                     config.base_url
                 )),
-            ));
+            )]);
         }
         if !config.base_url.ends_with('/') {
             config.base_url.push('/');
@@ -107,9 +108,9 @@ mod tests {
     #[test]
     fn rejects_a_relative_base_url_with_its_line() {
         let text = MINIMAL.replace("https://example.org/notes", "/notes");
-        let err = SiteConfig::parse(Path::new("site.toml"), &text).unwrap_err();
+        let errors = SiteConfig::parse(Path::new("site.toml"), &text).unwrap_err();
         assert_eq!(
-            err.to_string(),
+            errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
             "site.toml:2:1: base_url `/notes` must be an absolute http(s) URL"
         );
     }

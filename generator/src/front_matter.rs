@@ -3,8 +3,10 @@
 //!
 //! Every error is located in the file: TOML errors through `toml::de::Error::span`, YAML
 //! errors through `serde_norway::Error::location`, both shifted past the opening fence line.
+//! A TOML block reports all its mistakes at once (see [`parse_toml`]); a YAML block, its first.
 //! The body remembers the line it starts on, so Markdown errors are file-relative too.
 
+use std::ops::Range;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
@@ -79,27 +81,112 @@ fn count_lines(text: &str) -> u32 {
     u32::try_from(text.matches('\n').count()).unwrap_or(u32::MAX)
 }
 
-/// Deserializes a split file's front matter into `T`.
-pub fn parse<T: DeserializeOwned>(path: &Path, split: &Split<'_>) -> Result<T, SourceError> {
+/// Deserializes a split file's front matter into `T`, or gives its errors (at least one).
+pub fn parse<T: DeserializeOwned>(path: &Path, split: &Split<'_>) -> Result<T, Vec<SourceError>> {
     match split.format {
         Format::Toml => parse_toml(path, split.front_matter, split.front_matter_line_offset),
-        Format::Yaml => parse_yaml(path, split.front_matter, split.front_matter_line_offset),
+        Format::Yaml => parse_yaml(path, split.front_matter, split.front_matter_line_offset)
+            .map_err(|err| vec![err]),
     }
 }
 
-/// Deserializes TOML `text`, which starts `line_offset` lines into the file at `path`.
+/// At most this many errors are reported for one TOML block.
+const MAX_TOML_ERRORS: usize = 20;
+
+/// Deserializes TOML `text`, which starts `line_offset` lines into the file at `path`, or
+/// gives every error in it (at least one), sorted by position.
+///
+/// serde stops at the first error, so each error's key-value is blanked out (with spaces,
+/// its line breaks kept, so that later positions stay right) and the text deserialized again,
+/// until it succeeds or nothing more can be told: an error in no key-value, a blanked text
+/// that no longer parses, or a missing field. A syntax error in a value (`date = 2015-13-16`)
+/// blanks its line. A missing field that was blanked out for its own error is not reported
+/// again.
 pub fn parse_toml<T: DeserializeOwned>(
     path: &Path,
     text: &str,
     line_offset: u32,
-) -> Result<T, SourceError> {
-    toml::from_str(text).map_err(|err| {
+) -> Result<T, Vec<SourceError>> {
+    let mut errors = Vec::new();
+    let mut blanked = Vec::new();
+    let mut current = text.to_owned();
+    loop {
+        let err = match toml::from_str(&current) {
+            Ok(value) if errors.is_empty() => return Ok(value),
+            Ok(_) => return Err(sorted(errors)),
+            Err(err) => err,
+        };
+        let missing =
+            err.message().strip_prefix("missing field `").and_then(|m| m.split('`').next());
+        if missing.is_some_and(|field| blanked.iter().any(|b| b == field)) {
+            return Err(sorted(errors));
+        }
         let location = err
             .span()
             .map_or(Location::START, |span| Location::from_offset(text, span.start))
             .shifted(line_offset);
-        SourceError::new(path, location, SourceErrorKind::InvalidData(toml_message(&err)))
-    })
+        errors.push(SourceError::new(
+            path,
+            location,
+            SourceErrorKind::InvalidData(toml_message(&err)),
+        ));
+        let entry = err.span().filter(|_| missing.is_none()).and_then(|span| {
+            entry_at(&current, span.start).or_else(|| line_at(&current, span.start))
+        });
+        let Some((range, key)) = entry.filter(|_| errors.len() < MAX_TOML_ERRORS) else {
+            return Err(sorted(errors));
+        };
+        let spaces: String = current[range.clone()]
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+            .collect();
+        current.replace_range(range, &spaces);
+        blanked.push(key);
+        if toml::de::DeTable::parse(&current).is_err() {
+            return Err(sorted(errors));
+        }
+    }
+}
+
+fn sorted(mut errors: Vec<SourceError>) -> Vec<SourceError> {
+    errors.sort_by_key(|e| e.location);
+    errors
+}
+
+/// The byte range and key of the innermost key-value of TOML `text` that holds `offset`.
+fn entry_at(text: &str, offset: usize) -> Option<(Range<usize>, String)> {
+    fn search(table: &toml::de::DeTable<'_>, offset: usize) -> Option<(Range<usize>, String)> {
+        table.iter().find_map(|(key, value)| {
+            let range = key.span().start..value.span().end;
+            if !range.contains(&offset) {
+                return None;
+            }
+            let inner = match value.get_ref() {
+                toml::de::DeValue::Table(table) => search(table, offset),
+                toml::de::DeValue::Array(items) => {
+                    items.iter().find_map(|item| match item.get_ref() {
+                        toml::de::DeValue::Table(table) => search(table, offset),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            };
+            inner.or_else(|| Some((range, key.get_ref().to_string())))
+        })
+    }
+    search(toml::de::DeTable::parse(text).ok()?.get_ref(), offset)
+}
+
+/// The line of `text` that holds `offset` when it reads `key = …`, with its key: where a
+/// syntax error leaves no parsed key-value to find.
+fn line_at(text: &str, offset: usize) -> Option<(Range<usize>, String)> {
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let (key, _) = text[start..end].split_once('=')?;
+    let key = key.trim();
+    let bare =
+        !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    bare.then(|| (start..end, key.to_owned()))
 }
 
 fn toml_message(err: &toml::de::Error) -> String {
@@ -170,8 +257,63 @@ mod tests {
     fn parse_str(text: &str) -> Result<(Meta, u32, String), String> {
         let path = Path::new("c/x.md");
         let split = split(path, text).map_err(|e| e.to_string())?;
-        let meta: Meta = parse(path, &split).map_err(|e| e.to_string())?;
+        let meta: Meta = parse(path, &split).map_err(|errors| messages(&errors))?;
         Ok((meta, split.body.line_offset, split.body.text.to_owned()))
+    }
+
+    fn messages(errors: &[SourceError]) -> String {
+        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Talk {
+        title: String,
+        date: toml::value::Datetime,
+        #[serde(default)]
+        count: u32,
+        #[serde(default)]
+        people: Vec<Person>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Person {
+        name: String,
+    }
+
+    fn talk(text: &str) -> Result<Talk, String> {
+        parse_toml(Path::new("t.md"), text, 1).map_err(|errors| messages(&errors))
+    }
+
+    #[test]
+    fn reports_every_mistake_of_a_toml_block_at_once() {
+        let text = "titel = \"A\"\ntitle = \"A\"\ndate = 2015-13-16\ncount = \"many\"\n\
+                    [[people]]\nname = \"B\"\nnmae = \"C\"\n";
+        assert_eq!(
+            talk(text).unwrap_err(),
+            "t.md:2:1: unknown field `titel`, expected one of `title`, `date`, `count`, `people`\n\
+             t.md:4:8: invalid date, expected month between 01 and 12\n\
+             t.md:5:9: invalid type: string \"many\", expected u32\n\
+             t.md:8:1: unknown field `nmae`, expected `name`"
+        );
+        let fixed =
+            text.replace("titel = \"A\"\n", "").replace("13", "11").replace("\"many\"", "2");
+        let talk = talk(&fixed.replace("nmae = \"C\"\n", "")).unwrap();
+        assert_eq!((talk.title.as_str(), talk.count, talk.people.len()), ("A", 2, 1));
+    }
+
+    #[test]
+    fn a_field_blanked_for_its_own_error_is_not_also_missing_but_another_is() {
+        assert_eq!(
+            talk("title = \"A\"\ndate = \"soon\"\n").unwrap_err(),
+            "t.md:3:8: invalid type: string \"soon\", expected a TOML datetime"
+        );
+        assert_eq!(
+            talk("date = 2015-11-16\ntitel = \"A\"\n").unwrap_err(),
+            "t.md:2:1: missing field `title`\n\
+             t.md:3:1: unknown field `titel`, expected one of `title`, `date`, `count`, `people`"
+        );
     }
 
     #[test]

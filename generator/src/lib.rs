@@ -427,8 +427,8 @@ fn load_config(
             Some(url) => config.with_base_url(url).map(Some).map_err(BuildError::Usage),
             None => Ok(Some(config)),
         },
-        Err(err) => {
-            diagnostics.push(err);
+        Err(errors) => {
+            diagnostics.extend(Diagnostics::from_iter(errors));
             Ok(None)
         }
     }

@@ -508,10 +508,14 @@ fn parse_file(file: SourceFile) -> Result<Parsed, Diagnostics> {
     };
     let mut diagnostics = Diagnostics::default();
     let mut parsed = match kind {
-        FileKind::Home => Parsed::Home(front_matter::parse(path, &split).map_err(one)?, source),
-        FileKind::CategoryIndex { category } => {
-            Parsed::Category(category, front_matter::parse(path, &split).map_err(one)?, source)
+        FileKind::Home => {
+            Parsed::Home(front_matter::parse(path, &split).map_err(Diagnostics::from_iter)?, source)
         }
+        FileKind::CategoryIndex { category } => Parsed::Category(
+            category,
+            front_matter::parse(path, &split).map_err(Diagnostics::from_iter)?,
+            source,
+        ),
         FileKind::Session { category, slug } => {
             if !is_slug(&slug) {
                 diagnostics.push(SourceError::new(
@@ -522,8 +526,8 @@ fn parse_file(file: SourceFile) -> Result<Parsed, Diagnostics> {
             }
             let meta: SessionMeta = match front_matter::parse(path, &split) {
                 Ok(meta) => meta,
-                Err(err) => {
-                    diagnostics.push(err);
+                Err(errors) => {
+                    diagnostics.extend(Diagnostics::from_iter(errors));
                     return Err(diagnostics);
                 }
             };
