@@ -300,7 +300,11 @@ mod tests {
         let fixed =
             text.replace("titel = \"A\"\n", "").replace("13", "11").replace("\"many\"", "2");
         let talk = talk(&fixed.replace("nmae = \"C\"\n", "")).unwrap();
-        assert_eq!((talk.title.as_str(), talk.count, talk.people.len()), ("A", 2, 1));
+        assert_eq!(
+            (talk.title.as_str(), talk.date.to_string(), talk.count),
+            ("A", "2015-11-16".into(), 2)
+        );
+        assert_eq!(talk.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["B"]);
     }
 
     #[test]
