@@ -266,8 +266,9 @@ struct EmbedDoc {
     kind: String,
     #[serde(default)]
     scenario: Option<String>,
+    /// Signed, so that a negative step gets this module's message rather than serde's.
     #[serde(default)]
-    step: Option<usize>,
+    step: Option<i64>,
     #[serde(default)]
     speed: Option<f64>,
     #[serde(default)]
@@ -334,6 +335,15 @@ pub fn parse_embed(
             .ok_or_else(|| (at("kind"), format!("the {} demo has no scenarios", kind.name())))?,
     };
     let step = doc.step.unwrap_or(0);
+    if step < 0 {
+        return Err((
+            at("step"),
+            format!(
+                "step {step} is negative: give the number of operations to apply first, from 0"
+            ),
+        ));
+    }
+    let step = usize::try_from(step).unwrap_or(usize::MAX);
     if step > scenario.ops {
         return Err((
             at("step"),

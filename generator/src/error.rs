@@ -133,15 +133,11 @@ pub enum SourceErrorKind {
     #[error("broken internal link `{0}`: no such page")]
     BrokenLink(String),
     /// An `@/…#anchor` link to a heading that does not exist on the target page.
-    #[error("broken internal link `{link}`: `{page}` has no heading with id `{anchor}`")]
-    BrokenAnchor {
-        /// The whole link as written.
-        link: String,
-        /// The target page.
-        page: String,
-        /// The missing anchor.
-        anchor: String,
-    },
+    #[error(
+        "broken internal link `{}`: `{}` has no heading with id `{}`{}",
+        .0.link, .0.page, .0.anchor, .0.hint
+    )]
+    BrokenAnchor(Box<BrokenAnchor>),
     /// A template that does not parse.
     #[error("template syntax error: {0}")]
     TemplateSyntax(String),
@@ -153,6 +149,19 @@ pub enum SourceErrorKind {
         /// Tera's explanation.
         message: String,
     },
+}
+
+/// An `@/…#anchor` link whose anchor is none of the target page's heading ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenAnchor {
+    /// The whole link as written.
+    pub link: String,
+    /// The target page.
+    pub page: String,
+    /// The missing anchor.
+    pub anchor: String,
+    /// What the page's ids are, to fix it with: `; did you mean `…`?`, the ids, or nothing.
+    pub hint: String,
 }
 
 /// Problems collected across a stage; sorted and printed all together.

@@ -120,6 +120,12 @@ pub fn build_with(
     let root = options.root.as_path();
     let content_dir = root.join("content");
     let out_dir = options.out_dir.clone().unwrap_or_else(|| root.join("public"));
+    if !root.is_dir() {
+        return Err(BuildError::Usage(format!(
+            "site root `{}` is not a directory: give the directory that holds site.toml and content/ with --root",
+            root.display()
+        )));
+    }
     if options.write && output::is_within(&out_dir, &content_dir) {
         return Err(BuildError::Usage(format!(
             "output directory `{}` is inside the content directory `{}`: choose a directory outside it, such as `{}`",

@@ -92,6 +92,16 @@ fn rejects_an_output_directory_inside_content() {
 }
 
 #[test]
+fn rejects_a_root_that_is_not_a_directory() {
+    let site = SiteTest::minimal();
+    assert_fails_untouched(
+        &site,
+        &["build", "--root", "no-such-dir"],
+        "error: site root `no-such-dir` is not a directory: give the directory that holds site.toml and content/ with --root\n",
+    );
+}
+
+#[test]
 fn an_unknown_option_is_invalid_input_and_help_is_not_an_error() {
     let site = SiteTest::minimal();
     assert_fails_untouched(
