@@ -160,7 +160,7 @@ pub struct BrokenAnchor {
     pub page: String,
     /// The missing anchor.
     pub anchor: String,
-    /// What the page's ids are, to fix it with: `; did you mean `…`?`, the ids, or nothing.
+    /// What to fix it with: `; did you mean `…`?`, the page's ids, or that it has none.
     pub hint: String,
 }
 

@@ -249,13 +249,13 @@ impl Highlighter {
         self.cache
     }
 
-    /// The grammar for `lang`, with the set it belongs to (its includes resolve there),
-    /// looked up once per language and thread: syntect's search by name lowercases every
-    /// grammar's name, for each code block.
+    /// The grammar for `lang` (lowercase), with the set it belongs to (its includes resolve
+    /// there), looked up once per language and thread: syntect's search by name lowercases
+    /// every grammar's name, for each code block.
     fn syntax(&self, lang: &str) -> Option<(&'static SyntaxSet, &'static SyntaxReference)> {
-        let lang = lang.to_ascii_lowercase();
-        GRAMMARS.with_borrow_mut(|found| {
-            *found.entry(lang).or_insert_with_key(|lang| find_syntax(lang))
+        GRAMMARS.with_borrow_mut(|found| match found.get(lang) {
+            Some(grammar) => *grammar,
+            None => *found.entry(lang.to_owned()).or_insert(find_syntax(lang)),
         })
     }
 
@@ -281,7 +281,7 @@ impl Highlighter {
         if CONSOLE_LANGUAGES.contains(&lower.as_str()) {
             return Highlighted { html: self.console(code), known_language: true };
         }
-        match self.syntax(lang) {
+        match self.syntax(&lower) {
             Some(syntax) => {
                 let body = self.classed(syntax, code);
                 Highlighted {
