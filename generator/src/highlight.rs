@@ -76,10 +76,10 @@ const LINE_MEMO_CAPACITY: usize = 1 << 16;
 /// same operations and the same state after it, which are taken from here instead of
 /// running the grammar's regexes again. It finds 40 % of the code lines of the 10,000-page
 /// synthetic corpus (34 % at 1,000 pages; 19 of the real site's 228), whose generator draws
-/// lines from pools; see the README's "Speed at scale". Lines are keyed by their 128-bit XXH3 hash, as
-/// [`HighlightCache`] keys blocks by a 128-bit hash; states are shared by `Rc` (a state the
-/// line leaves unchanged is the same `Rc`), and operations are packed in 32 bits each (see
-/// [`LineMemo::pack`]) into one buffer.
+/// lines from pools; see the README's "Speed at scale". Lines are keyed by their 128-bit
+/// XXH3 hash, as [`HighlightCache`] keys blocks by a 128-bit hash; states are shared by `Rc`
+/// (a state the line leaves unchanged is the same `Rc`), and operations are packed in 32
+/// bits each (see [`LineMemo::pack`]) into one buffer.
 struct LineMemo {
     /// How many lines it holds before it starts over.
     capacity: usize,
