@@ -21,6 +21,7 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::UNIX_EPOCH;
 
@@ -83,6 +84,8 @@ const LINE_MEMO_CAPACITY: usize = 1 << 16;
 struct LineMemo {
     /// How many lines it holds before it starts over.
     capacity: usize,
+    /// The [`Highlighter`] it holds the lines of.
+    highlighter: u64,
     /// Per grammar set and line hash, the last of its entries in `lines`.
     last: FxHashMap<(usize, u128), u32>,
     lines: Vec<MemoLine>,
@@ -108,6 +111,7 @@ impl LineMemo {
     fn new(capacity: usize) -> Self {
         LineMemo {
             capacity,
+            highlighter: 0,
             last: FxHashMap::default(),
             lines: Vec::new(),
             packed: Vec::new(),
@@ -115,6 +119,21 @@ impl LineMemo {
             scope_index: FxHashMap::default(),
             ops: Vec::new(),
         }
+    }
+
+    /// Readies the memo for a block of `highlighter`'s: forgets every line unless it holds
+    /// that highlighter's already.
+    fn begin(&mut self, highlighter: u64) {
+        if self.highlighter != highlighter {
+            self.highlighter = highlighter;
+            self.clear();
+        }
+    }
+
+    fn clear(&mut self) {
+        self.last.clear();
+        self.lines.clear();
+        self.packed.clear();
     }
 
     /// Parses `line` from `state`, moves `state` past it and returns the line's operations.
@@ -141,9 +160,7 @@ impl LineMemo {
         self.ops = parse.parse_line(line, set)?;
         *state = if parse == *before { Rc::clone(&before) } else { Rc::new(parse) };
         if self.lines.len() == self.capacity {
-            self.last.clear();
-            self.lines.clear();
-            self.packed.clear();
+            self.clear();
         }
         let start = self.packed.len();
         for i in 0..self.ops.len() {
@@ -370,7 +387,14 @@ pub struct Highlighted {
 /// The shared highlighter: the syntax sets and the stylesheet's themes.
 pub struct Highlighter {
     cache: Option<HighlightCache>,
+    /// This highlighter's number, by which each thread's [`LineMemo`] is emptied when another
+    /// highlighter, hence another build, uses it: a build starts with nothing memoized, and a
+    /// cold build measured in a process that ran others is still cold.
+    id: u64,
 }
+
+/// The number of the next [`Highlighter`].
+static NEXT_HIGHLIGHTER: AtomicU64 = AtomicU64::new(0);
 
 impl Default for Highlighter {
     fn default() -> Self {
@@ -381,12 +405,12 @@ impl Default for Highlighter {
 impl Highlighter {
     /// The process-wide highlighter (the syntax sets are loaded on first use).
     pub fn new() -> Self {
-        Highlighter { cache: None }
+        Highlighter { cache: None, id: NEXT_HIGHLIGHTER.fetch_add(1, Ordering::Relaxed) }
     }
 
     /// The process-wide highlighter, reusing and refilling `cache`.
     pub fn with_cache(cache: HighlightCache) -> Self {
-        Highlighter { cache: Some(cache) }
+        Highlighter { cache: Some(cache), ..Self::new() }
     }
 
     /// The cache given to [`Highlighter::with_cache`], holding what this highlighter did.
@@ -445,6 +469,7 @@ impl Highlighter {
         let mut stack = ScopeStack::new();
         let mut out = String::with_capacity(code.len() * 2);
         LINES.with_borrow_mut(|lines| {
+            lines.begin(self.id);
             LOOKS.with_borrow_mut(|looks| {
                 // The run being written: its looks' index and its escaped text.
                 let mut run = (looks.of(&[]), String::new());
@@ -904,5 +929,18 @@ mod tests {
             packed.iter().flatten().map(|&word| LineMemo::unpack(word, &memo.scopes)).collect();
         assert_eq!(unpacked, memo.ops[..6]);
         assert_eq!(packed[6..], [None, None]);
+    }
+
+    #[test]
+    fn each_highlighter_starts_with_nothing_memoized() {
+        let code = "let x = 1;\n";
+        let [first, second] = [Highlighter::new(), Highlighter::new()];
+        first.highlight("rust", code);
+        let held = || LINES.with_borrow(|memo| memo.lines.len());
+        assert_eq!(held(), 1);
+        first.highlight("rust", "let y = 2;\n");
+        assert_eq!(held(), 2);
+        second.highlight("rust", code);
+        assert_eq!(held(), 1);
     }
 }
