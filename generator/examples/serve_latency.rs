@@ -1,5 +1,6 @@
 //! Save-to-reload latency of `serve` on the real site: copies `content/`, `templates/`,
-//! `static/` and `site.toml` into a temporary directory, serves it, and edits one session
+//! `static/`, `site.toml` and the demos' scenarios into a temporary directory, serves it
+//! (without compiling the demos' WebAssembly, as `--no-wasm`), and edits one session
 //! again and again. For each save it measures the time until the reload event arrives on the
 //! event stream, and until the edited page has been fetched again (what a reloading browser
 //! does first).
@@ -23,7 +24,7 @@ fn main() {
         args.next().unwrap_or_else(|| "content/load-balancing/ipvs-load-balancing.md".into());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
     let dir = tempfile::tempdir().expect("temporary directory");
-    for part in ["content", "templates", "static", "site.toml"] {
+    for part in ["content", "templates", "static", "site.toml", "wasm-demos/scenarios"] {
         copy(&workspace.join(part), &dir.path().join(part));
     }
     let file = dir.path().join(&session);
@@ -36,7 +37,7 @@ fn main() {
             base_url: None,
             drafts: false,
             write: true,
-            wasm: true,
+            wasm: false,
         },
         interface: [127, 0, 0, 1].into(),
         port: 0,

@@ -1,5 +1,5 @@
 //! Load test of `serve` from a second process on loopback: copies the real site into a
-//! temporary directory, starts the dev server there in a child process (this program run
+//! temporary directory (without compiling the demos' WebAssembly, as `--no-wasm`), starts the dev server there in a child process (this program run
 //! with `--server DIR`), then runs CLIENTS keep-alive clients for SECONDS, each cycling
 //! through every file of the output and a few missing paths. Every request must come back
 //! with the expected status (200, or 404 for the missing ones). The server's resident memory
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
 
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
     let dir = tempfile::tempdir().expect("temporary directory");
-    for part in ["content", "templates", "static", "site.toml"] {
+    for part in ["content", "templates", "static", "site.toml", "wasm-demos/scenarios"] {
         copy(&workspace.join(part), &dir.path().join(part));
     }
     let mut child = Command::new(std::env::current_exe().expect("own path"))
@@ -149,7 +149,7 @@ fn run_server(dir: &Path) {
             base_url: None,
             drafts: false,
             write: true,
-            wasm: true,
+            wasm: false,
         },
         interface: [127, 0, 0, 1].into(),
         port: 0,
