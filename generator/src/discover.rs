@@ -60,11 +60,14 @@ pub fn discover(root: &Path, content_dir: &Path) -> (Discovered, Diagnostics) {
     let mut found = Discovered::default();
     let mut diagnostics = Diagnostics::default();
     let mut to_read = Vec::new();
-    let walker = WalkDir::new(content_dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    let walker =
+        WalkDir::new(content_dir).follow_links(true).sort_by_file_name().into_iter().filter_entry(
+            |e| {
+                e.depth() == 0
+                    || !(e.file_name().to_string_lossy().starts_with('.')
+                        || fs::is_scratch(e.file_name()))
+            },
+        );
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,

@@ -79,7 +79,11 @@ fn tree(hasher: &mut SipHasher13, root: &Path, path: &Path, follow_links: bool) 
         return Some(());
     }
     let walk = WalkDir::new(path).follow_links(follow_links).sort_by_file_name();
-    let entries: Vec<DirEntry> = walk.into_iter().collect::<Result<_, _>>().ok()?;
+    let entries: Vec<DirEntry> = walk
+        .into_iter()
+        .filter_entry(|e| !crate::fs::is_scratch(e.file_name()))
+        .collect::<Result<_, _>>()
+        .ok()?;
     let stamps: Option<Vec<u128>> = entries.par_iter().map(|e| entry(root, e)).collect();
     for stamp in stamps? {
         hasher.write_u128(stamp);
@@ -99,10 +103,14 @@ fn stamp(root: &Path, path: &Path, metadata: &std::fs::Metadata) -> Option<u128>
     hasher.write_u8(0);
     let kind = metadata.file_type();
     hasher.write_u8(u8::from(kind.is_dir()) | u8::from(kind.is_symlink()) << 1);
-    hasher.write_u64(metadata.len());
-    let modified = metadata.modified().ok()?;
-    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
-    hasher.write_u128(since.as_nanos());
+    // A directory's size and time change with its entries, which the walk stamps one by one;
+    // taking them too would make a build stale when an editor's scratch file comes or goes.
+    if !kind.is_dir() {
+        hasher.write_u64(metadata.len());
+        let modified = metadata.modified().ok()?;
+        let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+        hasher.write_u128(since.as_nanos());
+    }
     #[cfg(unix)]
     hasher.write_u64(std::os::unix::fs::MetadataExt::ino(metadata));
     Some(hasher.finish128().as_u128())

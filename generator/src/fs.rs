@@ -98,6 +98,27 @@ pub fn remove_dir_all(path: &Path) -> Result<()> {
     }
 }
 
+/// Whether a file named `name` is an editor's scratch file rather than a source: Vim's swap
+/// files (`.name.swp`, `.name.swo`, … `.name.swa`) and the `4913` it writes to test a
+/// directory, backups (`name~`), Emacs's autosaves (`#name#`) and locks (`.#name`), and
+/// JetBrains' safe-write copies (`name___jb_tmp___`, `name___jb_old___`). They are not
+/// published, do not make a build stale, and do not trigger a rebuild in `serve`.
+pub fn is_scratch(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    let vim_swap = name.starts_with('.')
+        && name.len() > 5
+        && name.rsplit_once('.').is_some_and(|(_, ext)| {
+            ext.len() == 3 && ext.starts_with("sw") && matches!(ext.as_bytes()[2], b'a'..=b'p')
+        });
+    vim_swap
+        || name == "4913"
+        || name.ends_with('~')
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
+        || name.starts_with(".#")
+        || name.ends_with("___jb_tmp___")
+        || name.ends_with("___jb_old___")
+}
+
 /// Reads a UTF-8 text file (templates and other non-content files).
 pub fn read_to_string(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("failed to read `{}`", path.display()))
@@ -118,4 +139,32 @@ pub fn walk(dir: &Path) -> std::io::Result<Vec<(PathBuf, std::fs::FileType)>> {
         })
         .collect::<std::io::Result<_>>()?;
     Ok(parts.concat())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_editors_scratch_files_from_sources() {
+        let scratch = [
+            ".ipvs.md.swp",
+            ".ipvs.md.swo",
+            ".site.css.swa",
+            "4913",
+            "ipvs.md~",
+            "#ipvs.md#",
+            ".#ipvs.md",
+            "ipvs.md___jb_tmp___",
+            "ipvs.md___jb_old___",
+        ];
+        let sources =
+            ["ipvs.md", ".well-known", ".nojekyll", ".x.swz", "swap.swp", "#", "4913.md", "a#b"];
+        for name in scratch {
+            assert!(is_scratch(name.as_ref()), "{name} is an editor's scratch file");
+        }
+        for name in sources {
+            assert!(!is_scratch(name.as_ref()), "{name} is a source");
+        }
+    }
 }

@@ -141,7 +141,7 @@ impl Staging {
             for entry in WalkDir::new(static_dir).sort_by_file_name() {
                 let entry =
                     entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
-                if entry.file_type().is_file() {
+                if entry.file_type().is_file() && !fs::is_scratch(entry.file_name()) {
                     let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
                     copies.insert(rel.to_path_buf(), entry.path().to_path_buf());
                 }
@@ -424,7 +424,7 @@ fn plan<'a>(
         for entry in WalkDir::new(static_dir).sort_by_file_name() {
             let entry =
                 entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
-            if entry.file_type().is_file() {
+            if entry.file_type().is_file() && !fs::is_scratch(entry.file_name()) {
                 let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
                 copy(entry.path().to_path_buf(), rel.to_path_buf())?;
             }

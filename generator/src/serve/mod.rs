@@ -229,7 +229,7 @@ fn changes(kind: &EventKind) -> bool {
 }
 
 fn classify(root: &Path, out_dir: &Path, path: &Path) -> Option<Rebuild> {
-    if path.starts_with(out_dir) {
+    if path.starts_with(out_dir) || path.file_name().is_some_and(crate::fs::is_scratch) {
         return None;
     }
     let rel = path.strip_prefix(root).ok()?;
@@ -385,6 +385,8 @@ mod tests {
         assert_eq!(kind("/site/static/public/index.html"), None);
         assert_eq!(kind("/site/.public.tmp-1"), None);
         assert_eq!(kind("/site/wasm-demos/README.md"), None);
+        assert_eq!(kind("/site/content/security/.userns.md.swp"), None);
+        assert_eq!(kind("/site/content/security/userns.md~"), None);
         assert_eq!(kind("/elsewhere/content/x.md"), None);
     }
 

@@ -47,6 +47,20 @@ fn an_unchanged_rebuild_writes_nothing_and_repeats_the_warnings() {
 }
 
 #[test]
+fn an_editors_scratch_file_coming_or_going_leaves_the_build_up_to_date() {
+    let site = SiteTest::minimal();
+    let backup = site.root().join("static/css/site.css~");
+    std::fs::write(&backup, "x").expect("writable");
+    assert_built(&site.run(&[]));
+    std::fs::write(site.root().join("content/talks/.two.md.swp"), "x").expect("writable");
+    std::fs::write(site.root().join("content/talks/#two.md#"), "x").expect("writable");
+    std::fs::remove_file(&backup).expect("removable");
+    assert_up_to_date(&site.run(&[]));
+    std::fs::write(site.root().join("content/talks/notes.txt"), "x").expect("writable");
+    assert_built(&site.run(&[]));
+}
+
+#[test]
 fn a_changed_input_or_output_makes_a_full_build() {
     let site = SiteTest::minimal();
     assert_built(&site.run(&[]));

@@ -105,6 +105,37 @@ fn drafts_are_left_out_unless_asked_for() {
 }
 
 #[test]
+fn editors_scratch_files_are_not_published() {
+    let site = SiteTest::minimal();
+    let root = site.root();
+    let files = [
+        "content/talks/one.md~",
+        "content/talks/#one.md#",
+        "content/talks/diagram.svg",
+        "static/css/.site.css.swp",
+        "static/css/site.css~",
+        "static/css/4913",
+        "static/js/app.js___jb_tmp___",
+        "static/.well-known/security.txt",
+    ];
+    for file in files {
+        std::fs::create_dir_all(root.join(file).parent().expect("a parent")).expect("a directory");
+        std::fs::write(root.join(file), "x").expect("writable");
+    }
+    let run = site.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let published: Vec<&str> =
+        files.iter().copied().filter(|f| root.join(published_path(f)).exists()).collect();
+    assert_eq!(published, ["content/talks/diagram.svg", "static/.well-known/security.txt"]);
+}
+
+/// Where a source under `content/` or `static/` is copied in the output.
+fn published_path(source: &str) -> String {
+    let rel = source.strip_prefix("content/").or_else(|| source.strip_prefix("static/"));
+    format!("public/{}", rel.expect("under content/ or static/"))
+}
+
+#[test]
 fn check_writes_nothing() {
     let site = SiteTest::minimal();
     let run = site.run(&["check"]);
