@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::error::{Location, SourceError, SourceErrorKind};
 use crate::front_matter;
+use crate::model::Date;
 
 /// The deserialized `site.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -25,6 +26,10 @@ pub struct SiteConfig {
     /// Whether raw HTML in Markdown is emitted as is (otherwise it is escaped).
     #[serde(default)]
     pub allow_html: bool,
+    /// The conference's days in order: a session's `day = N` names the Nth, and its `date`
+    /// must be that day. Without them, a session may not give a `day`.
+    #[serde(default)]
+    pub conference_days: Vec<Date>,
     /// Where each of `categories` is written in `site.toml`, for messages.
     #[serde(skip)]
     pub category_locations: Vec<Location>,

@@ -271,7 +271,7 @@ pub fn write_corpus(config: CorpusConfig, templates_from: &Path, out: &Path) -> 
         format!(
             "title = \"Synthetic conference notes\"\nbase_url = \"https://corpus.example.org/\"\n\
              description = \"A generated site of {} sessions for benchmarks.\"\nlanguage = \"en\"\n\
-             categories = [\n{}]\n",
+             categories = [\n{}]\nconference_days = [2015-11-16, 2015-11-17]\n",
             config.pages,
             categories.concat()
         )

@@ -171,7 +171,8 @@ pub struct SessionMeta {
     pub summary: String,
     /// The day it was given (or, for release notes, the release date).
     pub date: Date,
-    /// Conference day, 1 or 2; absent for pre-conference context.
+    /// Conference day, from 1 (the first of `conference_days` in `site.toml`); absent for
+    /// pre-conference context.
     #[serde(default)]
     pub day: Option<u8>,
     /// The track, as Docker named it.
@@ -357,7 +358,8 @@ pub fn link(
     drafts: bool,
 ) -> (Option<Site>, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
-    let parsed: Vec<Result<Parsed, Diagnostics>> = files.into_par_iter().map(parse_file).collect();
+    let parsed: Vec<Result<Parsed, Diagnostics>> =
+        files.into_par_iter().map(|file| parse_file(file, &config.conference_days)).collect();
     let mut home = None;
     let mut categories: BTreeMap<String, (CategoryMeta, Source)> = BTreeMap::new();
     let mut sessions = Vec::new();
@@ -495,7 +497,7 @@ fn drop_bare_organisations(affiliations: &mut BTreeSet<String>) {
 
 /// Parses one file. Its text becomes the body in place, so the model holds no second copy
 /// of the content.
-fn parse_file(file: SourceFile) -> Result<Parsed, Diagnostics> {
+fn parse_file(file: SourceFile, conference_days: &[Date]) -> Result<Parsed, Diagnostics> {
     let SourceFile { rel_path, kind, mut text } = file;
     let path = rel_path.as_path();
     let one = |e: SourceError| Diagnostics::from_iter([e]);
@@ -531,7 +533,7 @@ fn parse_file(file: SourceFile) -> Result<Parsed, Diagnostics> {
                     return Err(diagnostics);
                 }
             };
-            check_values(path, &split, &meta, &mut diagnostics);
+            check_values(path, &split, &meta, conference_days, &mut diagnostics);
             Parsed::Session(Box::new(Session { category, slug, meta, source }))
         }
     };
@@ -543,7 +545,13 @@ fn parse_file(file: SourceFile) -> Result<Parsed, Diagnostics> {
     diagnostics.finish(parsed)
 }
 
-fn check_values(path: &Path, split: &Split<'_>, meta: &SessionMeta, out: &mut Diagnostics) {
+fn check_values(
+    path: &Path,
+    split: &Split<'_>,
+    meta: &SessionMeta,
+    conference_days: &[Date],
+    out: &mut Diagnostics,
+) {
     let mut invalid = |key: &str, message: String| {
         out.push(SourceError::new(
             path,
@@ -551,10 +559,39 @@ fn check_values(path: &Path, split: &Split<'_>, meta: &SessionMeta, out: &mut Di
             SourceErrorKind::InvalidValue(message),
         ));
     };
-    if let Some(day) = meta.day
-        && !(1..=2).contains(&day)
-    {
-        invalid("day", format!("day {day} is not a conference day (expected 1 or 2)"));
+    if let Some(day) = meta.day {
+        match conference_days.get(usize::from(day).wrapping_sub(1)) {
+            Some(date) if *date != meta.date => invalid(
+                "date",
+                format!(
+                    "date {} is not day {day} of the conference, {date} (`conference_days` in \
+                     site.toml): correct `date` or `day`",
+                    meta.date
+                ),
+            ),
+            Some(_) => {}
+            None if conference_days.is_empty() => invalid(
+                "day",
+                format!(
+                    "day {day} names a conference day, but site.toml has no `conference_days`: \
+                     add `conference_days = [<day 1>, <day 2>, …]` (TOML dates) there, or \
+                     remove `day`"
+                ),
+            ),
+            None => invalid(
+                "day",
+                format!(
+                    "day {day} is not a conference day (`conference_days` in site.toml has {}: \
+                     expected {})",
+                    conference_days.len(),
+                    match conference_days.len() {
+                        1 => "1".to_owned(),
+                        2 => "1 or 2".to_owned(),
+                        n => format!("1 to {n}"),
+                    }
+                ),
+            ),
+        }
     }
     if meta.speakers.is_empty() {
         invalid("speakers", "a session needs at least one speaker".to_owned());

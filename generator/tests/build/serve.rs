@@ -277,7 +277,7 @@ fn shows_content_errors_and_keeps_serving_the_last_good_site() {
     let mut opened_now = Events::connect(server.addr(), 1);
     assert_eq!(opened_now.next(), ("build-error".to_owned(), expected.to_owned()));
 
-    edit(&site, "content/talks/one.md", "date = 2015-13-16", "date = 2015-11-18");
+    edit(&site, "content/talks/one.md", "date = 2015-13-16", "date = 2015-11-16");
     assert_eq!(events.next(), ("reload".to_owned(), "2".to_owned()));
     assert_eq!(opened_now.next(), ("reload".to_owned(), "2".to_owned()));
 }
