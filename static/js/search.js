@@ -41,10 +41,17 @@ function load(url, kind) {
 let manifestPromise = null;
 
 function manifest() {
-  manifestPromise ??= load(new URL('manifest.json', DATA), 'json').then((m) => ({
-    ...m,
-    folds: new Map(m.folds),
-  }), (err) => {
+  manifestPromise ??= load(new URL('manifest.json', DATA), 'json').then((m) => {
+    const w = m.weights;
+    // A posting's field score by its six field bits, and its body score by its count.
+    const fieldScores = new Float64Array(64);
+    for (let code = 0; code < 64; code += 1) {
+      for (let bit = 0; bit < w.fields.length; bit += 1) if (code & (1 << bit)) fieldScores[code] += w.fields[bit];
+    }
+    const bodyScores = new Float64Array(256);
+    for (let count = 1; count < 256; count += 1) bodyScores[count] = Math.min(w.body_cap, w.body * (1 + Math.log(count)));
+    return { ...m, folds: new Map(m.folds), fieldScores, bodyScores };
+  }, (err) => {
     manifestPromise = null;
     throw err;
   });
@@ -155,6 +162,7 @@ function shard(n) {
 
 /** Every page's best score for one word: `{ scores: Float64Array by page id, pages }`. */
 async function wordScores(word, m) {
+  const { fieldScores, bodyScores } = m;
   const w = m.weights;
   const scores = new Float64Array(m.pages);
   const pages = [];
@@ -162,15 +170,22 @@ async function wordScores(word, m) {
     for (const entry of list) {
       if (!entry.term.startsWith(word)) continue;
       const factor = entry.term === word ? 1 : w.prefix_factor;
-      const state = { at: entry.start };
+      const end = entry.end;
+      let at = entry.start;
       let page = 0;
-      while (state.at < entry.end) {
-        page += varint(bytes, state);
-        const code = varint(bytes, state);
-        let score = 0;
-        for (let bit = 0; bit < w.fields.length; bit += 1) if (code & (1 << bit)) score += w.fields[bit];
+      // Pairs of varints (page delta, field bits + 64 × body count), decoded inline.
+      while (at < end) {
+        let byte = bytes[at++];
+        let value = byte & 0x7f;
+        for (let scale = 128; byte >= 0x80; scale *= 128) value += ((byte = bytes[at++]) & 0x7f) * scale;
+        page += value;
+        byte = bytes[at++];
+        let code = byte & 0x7f;
+        for (let scale = 128; byte >= 0x80; scale *= 128) code += ((byte = bytes[at++]) & 0x7f) * scale;
+        if (at > end || at > bytes.length) throw new Error('search index: truncated shard');
         const count = Math.floor(code / 64);
-        if (count > 0) score += Math.min(w.body_cap, w.body * (1 + Math.log(count)));
+        let score = fieldScores[code & 63];
+        if (count > 0) score += count < bodyScores.length ? bodyScores[count] : Math.min(w.body_cap, w.body * (1 + Math.log(count)));
         score *= factor;
         if (scores[page] === 0) pages.push(page);
         if (score > scores[page]) scores[page] = score;
