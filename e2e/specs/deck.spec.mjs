@@ -24,6 +24,24 @@ async function goToSlide(page, index) {
 
 export const tests = [
   {
+    name: 'every embed page fits the 960×700 frame of the README at every scenario\'s last step',
+    viewport: { width: 960, height: 700 },
+    timeout: 120_000,
+    fn: async ({ page, baseUrl }) => {
+      const catalog = await (await page.request.get(new URL('demos/scenarios.json', baseUrl).href)).json();
+      const tall = [];
+      for (const [kind, scenarios] of Object.entries(catalog)) {
+        for (const { name, ops } of scenarios) {
+          await page.goto(new URL(`demos/${kind}/embed/?scenario=${name}&step=${ops}`, baseUrl).href);
+          await page.locator(`[data-state="ready"][data-step="${ops}"]`).waitFor();
+          const height = await page.evaluate(() => document.documentElement.scrollHeight);
+          if (height > 700) tall.push(`${kind}/${name}: ${height}px`);
+        }
+      }
+      assert.deepEqual(tall, []);
+    },
+  },
+  {
     name: 'vendored reveal.js serves with its license, and no request leaves the site',
     fn: async ({ page, baseUrl }) => {
       const license = await page.request.get(new URL('vendor/reveal/LICENSE', baseUrl).href);
