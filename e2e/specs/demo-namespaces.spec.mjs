@@ -292,6 +292,27 @@ export const tests = [
     },
   },
   {
+    name: 'on a phone the network diagram keeps its text readable and scrolls sideways in its box',
+    viewport: PHONE,
+    fn: async ({ page, baseUrl }) => {
+      const catalog = await (await page.request.get(`${baseUrl}demos/scenarios.json`)).json();
+      const { ops } = catalog[KIND].find((s) => s.name === 'container-from-shell-script');
+      await page.goto(`${baseUrl}${PAGE}?scenario=container-from-shell-script&step=${ops}`);
+      await page.locator(`.ns-demo[data-state="ready"][data-step="${ops}"]`).waitFor();
+      const net = await page.locator('[data-testid="net"]').evaluate((svg) => ({
+        namespaces: svg.querySelectorAll('.net-ns').length,
+        scale: svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+        boxScrolls: svg.parentElement.scrollWidth > svg.parentElement.clientWidth,
+        pageWidth: document.documentElement.scrollWidth,
+      }));
+      assert.equal(net.namespaces, 2, 'the host and the container');
+      // Its smallest text is 10 units: drawn at 10 px or more, not shrunk to the phone.
+      assert.ok(net.scale >= 1, `the diagram is drawn at ${net.scale.toFixed(2)} of its size`);
+      assert.ok(net.boxScrolls, 'the diagram scrolls in its box');
+      assert.equal(net.pageWidth, PHONE.width, 'the page itself does not scroll sideways');
+    },
+  },
+  {
     name: 'a help file that fails to load says so, and the help loads when opened again',
     allowConsoleErrors: [/status of 503/],
     fn: async ({ page, baseUrl }) => {
