@@ -6,7 +6,9 @@
 // For each query it loads the search page fresh (empty cache), then reports the median of
 // 15 runs of `search()` from static/js/search.js: the first, cold query (fetching the
 // manifest and the shards it needs) and a warm repeat, plus the bytes the cold query fetched
-// from search/ (uncompressed; the local server does not gzip).
+// from search/ (uncompressed; the local server does not gzip). "typed" is the query typed
+// into a fresh page as the header box sees it: the manifest fetched on focus, then a search
+// per keystroke at 8 keystrokes a second, timed at the last one.
 
 import { chromium } from 'playwright-core';
 
@@ -30,6 +32,7 @@ try {
   for (const query of queries) {
     const cold = [];
     const warm = [];
+    const typed = [];
     let bytes = 0;
     let hits = 0;
     for (let run = 0; run < RUNS; run += 1) {
@@ -54,9 +57,26 @@ try {
       bytes = result.fetched;
       hits = result.hits;
       await context.close();
+
+      const typing = await browser.newContext();
+      const typingPage = await typing.newPage();
+      await typingPage.goto(`${server.baseUrl}search/`, { waitUntil: 'load' });
+      typed.push(await typingPage.evaluate(async (q) => {
+        const { search } = await import(new URL('js/search.js', document.baseURI.replace(/search\/.*$/, '')).href);
+        await search('');
+        let last = 0;
+        for (let end = 1; end <= q.length; end += 1) {
+          await new Promise((done) => setTimeout(done, 125));
+          const t0 = performance.now();
+          await search(q.slice(0, end));
+          last = performance.now() - t0;
+        }
+        return last;
+      }, query));
+      await typing.close();
     }
     console.log(
-      `${JSON.stringify(query).padEnd(18)} ${String(hits).padStart(6)} hits  cold ${median(cold).toFixed(1).padStart(6)} ms  warm ${median(warm).toFixed(1).padStart(6)} ms  fetched ${(bytes / 1024).toFixed(0).padStart(5)} KiB`,
+      `${JSON.stringify(query).padEnd(18)} ${String(hits).padStart(6)} hits  cold ${median(cold).toFixed(1).padStart(6)} ms  warm ${median(warm).toFixed(1).padStart(6)} ms  typed ${median(typed).toFixed(1).padStart(6)} ms  fetched ${(bytes / 1024).toFixed(0).padStart(5)} KiB`,
     );
   }
 } finally {
