@@ -241,6 +241,18 @@ fn classify(root: &Path, out_dir: &Path, path: &Path) -> Option<Rebuild> {
     watched.then_some(Rebuild::Incremental)
 }
 
+/// What the log says changed: the first path that still exists (an editor that saves by
+/// renaming a temporary file over the source names both), and how many more.
+fn describe(root: &Path, mut paths: Vec<PathBuf>) -> String {
+    paths.sort_by_key(|path| !path.exists());
+    let name = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
+    match paths.as_slice() {
+        [path] => name(path),
+        [path, rest @ ..] => format!("{} and {} more", name(path), rest.len()),
+        [] => String::new(),
+    }
+}
+
 struct Rebuilder {
     build: BuildOptions,
     root: PathBuf,
@@ -285,13 +297,8 @@ impl Rebuilder {
             if kind == Rebuild::Full {
                 self.cache = BuildCache::default();
             }
-            let name = |p: &Path| p.strip_prefix(&self.root).unwrap_or(p).display().to_string();
-            let what = match changed.as_slice() {
-                [(path, _)] => name(path),
-                [(path, _), rest @ ..] => format!("{} and {} more", name(path), rest.len()),
-                [] => String::new(),
-            };
-            self.rebuild(&what);
+            let paths: Vec<PathBuf> = changed.into_iter().map(|(path, _)| path).collect();
+            self.rebuild(&describe(&self.root, paths));
         }
     }
 
@@ -388,6 +395,20 @@ mod tests {
         assert_eq!(kind("/site/content/security/.userns.md.swp"), None);
         assert_eq!(kind("/site/content/security/userns.md~"), None);
         assert_eq!(kind("/elsewhere/content/x.md"), None);
+    }
+
+    #[test]
+    fn names_a_path_that_still_exists_first() {
+        let root = tempfile::tempdir().expect("temporary directory");
+        let saved = root.path().join("content/talks/one.md");
+        std::fs::create_dir_all(saved.parent().expect("a parent")).expect("directories");
+        std::fs::write(&saved, "x").expect("writable");
+        let renamed_away = root.path().join("content/talks/.one.md.tmp.4021");
+        assert_eq!(
+            describe(root.path(), vec![renamed_away.clone(), saved.clone()]),
+            "content/talks/one.md and 1 more"
+        );
+        assert_eq!(describe(root.path(), vec![renamed_away]), "content/talks/.one.md.tmp.4021");
     }
 
     #[test]
