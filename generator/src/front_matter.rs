@@ -85,13 +85,12 @@ fn count_lines(text: &str) -> u32 {
 pub fn parse<T: DeserializeOwned>(path: &Path, split: &Split<'_>) -> Result<T, Vec<SourceError>> {
     match split.format {
         Format::Toml => parse_toml(path, split.front_matter, split.front_matter_line_offset),
-        Format::Yaml => parse_yaml(path, split.front_matter, split.front_matter_line_offset)
-            .map_err(|err| vec![err]),
+        Format::Yaml => parse_yaml(path, split.front_matter, split.front_matter_line_offset),
     }
 }
 
-/// At most this many errors are reported for one TOML block.
-const MAX_TOML_ERRORS: usize = 20;
+/// At most this many errors are reported for one front matter block.
+const MAX_ERRORS: usize = 20;
 
 /// Deserializes TOML `text`, which starts `line_offset` lines into the file at `path`, or
 /// gives every error in it (at least one), sorted by position.
@@ -133,7 +132,7 @@ pub fn parse_toml<T: DeserializeOwned>(
         let entry = err.span().filter(|_| missing.is_none()).and_then(|span| {
             entry_at(&current, span.start).or_else(|| line_at(&current, span.start))
         });
-        let Some((range, key)) = entry.filter(|_| errors.len() < MAX_TOML_ERRORS) else {
+        let Some((range, key)) = entry.filter(|_| errors.len() < MAX_ERRORS) else {
             return Err(sorted(errors));
         };
         let spaces: String = current[range.clone()]
@@ -193,22 +192,81 @@ fn toml_message(err: &toml::de::Error) -> String {
     err.message().trim_end().replace('\n', "; ")
 }
 
+/// Deserializes YAML `text`, which starts `line_offset` lines into the file at `path`, or
+/// gives every error in it (at least one), sorted by position, the way [`parse_toml`] does:
+/// the top-level entry holding each error (its `key:` line and the lines indented or listed
+/// under it) is blanked out and the text deserialized again, until it succeeds or nothing
+/// more can be told (the text is not YAML, or the error is in no top-level entry).
 fn parse_yaml<T: DeserializeOwned>(
     path: &Path,
     text: &str,
     line_offset: u32,
-) -> Result<T, SourceError> {
-    // An empty YAML document is `null`; give the deserializer an empty mapping instead, so
-    // that a missing required field is reported as such.
-    let text_or_empty_map = if text.trim().is_empty() { "{}" } else { text };
-    serde_norway::from_str(text_or_empty_map).map_err(|err| {
+) -> Result<T, Vec<SourceError>> {
+    let mut errors = Vec::new();
+    let mut blanked = Vec::new();
+    let mut current = text.to_owned();
+    loop {
+        // An empty YAML document is `null`; give the deserializer an empty mapping instead,
+        // so that a missing required field is reported as such.
+        let document = if current.trim().is_empty() { "{}" } else { current.as_str() };
+        let err = match serde_norway::from_str(document) {
+            Ok(value) if errors.is_empty() => return Ok(value),
+            Ok(_) => return Err(sorted(errors)),
+            Err(err) => err,
+        };
+        let message = err.to_string();
+        let missing = message.strip_prefix("missing field `").and_then(|m| m.split('`').next());
+        if missing.is_some_and(|field| blanked.iter().any(|b| b == field)) {
+            return Err(sorted(errors));
+        }
         let location = err.location().map_or(Location::START, |l| Location {
             line: u32::try_from(l.line()).unwrap_or(u32::MAX),
             column: u32::try_from(l.column()).unwrap_or(u32::MAX),
         });
-        let message = yaml_message(&err.to_string(), line_offset);
-        SourceError::new(path, location.shifted(line_offset), SourceErrorKind::InvalidData(message))
-    })
+        errors.push(SourceError::new(
+            path,
+            location.shifted(line_offset),
+            SourceErrorKind::InvalidData(yaml_message(&message, line_offset)),
+        ));
+        let syntax = serde_norway::from_str::<serde_norway::Value>(document).is_err();
+        let entry = err
+            .location()
+            .filter(|_| missing.is_none() && !syntax)
+            .and_then(|l| yaml_entry_at(&current, l.line()));
+        let Some((range, key)) = entry.filter(|_| errors.len() < MAX_ERRORS) else {
+            return Err(sorted(errors));
+        };
+        let spaces: String = current[range.clone()]
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+            .collect();
+        current.replace_range(range, &spaces);
+        blanked.push(key);
+    }
+}
+
+/// The byte range and key of the top-level entry of YAML `text` that holds line `line`
+/// (1-based): its `key:` line, which starts the line, and the lines after it that are
+/// indented, list items, comments or blank.
+fn yaml_entry_at(text: &str, line: usize) -> Option<(Range<usize>, String)> {
+    let starts_entry = |l: &str| !l.is_empty() && !l.starts_with([' ', '\t', '\r', '\n', '-', '#']);
+    let lines: Vec<(usize, &str)> = text
+        .split_inclusive('\n')
+        .scan(0, |at, l| {
+            let start = *at;
+            *at += l.len();
+            Some((start, l))
+        })
+        .collect();
+    let first = (0..line.min(lines.len())).rev().find(|&i| starts_entry(lines[i].1))?;
+    let (start, key_line) = lines[first];
+    let key = key_line.split_once(':')?.0.trim();
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return None;
+    }
+    let end =
+        lines[first + 1..].iter().find(|(_, l)| starts_entry(l)).map_or(text.len(), |(at, _)| *at);
+    Some((start..end, key.to_owned()))
 }
 
 /// serde_norway's message without its own position (the diagnostic has it), and with any other
@@ -345,6 +403,29 @@ mod tests {
     fn locates_yaml_errors_in_the_file() {
         let err = parse_str("---\ntitle: A\ntags: 3\n---\n").unwrap_err();
         assert_eq!(err, "c/x.md:3:7: tags: invalid type: integer `3`, expected a sequence");
+    }
+
+    #[test]
+    fn reports_every_mistake_of_a_yaml_block_at_once() {
+        let text = "---\ntitel: A\ntitle: A\ntags:\n  - x\n  - [y]\ncolour: red\n---\n";
+        assert_eq!(
+            parse_str(text).unwrap_err(),
+            "c/x.md:2:1: unknown field `titel`, expected `title` or `tags`\n\
+             c/x.md:6:5: tags[1]: invalid type: sequence, expected a string\n\
+             c/x.md:7:1: unknown field `colour`, expected `title` or `tags`"
+        );
+        let fixed = text.replace("titel: A\n", "").replace("[y]", "y").replace("colour: red\n", "");
+        assert_eq!(parse_str(&fixed).unwrap().0.tags, ["x", "y"]);
+        // A field blanked for its own error is not reported missing as well; another is.
+        assert_eq!(
+            parse_str("---\ntitle: [1]\n---\n").unwrap_err(),
+            "c/x.md:2:8: title: invalid type: sequence, expected a string"
+        );
+        assert_eq!(
+            parse_str("---\ntags: 3\n---\n").unwrap_err(),
+            "c/x.md:2:1: missing field `title`\n\
+             c/x.md:2:7: tags: invalid type: integer `3`, expected a sequence"
+        );
     }
 
     #[test]
