@@ -115,8 +115,7 @@ pub fn parse_toml<T: DeserializeOwned>(
             Ok(_) => return Err(sorted(errors)),
             Err(err) => err,
         };
-        let missing =
-            err.message().strip_prefix("missing field `").and_then(|m| m.split('`').next());
+        let missing = missing_field(err.message());
         if missing.is_some_and(|field| blanked.iter().any(|b| b == field)) {
             return Err(sorted(errors));
         }
@@ -135,16 +134,25 @@ pub fn parse_toml<T: DeserializeOwned>(
         let Some((range, key)) = entry.filter(|_| errors.len() < MAX_ERRORS) else {
             return Err(sorted(errors));
         };
-        let spaces: String = current[range.clone()]
-            .chars()
-            .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
-            .collect();
-        current.replace_range(range, &spaces);
+        blank_out(&mut current, range);
         blanked.push(key);
         if toml::de::DeTable::parse(&current).is_err() {
             return Err(sorted(errors));
         }
     }
+}
+
+/// The field a serde "missing field `x`" message names.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `").and_then(|m| m.split('`').next())
+}
+
+/// Replaces `range` of `text` with spaces, keeping its line breaks, so that every later
+/// position in `text` stays where it was.
+fn blank_out(text: &mut String, range: Range<usize>) {
+    let spaces: String =
+        text[range.clone()].chars().map(|c| if c == '\n' || c == '\r' { c } else { ' ' }).collect();
+    text.replace_range(range, &spaces);
 }
 
 fn sorted(mut errors: Vec<SourceError>) -> Vec<SourceError> {
@@ -215,7 +223,7 @@ fn parse_yaml<T: DeserializeOwned>(
             Err(err) => err,
         };
         let message = err.to_string();
-        let missing = message.strip_prefix("missing field `").and_then(|m| m.split('`').next());
+        let missing = missing_field(&message);
         if missing.is_some_and(|field| blanked.iter().any(|b| b == field)) {
             return Err(sorted(errors));
         }
@@ -236,11 +244,7 @@ fn parse_yaml<T: DeserializeOwned>(
         let Some((range, key)) = entry.filter(|_| errors.len() < MAX_ERRORS) else {
             return Err(sorted(errors));
         };
-        let spaces: String = current[range.clone()]
-            .chars()
-            .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
-            .collect();
-        current.replace_range(range, &spaces);
+        blank_out(&mut current, range);
         blanked.push(key);
     }
 }

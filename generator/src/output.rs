@@ -136,17 +136,8 @@ impl Staging {
             finished: false,
         };
         // By destination: an asset of `content/` replaces a static file of the same path.
-        let mut copies: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
-        if static_dir.is_dir() {
-            for entry in WalkDir::new(static_dir).sort_by_file_name() {
-                let entry =
-                    entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
-                if entry.file_type().is_file() && !fs::is_scratch(entry.file_name()) {
-                    let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
-                    copies.insert(rel.to_path_buf(), entry.path().to_path_buf());
-                }
-            }
-        }
+        let mut copies: BTreeMap<PathBuf, PathBuf> =
+            static_files(static_dir)?.into_iter().map(|(source, rel)| (rel, source)).collect();
         copies.extend(assets.iter().map(|(source, rel)| (rel.clone(), source.clone())));
         for file in replacing {
             copies.remove(&file.rel_path);
@@ -406,6 +397,23 @@ enum Contents<'a> {
 
 type Plan<'a> = BTreeMap<PathBuf, (Origin, Contents<'a>)>;
 
+/// The files of `static_dir` to publish, each with its path relative to it, in path order;
+/// none when there is no such directory. Editors' scratch files are left out.
+fn static_files(static_dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
+    let mut files = Vec::new();
+    if static_dir.is_dir() {
+        for entry in WalkDir::new(static_dir).sort_by_file_name() {
+            let entry =
+                entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
+            if entry.file_type().is_file() && !fs::is_scratch(entry.file_name()) {
+                let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
+                files.push((entry.path().to_path_buf(), rel.to_path_buf()));
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// Every output file of a build with its origin; rendered files win over copies.
 fn plan<'a>(
     files: &'a [OutputFile],
@@ -420,15 +428,8 @@ fn plan<'a>(
         plan.insert(rel, (origin, Contents::CopyOf(source)));
         Ok(())
     };
-    if static_dir.is_dir() {
-        for entry in WalkDir::new(static_dir).sort_by_file_name() {
-            let entry =
-                entry.with_context(|| format!("failed to walk `{}`", static_dir.display()))?;
-            if entry.file_type().is_file() && !fs::is_scratch(entry.file_name()) {
-                let rel = entry.path().strip_prefix(static_dir).unwrap_or(entry.path());
-                copy(entry.path().to_path_buf(), rel.to_path_buf())?;
-            }
-        }
+    for (source, rel) in static_files(static_dir)? {
+        copy(source, rel)?;
     }
     for (source, rel) in assets {
         copy(source.clone(), rel.clone())?;

@@ -38,6 +38,11 @@ function load(url, kind) {
   return cache.get(key);
 }
 
+/** The body part of a posting's score, from the number of times the word is in the body. */
+function bodyScore(count, w) {
+  return Math.min(w.body_cap, w.body * (1 + Math.log(count)));
+}
+
 let manifestPromise = null;
 
 function manifest() {
@@ -49,7 +54,7 @@ function manifest() {
       for (let bit = 0; bit < w.fields.length; bit += 1) if (code & (1 << bit)) fieldScores[code] += w.fields[bit];
     }
     const bodyScores = new Float64Array(256);
-    for (let count = 1; count < 256; count += 1) bodyScores[count] = Math.min(w.body_cap, w.body * (1 + Math.log(count)));
+    for (let count = 1; count < 256; count += 1) bodyScores[count] = bodyScore(count, w);
     return { ...m, folds: new Map(m.folds), fieldScores, bodyScores };
   }, (err) => {
     manifestPromise = null;
@@ -185,7 +190,7 @@ async function wordScores(word, m) {
         if (at > end || at > bytes.length) throw new Error('search index: truncated shard');
         const count = Math.floor(code / 64);
         let score = fieldScores[code & 63];
-        if (count > 0) score += count < bodyScores.length ? bodyScores[count] : Math.min(w.body_cap, w.body * (1 + Math.log(count)));
+        if (count > 0) score += count < bodyScores.length ? bodyScores[count] : bodyScore(count, w);
         score *= factor;
         if (scores[page] === 0) pages.push(page);
         if (score > scores[page]) scores[page] = score;
